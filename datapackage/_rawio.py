@@ -1,0 +1,192 @@
+"""Read contributed files defensively: size, encoding, line endings, CSV and YAML shape.
+
+Every problem becomes an :class:`~datapackage.issues.Issue`; nothing here raises on bad
+input. Standard library plus PyYAML (imported when a YAML file is read).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .issues import Issue
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a contributed figures.csv or source.yaml
+MAX_YAML_BYTES = 256 * 1024
+MAX_CELL_CHARS = 10_000
+
+
+@dataclass
+class Cell:
+    value: str
+    line: int
+
+
+@dataclass
+class RawTable:
+    """Rows of one contributed file: ``rows[i][column] -> Cell``."""
+
+    path: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+    readable: bool = True
+
+
+def _issue(path: str, line: int, code: str, reason: str, fld: str = "", value: str = "") -> Issue:
+    return Issue(path=path, line=line, field=fld, value=value, code=code, reason=reason)
+
+
+def read_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> str | None:
+    """Bytes -> text, reporting size, NUL, BOM, encoding and line-ending problems."""
+    try:
+        size = fs_path.stat().st_size
+    except OSError as e:
+        issues.append(_issue(shown, 0, "missing-file", f"cannot read the file: {e.strerror or e}"))
+        return None
+    if size > max_bytes:
+        issues.append(_issue(shown, 0, "file-too-large",
+                             f"the file has {size:,} bytes; the limit is {max_bytes:,} bytes"))
+        return None
+    try:
+        data = fs_path.read_bytes()
+    except OSError as e:
+        issues.append(_issue(shown, 0, "missing-file", f"cannot read the file: {e.strerror or e}"))
+        return None
+    if not data:
+        issues.append(_issue(shown, 1, "empty-file", "the file is empty"))
+        return None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        issues.append(_issue(shown, line, "nul-byte",
+                             "the file contains NUL bytes; save it as UTF-8 text (not UTF-16 or a binary format)"))
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        issues.append(_issue(shown, 1, "bom", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        issues.append(_issue(shown, line, "bad-encoding",
+                             f"byte 0x{data[e.start]:02x} at offset {e.start} is not UTF-8; save the file as UTF-8"))
+        return None
+    if "\r" in text:
+        line = text[: text.index("\r")].count("\n") + 1
+        issues.append(_issue(shown, line, "crlf", "the file has CR or CRLF line endings; save it with LF (\\n) line endings"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_FILE_BYTES) -> RawTable:
+    table = RawTable(path=shown)
+    text = read_text(fs_path, shown, issues, max_bytes)
+    if text is None:
+        table.readable = False
+        return table
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CELL_CHARS)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            issues.append(_issue(shown, 1, "empty-file", "the file has no header row"))
+            table.readable = False
+            return table
+        start = reader.line_num + 1
+        seen: set[str] = set()
+        for name in header:
+            if name in seen:
+                issues.append(_issue(shown, 1, "duplicate-column", "this column appears twice in the header", name, name))
+            seen.add(name)
+        table.columns = header
+        width = len(header)
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1
+            if not cells:  # a blank line
+                continue
+            if len(cells) != width:
+                issues.append(_issue(shown, line, "ragged-row",
+                                     f"the row has {len(cells)} cells; the header has {width}",
+                                     "", ",".join(cells)[:80]))
+                continue
+            table.rows.append({name: Cell(v, line) for name, v in zip(header, cells)})
+    except csv.Error as e:
+        msg = str(e)
+        line = reader.line_num or 1
+        if "field larger than field limit" in msg:
+            issues.append(_issue(shown, line, "cell-too-large",
+                                 f"a cell is longer than {MAX_CELL_CHARS:,} characters"))
+        else:
+            issues.append(_issue(shown, line, "csv-syntax", f"the CSV cannot be read: {msg}"))
+        table.readable = False
+    finally:
+        csv.field_size_limit(old_limit)
+    return table
+
+
+def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_YAML_BYTES) -> RawTable:
+    """A flat YAML mapping -> one row. Scalars stay text (no YAML type guessing)."""
+    import yaml
+
+    table = RawTable(path=shown)
+    text = read_text(fs_path, shown, issues, min(max_bytes, MAX_YAML_BYTES))
+    if text is None:
+        table.readable = False
+        return table
+    # 1. the event stream: refuse anchors, aliases and tags before building anything
+    try:
+        bad = False
+        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = ev.start_mark.line + 1
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+                issues.append(_issue(shown, line, "yaml-alias", "anchors (&) and aliases (*) are not allowed in source.yaml"))
+                bad = True
+            elif getattr(ev, "tag", None) and not (isinstance(ev, yaml.ScalarEvent) and ev.implicit[0]) \
+                    and not (isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)) and ev.implicit):
+                issues.append(_issue(shown, line, "yaml-tag", f"tags such as {ev.tag} are not allowed in source.yaml", "", ev.tag))
+                bad = True
+            if bad:
+                break
+        if bad:
+            table.readable = False
+            return table
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        issues.append(_issue(shown, line, "yaml-syntax", f"not valid YAML: {problem}"))
+        table.readable = False
+        return table
+    if root is None:
+        issues.append(_issue(shown, 1, "empty-file", "the file holds no YAML document"))
+        table.readable = False
+        return table
+    if not isinstance(root, yaml.MappingNode):
+        issues.append(_issue(shown, root.start_mark.line + 1, "yaml-structure", "source.yaml must be a mapping of keys to values"))
+        table.readable = False
+        return table
+    row: dict[str, Cell] = {}
+    for key_node, val_node in root.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            issues.append(_issue(shown, line, "yaml-structure", "keys must be plain text"))
+            continue
+        key = key_node.value
+        if key in row:
+            issues.append(_issue(shown, line, "yaml-duplicate-key", f"key {key!r} is given twice (first on line {row[key].line})", key, key))
+            continue
+        if isinstance(val_node, yaml.ScalarNode):
+            value = "" if val_node.tag.endswith(":null") and val_node.value in ("", "~", "null", "Null", "NULL") else val_node.value
+        elif isinstance(val_node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in val_node.value):
+            value = "; ".join(n.value.strip() for n in val_node.value)
+        else:
+            issues.append(_issue(shown, line, "yaml-structure", "the value must be text (or, for authors, a list of text)", key))
+            continue
+        row[key] = Cell(value.strip(), line)
+    table.columns = list(row)
+    table.rows = [row]
+    return table

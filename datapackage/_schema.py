@@ -1,0 +1,136 @@
+"""Read the Table Schema JSON and vocabulary files under ``schemas/``.
+
+Everything the validator, the build, the loader and the docs know about tables, fields,
+codes and units comes from here. Standard library only, so that ``import datapackage``
+stays light.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "schemas"
+VOCAB_DIR = SCHEMAS / "vocab"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    title: str = ""
+    description: str = ""
+    required: bool = False
+    unique: bool = False
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    vocabulary: str | None = None
+    derived: bool = False
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...]  # (field, table, field)
+    raw_file: str
+    raw_format: str  # "csv" (many rows) or "yaml" (one record)
+    descriptor: dict = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def raw_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.derived)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+def _field(d: dict) -> Field:
+    c = d.get("constraints", {})
+    return Field(
+        name=d["name"],
+        type=d.get("type", "string"),
+        title=d.get("title", ""),
+        description=d.get("description", ""),
+        required=bool(c.get("required", False)),
+        unique=bool(c.get("unique", False)),
+        pattern=c.get("pattern"),
+        minimum=c.get("minimum"),
+        maximum=c.get("maximum"),
+        max_length=c.get("maxLength"),
+        vocabulary=d.get("vocabulary"),
+        derived=bool(d.get("derived", False)),
+        format=d.get("format"),
+    )
+
+
+@lru_cache(maxsize=None)
+def table(name: str) -> Table:
+    path = SCHEMAS / f"{name}.schema.json"
+    d = json.loads(path.read_text(encoding="utf-8"))
+    fks = tuple(
+        (fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
+        for fk in d.get("foreignKeys", [])
+    )
+    raw = d.get("raw", {})
+    return Table(
+        name=name,
+        description=d.get("description", ""),
+        fields=tuple(_field(f) for f in d["fields"]),
+        primary_key=tuple(d.get("primaryKey", [])),
+        foreign_keys=fks,
+        raw_file=raw["file"],
+        raw_format=raw["format"],
+        descriptor=d,
+    )
+
+
+@lru_cache(maxsize=None)
+def table_names() -> tuple[str, ...]:
+    """All tables with a schema, referenced tables before the tables that reference them."""
+    names = sorted(p.name[: -len(".schema.json")] for p in SCHEMAS.glob("*.schema.json"))
+    ordered: list[str] = []
+
+    def visit(n: str, seen: tuple[str, ...] = ()) -> None:
+        if n in ordered or n in seen:
+            return
+        for _, ref, _ in table(n).foreign_keys:
+            if ref != n:
+                visit(ref, seen + (n,))
+        ordered.append(n)
+
+    for n in names:
+        visit(n)
+    return tuple(ordered)
+
+
+@lru_cache(maxsize=None)
+def vocabulary(name: str) -> dict[str, dict[str, str]]:
+    """Codes of one vocabulary file, in file order: ``{code: row}``."""
+    path = VOCAB_DIR / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["code"]: row for row in csv.DictReader(f)}
+
+
+@lru_cache(maxsize=None)
+def vocabulary_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in VOCAB_DIR.glob("*.csv")))
+
+
+def unit_factor(unit: str) -> float:
+    return float(vocabulary("unit")[unit]["factor"])
+
+
+def measure_dimension(measure: str) -> str:
+    return vocabulary("measure")[measure]["dimension"]

@@ -1,0 +1,228 @@
+"""Build a release: validate ``raw/``, derive columns, write Parquet, CSV and descriptors.
+
+Deterministic (same input, same bytes) and atomic (a failed validation or an interrupted
+build leaves the previous ``build/`` as it was).
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import _schema
+from .derive import derive_figure
+from .issues import Issue
+from .validation import validate
+
+PARQUET_OPTIONS = dict(
+    compression="zstd", compression_level=9, row_group_size=1_000_000, version="2.6",
+    data_page_version="1.0", use_dictionary=True, write_statistics=True, store_schema=False,
+)
+
+
+class BuildError(Exception):
+    """The data did not validate; ``issues`` says why. Nothing was written."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__(f"{len(issues)} problems")
+        self.issues = issues
+
+
+def package_metadata() -> dict:
+    return json.loads((_schema.SCHEMAS / "package.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ tables
+
+def _records(table: str, rows: list[dict]) -> list[dict]:
+    t = _schema.table(table)
+    out = []
+    for r in rows:
+        rec = {f.name: r.get(f.name) for f in t.raw_fields}
+        if table == "figures":
+            rec = derive_figure(rec)
+        out.append({f.name: rec.get(f.name) for f in t.fields})
+    key = t.primary_key
+    return sorted(out, key=lambda r: tuple(r[k] for k in key))
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def csv_bytes(table: str, records: list[dict]) -> bytes:
+    names = [f.name for f in _schema.table(table).fields]
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    for r in records:
+        w.writerow([_cell(r[n]) for n in names])
+    return buf.getvalue().encode("utf-8")
+
+
+def arrow_table(table: str, records: list[dict]):
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "duration": pa.string(), "number": pa.float64(),
+             "integer": pa.int64(), "date": pa.date32(), "boolean": pa.bool_()}
+    fields = _schema.table(table).fields
+    schema = pa.schema([pa.field(f.name, types[f.type], nullable=not f.required) for f in fields])
+    arrays = [pa.array([r[f.name] for r in records], type=types[f.type]) for f in fields]
+    return pa.Table.from_arrays(arrays, schema=schema).combine_chunks()
+
+
+def parquet_bytes(table: str, records: list[dict]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow_table(table, records), sink, **PARQUET_OPTIONS)
+    return sink.getvalue().to_pybytes()
+
+
+def check_with_pandera(table: str, records: list[dict]) -> None:
+    """A second, independent check of the final table against its schema."""
+    import pandas as pd
+
+    from ._pandera import PANDAS_DTYPES, dataframe_schema
+
+    t = _schema.table(table)
+    df = pd.DataFrame({f.name: pd.Series([r[f.name] for r in records], dtype="object") for f in t.fields})
+    for f in t.fields:
+        df[f.name] = df[f.name].astype(PANDAS_DTYPES[f.type]) if f.type != "date" else pd.to_datetime(df[f.name]).astype(PANDAS_DTYPES["date"])
+    dataframe_schema(table).validate(df, lazy=True)
+
+
+# ------------------------------------------------------------------ descriptors
+
+def resource_schema(table: str) -> dict:
+    """The published Table Schema: vocabularies resolved to enums, private keys dropped."""
+    d = copy.deepcopy(_schema.table(table).descriptor)
+    d.pop("raw", None)
+    d.pop("$schema", None)
+    for f in d["fields"]:
+        vocab = f.pop("vocabulary", None)
+        if f.pop("derived", False):
+            f["description"] = f["description"] + " (Derived by the build.)"
+        if vocab:
+            f.setdefault("constraints", {})["enum"] = list(_schema.vocabulary(vocab))
+    return d
+
+
+def descriptor(version: str, files: dict[str, bytes], prefix: str = "") -> dict:
+    meta = package_metadata()
+    pkg = {k: meta[k] for k in ("name", "title", "description") if k in meta}
+    pkg["version"] = version
+    for k in ("created", "keywords", "licenses"):
+        if k in meta:
+            pkg[k] = meta[k]
+    resources = []
+    for table in _schema.table_names():
+        t = _schema.table(table)
+        for fmt in ("csv", "parquet"):
+            data = files[f"{table}.{fmt}"]
+            res = {
+                "name": table if fmt == "csv" else f"{table}-parquet",
+                "type": "table",
+                "path": f"{prefix}{table}.{fmt}",
+                "format": fmt,
+                "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+                "bytes": len(data),
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "description": t.description,
+            }
+            if fmt == "csv":
+                res["encoding"] = "utf-8"
+                res["dialect"] = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
+            if fmt == "csv":
+                res["schema"] = resource_schema(table)
+            else:
+                # the same rows and columns as the CSV resource, whose schema applies;
+                # described as a file so that outside validators check bytes and hash
+                res["type"] = "file"
+                res["description"] = f"The {table} table as Parquet (zstd): the same rows and columns as resource '{table}'."
+            resources.append(res)
+    pkg["resources"] = resources
+    return pkg
+
+
+def _json_bytes(d: dict) -> bytes:
+    return (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# ------------------------------------------------------------------ build
+
+def render_release(raw_dir=None, snapshots=None, version: str | None = None) -> dict[str, bytes]:
+    """Validate and render every file of a release in memory: ``{file name: bytes}``."""
+    result = validate(raw_dir=raw_dir, snapshots=snapshots)
+    if result.issues:
+        raise BuildError(result.issues)
+    version = version or package_metadata()["version"]
+    files: dict[str, bytes] = {}
+    for table in _schema.table_names():
+        records = _records(table, result.rows[table])
+        check_with_pandera(table, records)
+        files[f"{table}.csv"] = csv_bytes(table, records)
+        files[f"{table}.parquet"] = parquet_bytes(table, records)
+    files["datapackage.json"] = _json_bytes(descriptor(version, files))
+    return files
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
+          version: str | None = None) -> Path:
+    """Build ``<out_dir>/<version>/`` and point ``root_descriptor`` at it.
+
+    Defaults: the project's ``raw/``, ``build/`` and ``datapackage.json``. Raises
+    :class:`BuildError` (writing nothing) when the data does not validate.
+    """
+    version = version or package_metadata()["version"]
+    files = render_release(raw_dir=raw_dir, snapshots=snapshots, version=version)
+    out_dir = Path(out_dir) if out_dir is not None else _schema.ROOT / "build"
+    root_descriptor = Path(root_descriptor) if root_descriptor is not None else _schema.ROOT / "datapackage.json"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / version
+    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{version}-"))
+    try:
+        for name, data in sorted(files.items()):
+            (staging / name).write_bytes(data)
+        os.chmod(staging, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".old-{version}-"))
+            os.replace(target, old / version)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    rel = os.path.relpath(target, root_descriptor.parent).replace(os.sep, "/")
+    release = {k: v for k, v in files.items() if k != "datapackage.json"}
+    _write_atomic(root_descriptor, _json_bytes(descriptor(version, release, prefix=f"{rel}/")))
+    return target

@@ -1,0 +1,97 @@
+"""Command line: ``python -m datapackage validate|build|tables``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .issues import render_github, render_json, render_text
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+RENDER = {"text": render_text, "json": render_json, "github": render_github}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m datapackage",
+                                description="Validate, build and inspect the ketamine vs SSRI evidence dataset.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check raw/ (or the given source folders) and report every problem")
+    v.add_argument("paths", nargs="*", metavar="PATH", help="source folders to check (default: every folder of raw/)")
+    v.add_argument("--raw", metavar="DIR", help="the raw/ folder to read (default: the project's)")
+    v.add_argument("--snapshots", metavar="DIR",
+                   help="folder of archived source texts; turns on the provenance check "
+                        "(default: $DATAPACKAGE_SNAPSHOTS)")
+    v.add_argument("--format", choices=sorted(RENDER), default="text", help="output format (default: text)")
+
+    b = sub.add_parser("build", help="validate, then write build/<version>/ and datapackage.json")
+    b.add_argument("--raw", metavar="DIR", help="the raw/ folder to read (default: the project's)")
+    b.add_argument("--out", metavar="DIR", help="where to write <version>/ (default: build/); "
+                   "datapackage.json goes beside it")
+    b.add_argument("--snapshots", metavar="DIR", help="also run the provenance check (default: $DATAPACKAGE_SNAPSHOTS)")
+    b.add_argument("--format", choices=sorted(RENDER), default="text", help="format of problems, if any")
+
+    t = sub.add_parser("tables", help="list the tables of a release")
+    t.add_argument("--version", metavar="V", help="release version (default: current)")
+    return p
+
+
+def _validate(args) -> int:
+    from .validation import UsageError, validate
+
+    try:
+        result = validate(args.paths or None, raw_dir=args.raw, snapshots=args.snapshots)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(RENDER[args.format](result.issues))
+    return EXIT_DATA if result.issues else EXIT_OK
+
+
+def _build(args) -> int:
+    from pathlib import Path
+
+    from .building import BuildError, build
+    from .validation import UsageError
+
+    out = Path(args.out) if args.out else None
+    root = out.parent / "datapackage.json" if out else None
+    try:
+        target = build(raw_dir=args.raw, out_dir=out, root_descriptor=root, snapshots=args.snapshots)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildError as e:
+        sys.stdout.write(RENDER[args.format](e.issues))
+        print("build stopped: nothing was written", file=sys.stderr)
+        return EXIT_DATA
+    print(f"built {target}")
+    return EXIT_OK
+
+
+def _tables(args) -> int:
+    from .loading import ReleaseError, tables
+
+    try:
+        for name in tables(args.version):
+            print(name)
+    except ReleaseError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"validate": _validate, "build": _build, "tables": _tables}[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug, not bad input: say so plainly
+        if os.environ.get("DATAPACKAGE_DEBUG"):
+            raise
+        print(f"internal error: {type(e).__name__}: {e} (set DATAPACKAGE_DEBUG=1 for a traceback; "
+              "please report it)", file=sys.stderr)
+        return EXIT_INTERNAL

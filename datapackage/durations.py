@@ -1,0 +1,23 @@
+"""ISO 8601 durations (``P6M``, ``PT24H``, ``P1Y2M``) to days.
+
+Calendar units use the UCUM means: a month is 30.4375 days, a year 365.25 days.
+"""
+from __future__ import annotations
+
+import re
+
+DAYS = {"Y": 365.25, "M": 30.4375, "W": 7.0, "D": 1.0}
+TIME_DAYS = {"H": 1 / 24, "M": 1 / 1440, "S": 1 / 86400}
+_RX = re.compile(
+    r"P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
+    r"(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def duration_days(text: str) -> float | None:
+    """Days in an ISO 8601 duration, or ``None`` when ``text`` is not one."""
+    m = _RX.fullmatch(text)
+    if not m:
+        return None
+    y, mo, w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+    return y * DAYS["Y"] + mo * DAYS["M"] + w * DAYS["W"] + d + h * TIME_DAYS["H"] + mi * TIME_DAYS["M"] + s * TIME_DAYS["S"]

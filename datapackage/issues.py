@@ -1,0 +1,126 @@
+"""Problems found in contributed data, as data.
+
+Each problem is an :class:`Issue` with a stable ``code`` from :data:`CODES`, a location
+(path, line, field), the offending value and a reason. Issues render as
+``path:line: field: value: reason [code]``.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+# Stable codes: never rename or reuse one; add new ones at the end of their group.
+CODES: dict[str, str] = {
+    # files and folders
+    "missing-file": "A source folder lacks source.yaml or figures.csv, or a path given does not exist.",
+    "file-too-large": "A file is larger than the size limit for contributed files.",
+    "bad-encoding": "A file is not valid UTF-8.",
+    "bom": "A file starts with a byte-order mark; save it as UTF-8 without BOM.",
+    "nul-byte": "A file contains NUL bytes (often a binary or UTF-16 file).",
+    "crlf": "A file has Windows (CRLF) or old Mac (CR) line endings; use LF.",
+    "empty-file": "A file is empty.",
+    "no-rows": "figures.csv has a header but no figure rows.",
+    "folder-mismatch": "A source folder's name differs from the source_id inside it.",
+    # CSV structure
+    "csv-syntax": "The CSV cannot be read (for example an unclosed quote).",
+    "ragged-row": "A row has more or fewer cells than the header.",
+    "missing-column": "A column of the schema is missing from the header.",
+    "unknown-column": "The header has a column the schema does not know.",
+    "duplicate-column": "The header names a column twice.",
+    "cell-too-large": "A cell is longer than any field allows.",
+    # YAML structure
+    "yaml-syntax": "source.yaml is not valid YAML.",
+    "yaml-alias": "source.yaml uses anchors or aliases, which are not allowed.",
+    "yaml-tag": "source.yaml uses a tag (such as !!python/object), which is not allowed.",
+    "yaml-duplicate-key": "source.yaml gives the same key twice.",
+    "yaml-structure": "source.yaml is not a flat mapping of keys to text (or, for authors, a list of text).",
+    # fields
+    "required": "A required field is empty.",
+    "type": "A value is not of the field's type (number, integer, date, ISO 8601 duration).",
+    "pattern": "A value does not match the field's pattern.",
+    "unknown-code": "A value is not a code of the field's vocabulary.",
+    "minimum": "A value is below the field's minimum.",
+    "maximum": "A value is above the field's maximum.",
+    "max-length": "A value is longer than the field allows.",
+    "formula-injection": "A text cell starts with =, +, - or @ and would run as a spreadsheet formula.",
+    "unsafe-path": "snapshot is not a bare file name (it has a folder, '..', an absolute path or a URL).",
+    "bad-url": "url is not an http or https address.",
+    # keys
+    "duplicate-id": "An id is used twice (figure_id across all sources, or source_id).",
+    "id-prefix": "figure_id does not start with '<source_id>/'.",
+    "source-mismatch": "A figure's source_id differs from the folder it is in.",
+    "unknown-reference": "source_id or attributed_to names a source that does not exist.",
+    # figures: cross-field rules
+    "unit-missing": "A figure with numbers has no unit.",
+    "unit-dimension": "The unit does not fit the measure's dimension.",
+    "proportion-range": "A proportion is outside 0–100 %.",
+    "value-order": "The numbers are out of order (low > high, or value outside low–high).",
+    "range-ends": "A range or approx_range figure lacks low or high, or also fills value.",
+    "point-value": "A point figure (exact, approx, up_to, at_least, at_most) lacks value or fills low/high.",
+    "qualitative-numbers": "A qualitative figure has numbers.",
+    "text-mismatch": "value_text does not agree with value, low and high.",
+    "qualifier-mismatch": "value_text's wording implies another qualifier.",
+    "timepoint-order": "timepoint is after timepoint_end, or timepoint_sessions after timepoint_sessions_end.",
+    "timepoint-end-alone": "timepoint_end or timepoint_sessions_end is set without its start.",
+    "anchor-missing": "A time-point is set without timepoint_anchor.",
+    "anchor-alone": "timepoint_anchor is set without a time-point.",
+    "event-missing": "The measure needs event (an adverse effect or reason) and it is empty.",
+    "comparator-missing": "The measure needs comparator and it is empty.",
+    "snapshot-hash-missing": "snapshot is set but snapshot_sha256 is empty.",
+    # provenance (with a snapshot directory)
+    "snapshot-not-found": "The snapshot file named by source.yaml is not in the snapshot directory.",
+    "snapshot-hash": "The snapshot file's SHA-256 differs from snapshot_sha256.",
+    "text-not-in-snapshot": "value_text does not occur in the source's snapshot.",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    path: str
+    line: int
+    field: str
+    value: str
+    code: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown issue code {self.code!r}")
+
+    def render(self) -> str:
+        value = self.value
+        if len(value) > 80:
+            value = value[:77] + "..."
+        value = value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value
+        return f"{self.path}:{self.line}: {self.field or '-'}: {value!s}: {self.reason} [{self.code}]"
+
+    def github(self) -> str:
+        msg = f"{self.field or '-'}: {self.reason}".replace("%", "%25").replace("\n", "%0A")
+        return f"::error file={self.path},line={max(self.line, 1)},title={self.code}::{msg}"
+
+
+def summary(issues: list[Issue]) -> str:
+    if not issues:
+        return "0 problems"
+    counts = Counter(i.code for i in issues)
+    detail = ", ".join(f"{code} {n}" for code, n in sorted(counts.items()))
+    word = "problem" if len(issues) == 1 else "problems"
+    return f"{len(issues)} {word}: {detail}"
+
+
+def render_text(issues: list[Issue]) -> str:
+    return "".join(i.render() + "\n" for i in sorted(issues)) + summary(issues) + "\n"
+
+
+def render_json(issues: list[Issue]) -> str:
+    counts = Counter(i.code for i in issues)
+    return json.dumps(
+        {"problems": [asdict(i) for i in sorted(issues)], "count": len(issues),
+         "by_code": dict(sorted(counts.items()))},
+        ensure_ascii=False, indent=2,
+    ) + "\n"
+
+
+def render_github(issues: list[Issue]) -> str:
+    return "".join(i.github() + "\n" for i in sorted(issues)) + summary(issues) + "\n"

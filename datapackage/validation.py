@@ -1,0 +1,462 @@
+"""Validate contributed data under ``raw/`` against ``schemas/``.
+
+Collects every problem as an :class:`~datapackage.issues.Issue`; never raises on bad data.
+Only a usage error (a path that does not exist) raises :class:`UsageError`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import _schema
+from ._rawio import MAX_FILE_BYTES, RawTable, read_csv, read_yaml_record
+from .durations import duration_days
+from .figuretext import parse as parse_figure_text
+from .issues import Issue
+
+SNAPSHOTS_ENV = "DATAPACKAGE_SNAPSHOTS"
+POINT_QUALIFIERS = ("exact", "approx", "up_to", "at_least", "at_most")
+RANGE_QUALIFIERS = ("range", "approx_range")
+HINT_ALLOWS = {
+    "range": {"range", "approx_range"},
+    "approx_range": {"approx_range"},
+    "approx": {"approx", "approx_range"},
+    "up_to": {"up_to"},
+    "at_least": {"at_least"},
+    "at_most": {"at_most"},
+}
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_INTEGER = re.compile(r"-?[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class UsageError(Exception):
+    """The caller asked for something impossible (a missing path, say): exit status 2."""
+
+
+@dataclass
+class Result:
+    issues: list[Issue] = field(default_factory=list)
+    # typed rows per table, each with "_path" and "_line" for messages
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+# ---------------------------------------------------------------- cells
+
+def _lookalikes(value: str) -> str:
+    odd = [c for c in value if not c.isascii() or not c.isprintable()]
+    if not odd:
+        return ""
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(odd))
+    return f"; it contains {names}, which only looks like plain text"
+
+
+class _CellChecker:
+    """Type and constraint checks for the cells of one field, memoised by value."""
+
+    def __init__(self, table: str, f: _schema.Field):
+        self.table = table
+        self.f = f
+        self.codes = _schema.vocabulary(f.vocabulary) if f.vocabulary else None
+        self.pattern = re.compile(f.pattern) if f.pattern else None
+        self.free_text = f.type == "string" and not f.vocabulary and not f.pattern
+        self.cache: dict[str, tuple[object, tuple[tuple[str, str], ...]]] = {}
+
+    def check(self, value: str):
+        hit = self.cache.get(value)
+        if hit is None:
+            hit = self.cache[value] = self._check(value)
+        return hit
+
+    def _check(self, v: str):
+        f = self.f
+        if v == "":
+            return None, ((("required", "a value is required"),) if f.required else ())
+        problems: list[tuple[str, str]] = []
+        parsed: object = v
+        if f.max_length is not None and len(v) > f.max_length:
+            return None, (("max-length", f"{len(v):,} characters; at most {f.max_length:,} allowed"),)
+        if f.type == "number":
+            if not _NUMBER.fullmatch(v):
+                return None, (("type", "not a plain decimal number (digits, an optional minus sign and decimal point; no %, commas, exponent, NaN or infinity)"),)
+            parsed = float(v)
+            if not math.isfinite(parsed):  # pragma: no cover - the pattern excludes it
+                return None, (("type", "not a finite number"),)
+        elif f.type == "integer":
+            if not _INTEGER.fullmatch(v) or len(v) > 18:
+                return None, (("type", "not a whole number"),)
+            parsed = int(v)
+        elif f.type == "date":
+            try:
+                if not _DATE.fullmatch(v):
+                    raise ValueError
+                parsed = _dt.date.fromisoformat(v)
+            except ValueError:
+                return None, (("type", "not an ISO 8601 date (YYYY-MM-DD)"),)
+        elif f.type == "duration":
+            days = duration_days(v)
+            if days is None:
+                return None, (("type", "not an ISO 8601 duration such as P6M, P2W, P1D or PT24H"),)
+            parsed = v
+        if f.type in ("number", "integer"):
+            if f.minimum is not None and parsed < f.minimum:
+                problems.append(("minimum", f"must be at least {f.minimum}"))
+            if f.maximum is not None and parsed > f.maximum:
+                problems.append(("maximum", f"must be at most {f.maximum}"))
+        if f.type == "string":
+            if self.table == "sources" and f.name == "snapshot" and (
+                "/" in v or "\\" in v or ".." in v or ":" in v or v.startswith("~")
+            ):
+                return None, (("unsafe-path", "snapshot must be a bare file name in the snapshot folder, without folders, '..', drive letters or URLs"),)
+            if f.format == "uri" and not re.match(r"https?://", v, re.IGNORECASE):
+                scheme = v.split(":", 1)[0] if ":" in v else ""
+                why = f"the {scheme!r} scheme is not allowed; " if scheme else ""
+                return None, (("bad-url", f"{why}use an http:// or https:// address"),)
+            if self.codes is not None and v not in self.codes:
+                return None, (("unknown-code", f"not a code of the {f.vocabulary} vocabulary (schemas/vocab/{f.vocabulary}.csv){_lookalikes(v)}"),)
+            if self.pattern is not None and not self.pattern.fullmatch(v):
+                return None, (("pattern", f"does not match the pattern {f.pattern}{_lookalikes(v)}"),)
+            if self.free_text and v[0] in "=+-@":
+                return None, (("formula-injection", "text must not start with =, +, - or @ (spreadsheets run it as a formula); rephrase or start with another character"),)
+        return parsed, tuple(problems)
+
+
+# ---------------------------------------------------------------- files
+
+def _shown(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _read(table: _schema.Table, fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> RawTable:
+    if table.raw_format == "yaml":
+        return read_yaml_record(fs_path, shown, issues)
+    return read_csv(fs_path, shown, issues, max_bytes)
+
+
+def _check_columns(table: _schema.Table, raw: RawTable, issues: list[Issue]) -> None:
+    known = {f.name for f in table.raw_fields}
+    derived = {f.name for f in table.fields if f.derived}
+    present = set(raw.columns)
+    for name in raw.columns:
+        if name not in known:
+            line = raw.rows[0][name].line if table.raw_format == "yaml" and raw.rows else 1
+            why = ("is computed by the build; remove it" if name in derived
+                   else f"is not a field of the {table.name} schema (schemas/{table.name}.schema.json)")
+            issues.append(Issue(raw.path, line, name, name, "unknown-column", why + _lookalikes(name)))
+    if table.raw_format == "csv":
+        for f in table.raw_fields:
+            if f.name not in present:
+                issues.append(Issue(raw.path, 1, f.name, "", "missing-column",
+                                    "the header lacks this column of the schema"))
+
+
+def _typed_rows(table: _schema.Table, raw: RawTable, checkers: dict[str, _CellChecker],
+                issues: list[Issue]) -> list[dict]:
+    out = []
+    yaml_record = table.raw_format == "yaml"
+    for cells in raw.rows:
+        line0 = min((c.line for c in cells.values()), default=1)
+        row: dict = {"_path": raw.path, "_line": 1 if yaml_record else line0, "_bad": set(), "_lines": {}}
+        for f in table.raw_fields:
+            cell = cells.get(f.name)
+            if cell is None and not yaml_record:
+                row[f.name] = None
+                row["_bad"].add(f.name)
+                continue
+            value = cell.value if cell is not None else ""
+            line = cell.line if cell is not None else 1
+            row["_lines"][f.name] = line
+            parsed, problems = checkers[f.name].check(value)
+            row[f.name] = parsed
+            for code, why in problems:
+                issues.append(Issue(raw.path, line, f.name, value, code, why))
+                row["_bad"].add(f.name)
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------- rules
+
+def _line(row: dict, name: str) -> int:
+    return row["_lines"].get(name, row["_line"])
+
+
+def _fig_issue(issues, row, fld, code, why, value=None):
+    v = row.get(fld) if value is None else value
+    issues.append(Issue(row["_path"], _line(row, fld), fld, "" if v is None else _fmt(v), code, why))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _figure_rules(row: dict, issues: list[Issue]) -> None:
+    bad = row["_bad"]
+    q, unit, measure = row.get("qualifier"), row.get("unit"), row.get("measure")
+    nums = {k: row.get(k) for k in ("value", "low", "high")}
+    have = {k for k, v in nums.items() if v is not None}
+    measures = _schema.vocabulary("measure")
+    units = _schema.vocabulary("unit")
+    dim = measures[measure]["dimension"] if measure in measures else None
+
+    if q == "qualitative":
+        for k in sorted(have):
+            _fig_issue(issues, row, k, "qualitative-numbers", "a qualitative figure has no numbers; empty value, low and high or change the qualifier")
+    elif q in RANGE_QUALIFIERS:
+        if not {"low", "high"} <= have or "value" in have:
+            missing = [k for k in ("low", "high") if k not in have and k not in bad]
+            for k in missing:
+                _fig_issue(issues, row, k, "range-ends", f"a {q} figure needs both low and high")
+            if "value" in have:
+                _fig_issue(issues, row, "value", "range-ends", f"a {q} figure fills low and high, not value")
+    elif q in POINT_QUALIFIERS:
+        if "value" not in have and "value" not in bad:
+            _fig_issue(issues, row, "value", "point-value", f"a {q} figure needs value")
+        for k in ("low", "high"):
+            if k in have:
+                _fig_issue(issues, row, k, "point-value", f"a {q} figure fills value only, not {k}")
+    if q and q != "qualitative" and unit is None and "unit" not in bad:
+        _fig_issue(issues, row, "unit", "unit-missing", "a figure with numbers needs a unit")
+    if unit in units and dim is not None and units[unit]["dimension"] != dim:
+        _fig_issue(issues, row, "unit", "unit-dimension",
+                   f"unit {unit} measures {units[unit]['dimension']}, but {measure} is a {dim}")
+    if dim == "proportion":
+        floor = -100 if measure == "rate_difference" else 0
+        for k in ("value", "low", "high"):
+            v = nums[k]
+            if v is not None and not floor <= v <= 100:
+                _fig_issue(issues, row, k, "proportion-range", f"a proportion must lie between {floor} and 100 %")
+    lo, hi, val = nums["low"], nums["high"], nums["value"]
+    if lo is not None and hi is not None and lo > hi:
+        _fig_issue(issues, row, "low", "value-order", f"low {_fmt(lo)} is greater than high {_fmt(hi)}")
+    for k, bound, ok in (("low", lo, lambda b: b <= val), ("high", hi, lambda b: b >= val)):
+        if val is not None and bound is not None and not ok(bound):
+            _fig_issue(issues, row, "value", "value-order", f"value {_fmt(val)} lies outside low–high")
+            break
+    # value_text agrees with the numbers and the qualifier
+    text = row.get("value_text")
+    if text is not None and q is not None and not bad & {"value", "low", "high", "qualifier", "unit"}:
+        _text_rules(row, text, q, unit, nums, issues)
+    # time-points
+    for start, end in (("timepoint", "timepoint_end"), ("timepoint_sessions", "timepoint_sessions_end")):
+        a, b = row.get(start), row.get(end)
+        if b is not None and a is None and start not in bad:
+            _fig_issue(issues, row, end, "timepoint-end-alone", f"{end} needs {start}")
+        elif a is not None and b is not None:
+            da = duration_days(a) if start == "timepoint" else a
+            db = duration_days(b) if start == "timepoint" else b
+            if da is not None and db is not None and da > db:
+                _fig_issue(issues, row, end, "timepoint-order", f"{end} {b} is before {start} {a}")
+    has_tp = row.get("timepoint") is not None or row.get("timepoint_sessions") is not None
+    if has_tp and row.get("timepoint_anchor") is None and "timepoint_anchor" not in bad:
+        _fig_issue(issues, row, "timepoint_anchor", "anchor-missing", "a time-point needs timepoint_anchor (what it is counted from)")
+    if not has_tp and row.get("timepoint_anchor") is not None and not bad & {"timepoint", "timepoint_sessions"}:
+        _fig_issue(issues, row, "timepoint_anchor", "anchor-alone", "timepoint_anchor is set but no time-point is")
+    if measure in measures:
+        need = measures[measure].get("requires") or ""
+        if need and row.get(need) is None and need not in bad:
+            code = "event-missing" if need == "event" else "comparator-missing"
+            _fig_issue(issues, row, need, code, f"{measure} needs {need}")
+
+
+def _text_rules(row, text, q, unit, nums, issues) -> None:
+    p = parse_figure_text(text)
+    if q == "qualitative":
+        if p.numbers:
+            _fig_issue(issues, row, "value_text", "text-mismatch",
+                       f"value_text holds the number(s) {', '.join(_fmt(n) for n in p.numbers)} but qualifier is qualitative")
+        return
+    expected = [nums["value"]] if nums["value"] is not None else [v for v in (nums["low"], nums["high"]) if v is not None]
+    if not expected:
+        return  # reported by point-value / range-ends
+    if not p.numbers:
+        _fig_issue(issues, row, "value_text", "text-mismatch",
+                   f"value_text holds no number, but the figure is {q} {', '.join(_fmt(e) for e in expected)}")
+        return
+    printed = []
+    for n, frac in zip(p.numbers, p.fractions):
+        printed.append((n * 100 if frac and unit == "%" else n, 0.5 if frac else 1e-9 * max(1.0, abs(n))))
+    agree = len(printed) == len(expected) and all(abs(e - n) <= tol for e, (n, tol) in zip(expected, printed))
+    if not agree and len(expected) == 2 and len(printed) > 2:
+        # a list read as a range: "3, 4, or even 5" is low 3, high 5
+        lo_p, hi_p = min(printed), max(printed)
+        agree = abs(lo_p[0] - expected[0]) <= lo_p[1] and abs(hi_p[0] - expected[1]) <= hi_p[1]
+    if not agree:
+        shown = ", ".join(_fmt(round(n, 4)) for n, _ in printed)
+        want = ", ".join(_fmt(e) for e in expected)
+        _fig_issue(issues, row, "value_text", "text-mismatch",
+                   f"value_text says {shown} but the numbers are {want}")
+        return
+    if p.hint and q not in HINT_ALLOWS.get(p.hint, {q}):
+        _fig_issue(issues, row, "qualifier", "qualifier-mismatch",
+                   f"value_text reads as {p.hint}, not {q}")
+
+
+# ---------------------------------------------------------------- driver
+
+def _source_dirs(raw_dir: Path) -> list[Path]:
+    if not raw_dir.is_dir():
+        return []
+    return sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
+             snapshots: str | os.PathLike | None = None, max_bytes: int = MAX_FILE_BYTES) -> Result:
+    """Validate the source folders in ``paths`` (default: every folder of ``raw_dir``).
+
+    ``raw_dir`` defaults to the project's ``raw/``; messages show paths relative to its
+    parent. ``snapshots`` (default: the ``DATAPACKAGE_SNAPSHOTS`` environment variable)
+    turns on the provenance check.
+    """
+    raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    base = raw_dir.parent
+    if snapshots is None and os.environ.get(SNAPSHOTS_ENV):
+        snapshots = os.environ[SNAPSHOTS_ENV]
+    if snapshots is not None and not Path(snapshots).is_dir():
+        raise UsageError(f"snapshot directory {snapshots} does not exist")
+    all_dirs = _source_dirs(raw_dir)
+    if paths:
+        selected = []
+        for p in paths:
+            p = Path(p)
+            if p.is_file():
+                p = p.parent
+            if not p.is_dir():
+                raise UsageError(f"{p} is not a source folder (no such directory)")
+            selected.append(p)
+        if not any(p.resolve() == raw_dir.resolve() for p in selected):
+            dirs = list(dict.fromkeys([*(d for d in all_dirs), *selected]))
+        else:
+            dirs, selected = all_dirs, all_dirs
+        chosen = {p.resolve() for p in selected}
+    else:
+        if not raw_dir.is_dir():
+            raise UsageError(f"{raw_dir} does not exist")
+        dirs, chosen = all_dirs, {p.resolve() for p in all_dirs}
+
+    result = Result()
+    tables = [_schema.table(n) for n in _schema.table_names()]
+    checkers = {t.name: {f.name: _CellChecker(t.name, f) for f in t.raw_fields} for t in tables}
+    reported: list[Issue] = []
+    for t in tables:
+        result.rows[t.name] = []
+    folder_of: dict[int, Path] = {}
+    for d in dirs:
+        local: list[Issue] = []
+        for t in tables:
+            fs_path = d / t.raw_file
+            shown = _shown(fs_path, base)
+            if not fs_path.is_file():
+                local.append(Issue(shown, 0, "", "", "missing-file", f"every source folder needs {t.raw_file}"))
+                continue
+            raw = _read(t, fs_path, shown, local, max_bytes)
+            if not raw.readable:
+                continue
+            _check_columns(t, raw, local)
+            if t.raw_format == "csv" and not raw.rows and not any(i.path == shown for i in local):
+                local.append(Issue(shown, 2, "", "", "no-rows", "the file has a header but no rows"))
+            rows = _typed_rows(t, raw, checkers[t.name], local)
+            for r in rows:
+                r["_folder"] = d.name
+                r["_report"] = d.resolve() in chosen
+            result.rows[t.name].extend(rows)
+        if d.resolve() in chosen:
+            reported.extend(local)
+    _cross_table_rules(result, reported)
+    if snapshots is not None:
+        _provenance(result, Path(snapshots), reported)
+    result.issues = sorted(set(reported))
+    return result
+
+
+def _cross_table_rules(result: Result, issues: list[Issue]) -> None:
+    def report(row, fld, code, why):
+        if row["_report"]:
+            _fig_issue(issues, row, fld, code, why)
+
+    sources = result.rows.get("sources", [])
+    ids: dict[str, dict] = {}
+    for s in sources:
+        sid = s.get("source_id")
+        if sid is None:
+            continue
+        if sid != s["_folder"]:
+            report(s, "source_id", "folder-mismatch", f"the folder is named {s['_folder']!r}; a source folder is named after its source_id")
+        if sid in ids:
+            report(s, "source_id", "duplicate-id", f"source_id is already used in {ids[sid]['_path']}")
+        else:
+            ids[sid] = s
+        if s.get("snapshot") is not None and s.get("snapshot_sha256") is None and "snapshot_sha256" not in s["_bad"]:
+            report(s, "snapshot_sha256", "snapshot-hash-missing", "snapshot is set, so snapshot_sha256 is required")
+    for t in _schema.table_names():
+        table = _schema.table(t)
+        rows = result.rows.get(t, [])
+        for f in table.raw_fields:
+            if f.unique and t != "sources":
+                seen: dict = {}
+                for r in rows:
+                    v = r.get(f.name)
+                    if v is None:
+                        continue
+                    if v in seen:
+                        first = seen[v]
+                        report(r, f.name, "duplicate-id", f"{f.name} is already used at {first['_path']}:{_line(first, f.name)}")
+                    else:
+                        seen[v] = r
+        for fld, ref_table, ref_field in table.foreign_keys:
+            targets = {r.get(ref_field) for r in result.rows.get(ref_table, [])}
+            for r in rows:
+                v = r.get(fld)
+                if v is not None and v not in targets:
+                    report(r, fld, "unknown-reference", f"no source has source_id {v!r}")
+    for r in result.rows.get("figures", []):
+        sid, fid = r.get("source_id"), r.get("figure_id")
+        if sid is not None and sid != r["_folder"]:
+            report(r, "source_id", "source-mismatch", f"the figure is in folder {r['_folder']!r}")
+        if fid is not None and not fid.startswith(f"{r['_folder']}/"):
+            report(r, "figure_id", "id-prefix", f"figure_id must start with '{r['_folder']}/'")
+        if r["_report"]:
+            _figure_rules(r, issues)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _provenance(result: Result, snapshots: Path, issues: list[Issue]) -> None:
+    texts: dict[str, str | None] = {}
+    for s in result.rows.get("sources", []):
+        name, sid = s.get("snapshot"), s.get("source_id")
+        if name is None or sid is None:
+            continue
+        path = snapshots / name
+        if not path.is_file():
+            if s["_report"]:
+                _fig_issue(issues, s, "snapshot", "snapshot-not-found", f"no file {name} in {snapshots}")
+            texts[sid] = None
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if s.get("snapshot_sha256") is not None and digest != s["snapshot_sha256"] and s["_report"]:
+            _fig_issue(issues, s, "snapshot_sha256", "snapshot-hash", f"the file {name} has SHA-256 {digest}")
+        texts[sid] = _normalise(data.decode("utf-8", errors="replace"))
+    for r in result.rows.get("figures", []):
+        text = texts.get(r["_folder"])
+        vt = r.get("value_text")
+        if text and vt is not None and r["_report"] and _normalise(vt) not in text:
+            _fig_issue(issues, r, "value_text", "text-not-in-snapshot", "value_text does not occur in the source's snapshot")
