@@ -17,10 +17,11 @@ PANDAS_DTYPES = {
 }
 
 
-def dataframe_schema(table: str, *, derived: bool = True):
+def dataframe_schema(table: "str | _schema.Table", *, derived: bool = True):
+    """A pandera schema for ``table`` (a name, or a parsed :class:`_schema.Table`)."""
     import pandera.pandas as pa
 
-    t = _schema.table(table)
+    t = _schema.table(table) if isinstance(table, str) else table
     columns = {}
     for f in t.fields:
         if f.derived and not derived:

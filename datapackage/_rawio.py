@@ -19,7 +19,7 @@ MAX_CELL_CHARS = 10_000
 
 @dataclass
 class Cell:
-    value: str
+    value: str | None
     line: int
 
 
@@ -155,10 +155,15 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
             return table
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        # the construct that is broken (context) is more useful than where the parser noticed
+        context, problem_mark = getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
+        mark = context or problem_mark
         line = mark.line + 1 if mark else 1
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        issues.append(_issue(shown, line, "yaml-syntax", f"not valid YAML: {problem}"))
+        where = ""
+        if context and problem_mark and problem_mark.line != context.line:
+            where = f" (noticed on line {problem_mark.line + 1})"
+        issues.append(_issue(shown, line, "yaml-syntax", f"not valid YAML: {problem}{where}"))
         table.readable = False
         return table
     if root is None:
@@ -185,6 +190,7 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
             value = "; ".join(n.value.strip() for n in val_node.value)
         else:
             issues.append(_issue(shown, line, "yaml-structure", "the value must be text (or, for authors, a list of text)", key))
+            row[key] = Cell(None, line)  # present but unreadable: not reported again as missing
             continue
         row[key] = Cell(value.strip(), line)
     table.columns = list(row)

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--snapshots", metavar="DIR", help="also run the provenance check (default: $DATAPACKAGE_SNAPSHOTS)")
     b.add_argument("--format", choices=sorted(RENDER), default="text", help="format of problems, if any")
 
+    sub.add_parser("codes", help="list every problem code the validator can report, with its meaning")
+
     t = sub.add_parser("tables", help="list the tables of a release")
     t.add_argument("--version", metavar="V", help="release version (default: current)")
     return p
@@ -81,11 +83,23 @@ def _tables(args) -> int:
     return EXIT_OK
 
 
+def _codes(args) -> int:
+    from .issues import CODES
+
+    width = max(map(len, CODES))
+    for code, meaning in CODES.items():
+        print(f"{code:<{width}}  {meaning}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"validate": _validate, "build": _build, "tables": _tables}[args.command]
+    handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes}[args.command]
     try:
         return handler(args)
+    except BrokenPipeError:  # output piped into head and closed early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -92,8 +92,11 @@ class Issue:
         value = self.value
         if len(value) > 80:
             value = value[:77] + "..."
-        value = value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value
-        return f"{self.path}:{self.line}: {self.field or '-'}: {value!s}: {self.reason} [{self.code}]"
+        if not value.isprintable():
+            value = value.encode("unicode_escape").decode("ascii")
+        if value == "":
+            value = '""' if self.field else "-"
+        return f"{self.path}:{self.line}: {self.field or '-'}: {value}: {self.reason} [{self.code}]"
 
     def github(self) -> str:
         msg = f"{self.field or '-'}: {self.reason}".replace("%", "%25").replace("\n", "%0A")

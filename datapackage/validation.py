@@ -45,6 +45,8 @@ class Result:
     issues: list[Issue] = field(default_factory=list)
     # typed rows per table, each with "_path" and "_line" for messages
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    # folders whose file of a table exists but could not be read, per table
+    unreadable: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -179,6 +181,10 @@ def _typed_rows(table: _schema.Table, raw: RawTable, checkers: dict[str, _CellCh
             value = cell.value if cell is not None else ""
             line = cell.line if cell is not None else 1
             row["_lines"][f.name] = line
+            if value is None:  # unreadable (already reported by the reader)
+                row[f.name] = None
+                row["_bad"].add(f.name)
+                continue
             parsed, problems = checkers[f.name].check(value)
             row[f.name] = parsed
             for code, why in problems:
@@ -281,9 +287,12 @@ def _text_rules(row, text, q, unit, nums, issues) -> None:
             _fig_issue(issues, row, "value_text", "text-mismatch",
                        f"value_text holds the number(s) {', '.join(_fmt(n) for n in p.numbers)} but qualifier is qualitative")
         return
-    expected = [nums["value"]] if nums["value"] is not None else [v for v in (nums["low"], nums["high"]) if v is not None]
-    if not expected:
-        return  # reported by point-value / range-ends
+    if q in RANGE_QUALIFIERS:
+        expected = [nums["low"], nums["high"]]
+    else:
+        expected = [nums["value"]]
+    if None in expected:
+        return  # the shape is wrong: reported by point-value / range-ends
     if not p.numbers:
         _fig_issue(issues, row, "value_text", "text-mismatch",
                    f"value_text holds no number, but the figure is {q} {', '.join(_fmt(e) for e in expected)}")
@@ -366,6 +375,8 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
                 continue
             raw = _read(t, fs_path, shown, local, max_bytes)
             if not raw.readable:
+                # reported once; its folder still counts as a source for references
+                result.unreadable.setdefault(t.name, set()).add(d.name)
                 continue
             _check_columns(t, raw, local)
             if t.raw_format == "csv" and not raw.rows and not any(i.path == shown for i in local):
@@ -420,6 +431,10 @@ def _cross_table_rules(result: Result, issues: list[Issue]) -> None:
                         seen[v] = r
         for fld, ref_table, ref_field in table.foreign_keys:
             targets = {r.get(ref_field) for r in result.rows.get(ref_table, [])}
+            # a source whose folder and source_id differ is reported once (folder-mismatch),
+            # not again at every figure that names its folder
+            targets |= {r["_folder"] for r in result.rows.get(ref_table, []) if r.get(ref_field) is not None}
+            targets |= result.unreadable.get(ref_table, set())
             for r in rows:
                 v = r.get(fld)
                 if v is not None and v not in targets:

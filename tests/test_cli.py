@@ -1,0 +1,76 @@
+"""The command line: exit statuses, formats, and plain messages for bad input."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import FIXTURES, ROOT
+
+
+def run(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "datapackage", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, **kw)
+
+
+def test_validate_clean_exits_0():
+    proc = run("validate")
+    assert proc.returncode == 0 and proc.stdout.strip() == "0 problems"
+
+
+def test_validate_given_folder():
+    proc = run("validate", "--raw", str(FIXTURES / "valid" / "raw"), str(FIXTURES / "valid" / "raw" / "demo"))
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_validate_errors_exit_1_with_count_line():
+    case = FIXTURES / "invalid" / "formula-injection"
+    proc = run("validate", "--raw", str(case / "raw"))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "4 problems: formula-injection 4"
+    assert lines[0].startswith("raw/demo/figures.csv:2: note: =HYPERLINK")
+    assert lines[0].endswith("[formula-injection]")
+    assert lines[:-1] == sorted(lines[:-1])
+
+
+def test_json_format():
+    case = FIXTURES / "invalid" / "value-order"
+    proc = run("validate", "--raw", str(case / "raw"), "--format", "json")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 1 and data["count"] == 2
+    assert data["by_code"] == {"text-mismatch": 1, "value-order": 1}
+    assert set(data["problems"][0]) == {"path", "line", "field", "value", "code", "reason"}
+
+
+def test_github_format():
+    case = FIXTURES / "invalid" / "unknown-code"
+    proc = run("validate", "--raw", str(case / "raw"), "--format", "github")
+    assert proc.stdout.startswith("::error file=raw/demo/figures.csv,line=2,title=unknown-code::measure: ")
+
+
+def test_missing_path_is_a_usage_error():
+    proc = run("validate", "raw/no-such-source")
+    assert proc.returncode == 2 and "no such directory" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_snapshot_dir_is_a_usage_error():
+    proc = run("validate", "--snapshots", "/no/such/dir")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_bad_arguments_exit_2():
+    assert run("validate", "--format", "xml").returncode == 2
+    assert run().returncode == 2
+
+
+def test_snapshot_variable(tmp_path):
+    import os
+    env = dict(os.environ, DATAPACKAGE_SNAPSHOTS=str(tmp_path))
+    proc = run("validate", env=env)
+    assert proc.returncode == 1 and "snapshot-not-found" in proc.stdout
+
+
+def test_tables_command():
+    proc = run("tables")
+    assert proc.returncode == 0 and proc.stdout.split() == ["sources", "figures"]

@@ -1,0 +1,80 @@
+"""Golden corpus: every invalid contribution yields exactly its expected problems."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+from datapackage import _schema
+from datapackage.issues import CODES
+from datapackage.validation import validate
+
+CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
+# codes that no fixture can trigger while no schema field uses the constraint behind them
+UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in _schema.table_names() for f in _schema.table(t).fields)}
+
+
+def _expected(case):
+    with (case / "expected.csv").open(encoding="utf-8", newline="") as f:
+        return sorted((r["path"], int(r["line"]), r["code"]) for r in csv.DictReader(f))
+
+
+def _run(case):
+    options = json.loads((case / "options.json").read_text()) if (case / "options.json").exists() else {}
+    snapshots = case / "snapshots"
+    return validate(raw_dir=case / "raw", snapshots=snapshots if snapshots.is_dir() else None, **options)
+
+
+def test_valid_fixture_is_clean():
+    case = FIXTURES / "valid"
+    assert validate(raw_dir=case / "raw", snapshots=case / "snapshots").issues == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_invalid_fixture(case):
+    got = sorted((i.path, i.line, i.code) for i in _run(case).issues)
+    assert got == _expected(case)
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_code_has_a_fixture(code):
+    covered = {c for case in CASES for _, _, c in _expected(case)}
+    if code in UNREACHABLE:
+        assert UNREACHABLE[code](), f"{code} is reachable now: add a fixture for it"
+        return
+    assert code in covered, f"no fixture in tests/fixtures/invalid yields {code}"
+
+
+def test_corpus_is_up_to_date(tmp_path):
+    """The committed corpus is what make_invalid.py writes (no hand edits drift)."""
+    script = FIXTURES / "make_invalid.py"
+    src = script.read_text(encoding="utf-8")
+    out = tmp_path / "invalid"
+    code = src.replace('OUT = HERE / "invalid"', f"OUT = __import__('pathlib').Path({str(out)!r})")
+    subprocess.run([sys.executable, "-c", code.replace("HERE = Path(__file__).resolve().parent", f"HERE = Path({str(FIXTURES)!r})")],
+                   check=True, capture_output=True)
+    for case in CASES:
+        for p in case.rglob("*"):
+            if p.is_file():
+                assert p.read_bytes() == (out / p.relative_to(FIXTURES / "invalid")).read_bytes(), p
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_cli_reports_without_traceback(case):
+    options = json.loads((case / "options.json").read_text()) if (case / "options.json").exists() else {}
+    if options:
+        pytest.skip("the CLI has no size-limit option")
+    args = [sys.executable, "-m", "datapackage", "validate", "--raw", str(case / "raw")]
+    if (case / "snapshots").is_dir():
+        args += ["--snapshots", str(case / "snapshots")]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1].startswith(f"{len(_expected(case))} problem")
+    for line in lines[:-1]:
+        assert line.endswith("]") and ": " in line
