@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+# In a checkout the project root holds schemas/, raw/ and build/; an installed wheel carries
+# schemas/ and the current release under datapackage/_data/ instead.
+ROOT = _PACKAGE.parent if (_PACKAGE.parent / "schemas" / "package.json").is_file() else _PACKAGE / "_data"
 SCHEMAS = ROOT / "schemas"
 VOCAB_DIR = SCHEMAS / "vocab"
 

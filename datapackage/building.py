@@ -19,6 +19,8 @@ from pathlib import Path
 from . import _schema
 from .derive import derive_figure
 from .issues import Issue
+from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, manifest_bytes,
+                       manifest_entry, package_metadata, read_manifest)
 from .validation import validate
 
 PARQUET_OPTIONS = dict(
@@ -33,10 +35,6 @@ class BuildError(Exception):
     def __init__(self, issues: list[Issue]):
         super().__init__(f"{len(issues)} problems")
         self.issues = issues
-
-
-def package_metadata() -> dict:
-    return json.loads((_schema.SCHEMAS / "package.json").read_text(encoding="utf-8"))
 
 
 # ------------------------------------------------------------------ tables
@@ -124,9 +122,11 @@ def resource_schema(table: str) -> dict:
 
 def descriptor(version: str, files: dict[str, bytes], prefix: str = "") -> dict:
     meta = package_metadata()
+    release = next((r for r in meta["releases"] if r["version"] == version), {"date": current_release()["date"]})
     pkg = {k: meta[k] for k in ("name", "title", "description") if k in meta}
     pkg["version"] = version
-    for k in ("created", "keywords", "licenses"):
+    pkg["created"] = f"{release['date']}T00:00:00Z"
+    for k in ("keywords", "licenses"):
         if k in meta:
             pkg[k] = meta[k]
     resources = []
@@ -170,7 +170,7 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None) -> 
     result = validate(raw_dir=raw_dir, snapshots=snapshots)
     if result.issues:
         raise BuildError(result.issues)
-    version = version or package_metadata()["version"]
+    version = version or current_release()["version"]
     files: dict[str, bytes] = {}
     for table in _schema.table_names():
         records = _records(table, result.rows[table])
@@ -188,6 +188,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -196,15 +197,24 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
           version: str | None = None) -> Path:
-    """Build ``<out_dir>/<version>/`` and point ``root_descriptor`` at it.
+    """Build ``<out_dir>/<version>/``, record it in ``versions.json`` and point
+    ``root_descriptor`` at it.
 
-    Defaults: the project's ``raw/``, ``build/`` and ``datapackage.json``. Raises
-    :class:`BuildError` (writing nothing) when the data does not validate.
+    Defaults: the project's ``raw/``, ``build/`` and ``datapackage.json``, and the last
+    release of ``schemas/package.json``. Raises :class:`BuildError` (writing nothing) when
+    the data does not validate, and :class:`ReleaseConflict` when the build would change a
+    published version.
     """
-    version = version or package_metadata()["version"]
+    release = current_release() if version is None else next(
+        (r for r in package_metadata()["releases"] if r["version"] == version), None)
+    if release is None:
+        raise ReleaseConflict(f"version {version} is not in the releases of schemas/package.json")
+    version = release["version"]
     files = render_release(raw_dir=raw_dir, snapshots=snapshots, version=version)
     out_dir = Path(out_dir) if out_dir is not None else _schema.ROOT / "build"
     root_descriptor = Path(root_descriptor) if root_descriptor is not None else _schema.ROOT / "datapackage.json"
+    entry = manifest_entry(version, release["date"], files)
+    check_not_rewritten(out_dir, entry)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / version
     staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{version}-"))
@@ -222,7 +232,10 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    manifest = read_manifest(out_dir)
+    manifest["versions"] = [e for e in manifest["versions"] if e["version"] != version] + [entry]
+    _write_atomic(out_dir / MANIFEST, manifest_bytes(manifest))
     rel = os.path.relpath(target, root_descriptor.parent).replace(os.sep, "/")
-    release = {k: v for k, v in files.items() if k != "datapackage.json"}
-    _write_atomic(root_descriptor, _json_bytes(descriptor(version, release, prefix=f"{rel}/")))
+    release_files = {k: v for k, v in files.items() if k != "datapackage.json"}
+    _write_atomic(root_descriptor, _json_bytes(descriptor(version, release_files, prefix=f"{rel}/")))
     return target

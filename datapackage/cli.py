@@ -33,6 +33,21 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("codes", help="list every problem code the validator can report, with its meaning")
 
+    d = sub.add_parser("download", help="fetch a published release (checksums verified) into a folder")
+    d.add_argument("--version", metavar="V", help="release version (default: the newest published)")
+    d.add_argument("--dest", metavar="DIR", default=".", help="where to put <version>/ (default: .)")
+    d.add_argument("--base-url", metavar="URL", help="where releases are published "
+                   "(default: $DATAPACKAGE_BASE_URL, then download_base_url in schemas/package.json)")
+    d.add_argument("--cache", metavar="DIR", help="download cache (default: $DATAPACKAGE_CACHE or the user cache folder)")
+
+    df = sub.add_parser("diff", help="figures added, removed and changed between two releases, and schema changes")
+    df.add_argument("v1", metavar="V1")
+    df.add_argument("v2", metavar="V2")
+    df.add_argument("--table", default="figures", help="table to compare (default: figures)")
+    df.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+
+    sub.add_parser("changelog", help="regenerate CHANGELOG.md from the releases and their diffs")
+
     t = sub.add_parser("tables", help="list the tables of a release")
     t.add_argument("--version", metavar="V", help="release version (default: current)")
     return p
@@ -54,6 +69,7 @@ def _build(args) -> int:
     from pathlib import Path
 
     from .building import BuildError, build
+    from .releases import ReleaseConflict
     from .validation import UsageError
 
     out = Path(args.out) if args.out else None
@@ -66,6 +82,9 @@ def _build(args) -> int:
     except BuildError as e:
         sys.stdout.write(RENDER[args.format](e.issues))
         print("build stopped: nothing was written", file=sys.stderr)
+        return EXIT_DATA
+    except ReleaseConflict as e:
+        print(f"build stopped, nothing was written: {e}", file=sys.stderr)
         return EXIT_DATA
     print(f"built {target}")
     return EXIT_OK
@@ -92,9 +111,54 @@ def _codes(args) -> int:
     return EXIT_OK
 
 
+def _download(args) -> int:
+    from .download import DownloadError, download
+
+    try:
+        target = download(args.version, args.dest, base=args.base_url, cache=args.cache)
+    except DownloadError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"downloaded {target}")
+    return EXIT_OK
+
+
+def _diff(args) -> int:
+    import json as _json
+
+    from . import _schema
+    from .diff import diff, render
+    from .loading import ReleaseError
+
+    key = _schema.table(args.table).primary_key[0] if args.table in _schema.table_names() else "figure_id"
+    try:
+        d = diff(args.v1, args.v2, args.table, key)
+    except ReleaseError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(_json.dumps(d, ensure_ascii=False, indent=2))
+    elif args.format == "markdown":
+        print("```\n" + render(d, limit=50) + "```")
+    else:
+        sys.stdout.write(render(d))
+    return EXIT_OK
+
+
+def _changelog(args) -> int:
+    from . import _schema
+    from .changelog import changelog
+
+    path = _schema.ROOT / "CHANGELOG.md"
+    path.write_text(changelog(), encoding="utf-8")
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes}[args.command]
+    handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes,
+               "download": _download, "diff": _diff, "changelog": _changelog}[args.command]
     try:
         return handler(args)
     except BrokenPipeError:  # output piped into head and closed early

@@ -1,14 +1,19 @@
-"""Load a released table as a pandas DataFrame with meaningful dtypes."""
+"""Load a released table as a pandas DataFrame with meaningful dtypes.
+
+A release is looked up in the project's (or the installed package's) ``build/``, then in
+the download cache, and finally downloaded (see :mod:`datapackage.download`).
+"""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from . import _schema
+from .releases import version_key
 
 
 class ReleaseError(LookupError):
-    """The requested version or table is not in the release folder."""
+    """The requested version or table does not exist."""
 
 
 def _build_dir(root) -> Path:
@@ -16,13 +21,14 @@ def _build_dir(root) -> Path:
 
 
 def versions(root=None) -> list[str]:
-    """Versions present under ``build/``, oldest first."""
+    """Versions present in the local ``build/``, oldest first."""
     d = _build_dir(root)
     found = [p.name for p in d.iterdir() if p.is_dir() and (p / "datapackage.json").is_file()] if d.is_dir() else []
-    return sorted(found, key=lambda v: tuple(int(x) if x.isdigit() else x for x in v.split(".")))
+    return sorted(found, key=version_key)
 
 
 def current_version(root=None) -> str:
+    """The current release: the one the root ``datapackage.json`` describes."""
     desc = _schema.ROOT / "datapackage.json"
     if root is None and desc.is_file():
         return json.loads(desc.read_text(encoding="utf-8"))["version"]
@@ -32,39 +38,64 @@ def current_version(root=None) -> str:
     return found[-1]
 
 
-def _release(version, root) -> tuple[str, dict]:
+def release_dir(version: str | None = None, root=None, *, download: bool = True) -> Path:
+    """The folder holding release ``version``: local, cached, or freshly downloaded."""
     version = version or current_version(root)
-    path = _build_dir(root) / version / "datapackage.json"
-    if not path.is_file():
-        known = ", ".join(versions(root)) or "none"
-        raise ReleaseError(f"version {version} is not released here (known versions: {known})")
-    return version, json.loads(path.read_text(encoding="utf-8"))
+    local = _build_dir(root) / version
+    if (local / "datapackage.json").is_file():
+        return local
+    if root is None and download:
+        from .download import DownloadError, fetch
+
+        try:
+            return fetch(version)
+        except DownloadError as e:
+            known = ", ".join(versions(root)) or "none"
+            raise ReleaseError(f"version {version} is not here (known versions here: {known}) and "
+                               f"could not be downloaded: {e}") from None
+    known = ", ".join(versions(root)) or "none"
+    raise ReleaseError(f"version {version} is not released here (known versions: {known})")
+
+
+def _descriptor(folder: Path) -> dict:
+    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
 
 
 def tables(version: str | None = None, root=None) -> list[str]:
     """Names of the tables a release holds."""
-    _, desc = _release(version, root)
+    desc = _descriptor(release_dir(version, root))
     return [r["name"] for r in desc["resources"] if r.get("format") == "csv"]
 
 
-def dtypes(table: str) -> dict:
-    """The pandas dtype of every column of ``table``, from ``schemas/``."""
+def dtypes(table: str, schema: dict | None = None) -> dict:
+    """The pandas dtype of every column of ``table``.
+
+    From the release's own Table Schema when given (so an old release loads with the codes
+    it was published with), else from ``schemas/``.
+    """
     import pandas as pd
 
+    if schema is None:
+        t = _schema.table(table)
+        fields = [(f.name, f.type, list(_schema.vocabulary(f.vocabulary)) if f.vocabulary else None) for f in t.fields]
+    else:
+        fields = [(f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum")) for f in schema["fields"]]
     out = {}
-    for f in _schema.table(table).fields:
-        if f.vocabulary:
-            out[f.name] = pd.CategoricalDtype(list(_schema.vocabulary(f.vocabulary)), ordered=False)
-        elif f.type in ("string", "duration"):
-            out[f.name] = pd.StringDtype()
-        elif f.type == "number":
-            out[f.name] = pd.Float64Dtype()
-        elif f.type == "integer":
-            out[f.name] = pd.Int64Dtype()
-        elif f.type == "date":
-            out[f.name] = "datetime64[ms]"
-        elif f.type == "boolean":
-            out[f.name] = pd.BooleanDtype()
+    for name, typ, codes in fields:
+        if codes is not None:
+            out[name] = pd.CategoricalDtype(codes, ordered=False)
+        elif typ in ("string", "duration"):
+            out[name] = pd.StringDtype()
+        elif typ == "number":
+            out[name] = pd.Float64Dtype()
+        elif typ == "integer":
+            out[name] = pd.Int64Dtype()
+        elif typ == "date":
+            out[name] = "datetime64[ms]"
+        elif typ == "boolean":
+            out[name] = pd.BooleanDtype()
+        else:
+            out[name] = pd.StringDtype()
     return out
 
 
@@ -72,22 +103,19 @@ def load(table: str = "figures", version: str | None = None, root=None):
     """Return ``table`` of release ``version`` (default: the current one) as a DataFrame.
 
     Coded fields are categoricals over their whole vocabulary, numbers are nullable
-    ``Float64``/``Int64``, text is ``string``.
+    ``Float64``/``Int64``, text is ``string``. A version not present locally is downloaded
+    once (checksums verified) and cached; see :mod:`datapackage.download`.
     """
     import pandas as pd
     import pyarrow.parquet as pq
 
-    version, desc = _release(version, root)
-    names = [r["name"] for r in desc["resources"] if r.get("format") == "csv"]
-    if table not in names:
-        raise ReleaseError(f"release {version} has no table {table!r} (tables: {', '.join(names)})")
-    path = _build_dir(root) / version / f"{table}.parquet"
-    arrow = pq.read_table(path)
-    df = arrow.to_pandas()
-    for name, dtype in dtypes(table).items():
+    folder = release_dir(version, root)
+    desc = _descriptor(folder)
+    schemas = {r["name"]: r.get("schema") for r in desc["resources"] if r.get("format") == "csv"}
+    if table not in schemas:
+        raise ReleaseError(f"release {desc['version']} has no table {table!r} (tables: {', '.join(schemas)})")
+    df = pq.read_table(folder / f"{table}.parquet").to_pandas()
+    for name, dtype in dtypes(table, schemas[table]).items():
         if name in df.columns:
-            if dtype == "datetime64[ms]":
-                df[name] = pd.to_datetime(df[name]).astype(dtype)
-            else:
-                df[name] = df[name].astype(dtype)
+            df[name] = df[name].astype(dtype)
     return df

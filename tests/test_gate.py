@@ -10,10 +10,11 @@ import pytest
 
 from conftest import ARTICLES, ROOT
 from datapackage import _schema
-from datapackage.building import build, package_metadata, render_release
+from datapackage.building import build, render_release
+from datapackage.releases import current_release, read_manifest, verify
 from datapackage.validation import validate
 
-VERSION = package_metadata()["version"]
+VERSION = current_release()["version"]
 
 
 def test_raw_is_valid():
@@ -30,8 +31,11 @@ def test_build_is_up_to_date_with_raw():
     files = render_release()
     release = ROOT / "build" / VERSION
     assert sorted(p.name for p in release.iterdir()) == sorted(files), "run: python -m datapackage build"
-    for name, data in files.items():
-        assert (release / name).read_bytes() == data, f"build/{VERSION}/{name} is stale: run python -m datapackage build"
+    stale = [name for name, data in files.items() if (release / name).read_bytes() != data]
+    assert not stale, (
+        f"build/{VERSION}/{', '.join(stale)} no longer match raw/ and schemas/. If {VERSION} is already "
+        f"published (listed in build/versions.json), do not rebuild it: add a new release at the end of "
+        f"'releases' in schemas/package.json, then run: python -m datapackage build")
 
 
 def test_root_descriptor_describes_current_release(tmp_path):

@@ -1,0 +1,39 @@
+"""CHANGELOG.md: one entry per release, its human summary plus what the diff shows."""
+from __future__ import annotations
+
+from collections import Counter
+
+from .diff import diff
+from .releases import releases
+
+
+def _source_counts(ids) -> str:
+    c = Counter(i.split("/")[0] for i in ids)
+    return ", ".join(f"{s} {n}" for s, n in sorted(c.items()))
+
+
+def changelog(root=None) -> str:
+    rels = releases()
+    out = ["# Changelog\n\n",
+           "Every release of the dataset, newest first. Each entry is the release's summary from "
+           "`schemas/package.json` followed by what `python -m datapackage diff` finds against the "
+           "previous release. Regenerate with `python -m datapackage changelog`.\n"]
+    for i in range(len(rels) - 1, -1, -1):
+        r = rels[i]
+        out.append(f"\n## {r['version']} ({r['date']})\n\n{r['summary']}\n")
+        if i == 0:
+            from .diff import _rows
+            from .loading import release_dir
+
+            figs = _rows(release_dir(r["version"], root), "figures", "figure_id")
+            out.append(f"\n- figures: {len(figs)} ({_source_counts(figs)})\n")
+            continue
+        for table, key in (("sources", "source_id"), ("figures", "figure_id")):
+            d = diff(rels[i - 1]["version"], r["version"], table, key, root)
+            line = f"\n- {table}: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed"
+            if table == "figures" and d["added"]:
+                line += f" (added by source: {_source_counts(d['added'])})"
+            out.append(line + "\n")
+            for s in d["schema"]:
+                out.append(f"  - schema: {s}\n")
+    return "".join(out)

@@ -1,0 +1,35 @@
+"""Packaging hook: the wheel carries schemas/ and the current release.
+
+Everything else is declared in pyproject.toml. At wheel-build time this copies schemas/,
+datapackage.json, build/versions.json and build/<current version>/ into
+datapackage/_data/, so that ``pip install`` then ``datapackage.load("figures")`` works
+offline. Editable installs read them from the checkout instead.
+"""
+import json
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+
+
+class build_py_with_release(build_py):
+    def run(self):
+        super().run()
+        data = Path(self.build_lib) / "datapackage" / "_data"
+        if data.exists():
+            shutil.rmtree(data)
+        shutil.copytree(HERE / "schemas", data / "schemas")
+        desc = HERE / "datapackage.json"
+        if desc.is_file():
+            version = json.loads(desc.read_text(encoding="utf-8"))["version"]
+            shutil.copy2(desc, data / "datapackage.json")
+            (data / "build").mkdir(parents=True)
+            shutil.copy2(HERE / "build" / "versions.json", data / "build" / "versions.json")
+            shutil.copytree(HERE / "build" / version, data / "build" / version)
+
+
+# setuptools' own scratch folder must not be build/, which holds the releases
+setup(cmdclass={"build_py": build_py_with_release}, options={"build": {"build_base": ".build-python"}})

@@ -1,0 +1,76 @@
+"""Published versions never change; a new version never rewrites an earlier one."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from datapackage import releases
+from datapackage.building import build
+from datapackage.releases import ReleaseConflict, read_manifest, verify
+
+
+def test_every_published_file_matches_the_manifest():
+    assert verify(ROOT / "build") == []
+    listed = {f["path"] for e in read_manifest(ROOT / "build")["versions"] for f in e["files"]}
+    on_disk = {p.relative_to(ROOT / "build").as_posix() for p in (ROOT / "build").rglob("*")
+               if p.is_file() and p.name != "versions.json"}
+    assert on_disk == listed, "every file under build/ is a published file listed in build/versions.json"
+
+
+def test_manifest_lists_every_release_of_package_json():
+    published = [e["version"] for e in read_manifest(ROOT / "build")["versions"]]
+    assert published == [r["version"] for r in releases.releases()]
+    dates = {e["version"]: e["date"] for e in read_manifest(ROOT / "build")["versions"]}
+    assert all(dates[r["version"]] == r["date"] for r in releases.releases())
+
+
+def _copy_project(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "raw", raw)
+    return raw, tmp_path / "build", tmp_path / "datapackage.json"
+
+
+def test_changing_raw_without_a_new_version_is_refused(tmp_path):
+    raw, out, desc = _copy_project(tmp_path)
+    build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    fig = next(raw.glob("*/figures.csv"))
+    fig.write_text(fig.read_text(encoding="utf-8").replace("up to 72%", "up to 72%", 1)
+                   .replace(",remission_rate,", ",response_rate,", 1), encoding="utf-8")
+    with pytest.raises(ReleaseConflict, match="add a new release"):
+        build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_new_version_leaves_earlier_ones_alone(tmp_path, monkeypatch):
+    raw, out, desc = _copy_project(tmp_path)
+    v1 = build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+    first = {p.name: p.read_bytes() for p in v1.iterdir()}
+    rels = releases.releases() + [{"version": "99.0.0", "date": "2099-01-01", "summary": "test"}]
+    monkeypatch.setattr(releases, "releases", lambda: rels)
+    monkeypatch.setattr(releases, "current_release", lambda: rels[-1])
+    import datapackage.building as b
+    monkeypatch.setattr(b, "current_release", lambda: rels[-1])
+    fig = next(raw.glob("*/figures.csv"))
+    fig.write_text(fig.read_text(encoding="utf-8").replace(",remission_rate,", ",response_rate,", 1), encoding="utf-8")
+    v2 = build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+    assert v2.name == "99.0.0"
+    assert {p.name: p.read_bytes() for p in v1.iterdir()} == first
+    assert [e["version"] for e in read_manifest(out)["versions"]] == [rels[-2]["version"], "99.0.0"]
+    assert json.loads(desc.read_text())["version"] == "99.0.0"
+    assert verify(out) == []
+
+
+def test_citation_names_the_current_release():
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    current = releases.current_release()
+    assert f'version: "{current["version"]}"' in text and f'date-released: "{current["date"]}"' in text
+
+
+def test_changelog_is_up_to_date():
+    from datapackage.changelog import changelog
+
+    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), "run: python -m datapackage changelog"
