@@ -44,8 +44,9 @@ class Table:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     foreign_keys: tuple[tuple[str, str, str], ...]  # (field, table, field)
-    raw_file: str
-    raw_format: str  # "csv" (many rows) or "yaml" (one record)
+    raw_file: str | None  # None for a table the build computes
+    raw_format: str | None  # "csv" (many rows) or "yaml" (one record)
+    computed: str | None = None  # name of the build step that computes the table
     descriptor: dict = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -86,15 +87,16 @@ def table(name: str) -> Table:
         (fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
         for fk in d.get("foreignKeys", [])
     )
-    raw = d.get("raw", {})
+    raw = d.get("raw") or {}
     return Table(
         name=name,
         description=d.get("description", ""),
         fields=tuple(_field(f) for f in d["fields"]),
         primary_key=tuple(d.get("primaryKey", [])),
         foreign_keys=fks,
-        raw_file=raw["file"],
-        raw_format=raw["format"],
+        raw_file=raw.get("file"),
+        raw_format=raw.get("format"),
+        computed=d.get("computed"),
         descriptor=d,
     )
 
@@ -116,6 +118,17 @@ def table_names() -> tuple[str, ...]:
     for n in names:
         visit(n)
     return tuple(ordered)
+
+
+def contributed_table_names() -> tuple[str, ...]:
+    """Tables contributed under raw/ (the others are computed by the build)."""
+    return tuple(n for n in table_names() if table(n).raw_file)
+
+
+@lru_cache(maxsize=None)
+def comparison() -> dict:
+    """The comparison key and tolerances of schemas/comparison.json."""
+    return json.loads((SCHEMAS / "comparison.json").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=None)

@@ -51,6 +51,20 @@ def _records(table: str, rows: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: tuple(r[k] for k in key))
 
 
+def _computed(table: str, built: dict[str, list[dict]]) -> list[dict]:
+    """A table the build computes from the contributed ones (``computed`` in its schema)."""
+    from . import checks
+
+    t = _schema.table(table)
+    steps = {
+        "claim_checks": lambda: checks.claim_checks(built["figures"], built["sources"]),
+        "contradictions": lambda: checks.contradictions(built["figures"]),
+    }
+    rows = steps[t.computed]()
+    key = t.primary_key
+    return sorted(({f.name: r.get(f.name) for f in t.fields} for r in rows), key=lambda r: tuple(r[k] for k in key))
+
+
 def _cell(v) -> str:
     if v is None:
         return ""
@@ -172,8 +186,14 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None) -> 
         raise BuildError(result.issues)
     version = version or current_release()["version"]
     files: dict[str, bytes] = {}
+    built: dict[str, list[dict]] = {}
     for table in _schema.table_names():
-        records = _records(table, result.rows[table])
+        t = _schema.table(table)
+        if t.computed:
+            records = _computed(table, built)
+        else:
+            records = _records(table, result.rows[table])
+        built[table] = records
         check_with_pandera(table, records)
         files[f"{table}.csv"] = csv_bytes(table, records)
         files[f"{table}.parquet"] = parquet_bytes(table, records)

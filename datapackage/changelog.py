@@ -28,12 +28,17 @@ def changelog(root=None) -> str:
             figs = _rows(release_dir(r["version"], root), "figures", "figure_id")
             out.append(f"\n- figures: {len(figs)} ({_source_counts(figs)})\n")
             continue
+        schema: list[str] = []
         for table, key in (("sources", "source_id"), ("figures", "figure_id")):
             d = diff(rels[i - 1]["version"], r["version"], table, key, root)
             line = f"\n- {table}: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed"
             if table == "figures" and d["added"]:
                 line += f" (added by source: {_source_counts(d['added'])})"
+            if table == "figures" and d["removed"]:
+                line += f"; removed: {', '.join(d['removed'])}"
             out.append(line + "\n")
-            for s in d["schema"]:
-                out.append(f"  - schema: {s}\n")
+            schema = d["schema"]
+        if schema:
+            out.append("\n- schema changes:\n")
+            out.extend(f"  - {s}\n" for s in schema)
     return "".join(out)

@@ -9,6 +9,14 @@ from pathlib import Path
 from .loading import release_dir
 
 
+def _folder(v: str, root=None) -> Path:
+    """A release folder: a path to one (holding datapackage.json), or a version number."""
+    p = Path(v)
+    if (p / "datapackage.json").is_file():
+        return p
+    return release_dir(v, root)
+
+
 def _rows(folder: Path, table: str, key: str) -> dict[str, dict[str, str]]:
     path = folder / f"{table}.csv"
     if not path.is_file():
@@ -61,7 +69,7 @@ def _schema_changes(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
 
 def diff(v1: str, v2: str, table: str = "figures", key: str = "figure_id", root=None) -> dict:
     """``{"added": [...], "removed": [...], "changed": {id: {field: (old, new)}}, "schema": [...]}``."""
-    a, b = release_dir(v1, root), release_dir(v2, root)
+    a, b = _folder(v1, root), _folder(v2, root)
     old, new = _rows(a, table, key), _rows(b, table, key)
     changed = {}
     for k in sorted(set(old) & set(new)):

@@ -71,6 +71,9 @@ _RANGE_JOIN = re.compile(
 )
 
 
+_LIST_JOIN = re.compile(r"^\s*(?:%|\+)?\s*,\s*(?:(?:or|and)\s+)?(?:even\s+)?\$?\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ParsedFigure:
     """What a printed figure says.
@@ -145,6 +148,9 @@ def parse(text: str) -> ParsedFigure:
         spans.append(tok.span())
     is_range = decade or (
         len(spans) == 2 and bool(_RANGE_JOIN.match(text[spans[0][1]:spans[1][0]]))
+    ) or (
+        # a list of examples standing for a range: "10, 20, or more years", "5, 10, and 15+ years"
+        len(spans) >= 2 and all(_LIST_JOIN.match(text[a[1]:b[0]]) for a, b in zip(spans, spans[1:]))
     )
     if len(spans) == 2 and re.search(r"\bbetween\b", text[: spans[0][0]], re.IGNORECASE):
         is_range = True

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 # Stable codes: never rename or reuse one; add new ones at the end of their group.
 CODES: dict[str, str] = {
     # files and folders
-    "missing-file": "A source folder lacks source.yaml or figures.csv, or a path given does not exist.",
+    "missing-file": "A source folder lacks its source.yaml.",
     "file-too-large": "A file is larger than the size limit for contributed files.",
     "bad-encoding": "A file is not valid UTF-8.",
     "bom": "A file starts with a byte-order mark; save it as UTF-8 without BOM.",

@@ -359,7 +359,7 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
         dirs, chosen = all_dirs, {p.resolve() for p in all_dirs}
 
     result = Result()
-    tables = [_schema.table(n) for n in _schema.table_names()]
+    tables = [_schema.table(n) for n in _schema.contributed_table_names()]
     checkers = {t.name: {f.name: _CellChecker(t.name, f) for f in t.raw_fields} for t in tables}
     reported: list[Issue] = []
     for t in tables:
@@ -371,7 +371,9 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
             fs_path = d / t.raw_file
             shown = _shown(fs_path, base)
             if not fs_path.is_file():
-                local.append(Issue(shown, 0, "", "", "missing-file", f"every source folder needs {t.raw_file}"))
+                if t.raw_format == "yaml":  # the record is required; tables of rows are optional
+                    local.append(Issue(shown, 0, "", "", "missing-file", f"every source folder needs {t.raw_file}"))
+                    result.unreadable.setdefault(t.name, set()).add(d.name)
                 continue
             raw = _read(t, fs_path, shown, local, max_bytes)
             if not raw.readable:
@@ -414,7 +416,7 @@ def _cross_table_rules(result: Result, issues: list[Issue]) -> None:
             ids[sid] = s
         if s.get("snapshot") is not None and s.get("snapshot_sha256") is None and "snapshot_sha256" not in s["_bad"]:
             report(s, "snapshot_sha256", "snapshot-hash-missing", "snapshot is set, so snapshot_sha256 is required")
-    for t in _schema.table_names():
+    for t in _schema.contributed_table_names():
         table = _schema.table(t)
         rows = result.rows.get(t, [])
         for f in table.raw_fields:

@@ -100,5 +100,20 @@ def test_every_article_has_a_source_and_figures():
     snapshots = {s["snapshot"] for s in rows["sources"] if s.get("snapshot")}
     if ARTICLES.is_dir():
         assert {p.name for p in ARTICLES.glob("*.txt")} <= snapshots
-    per_source = {sid: sum(1 for f in rows["figures"] if f["source_id"] == sid) for sid in sources}
+    articles = {s["source_id"] for s in rows["sources"] if s["resolution"] == "archived"}
+    per_source = {sid: sum(1 for f in rows["figures"] if f["source_id"] == sid) for sid in articles}
     assert all(n > 0 for n in per_source.values()), per_source
+    # sources that could not be read have no figures of their own
+    unread = {s["source_id"] for s in rows["sources"] if s["resolution"] in ("identified", "unresolved")}
+    assert not any(f["source_id"] in unread for f in rows["figures"])
+
+
+def test_every_credited_figure_is_checked():
+    import csv
+
+    release = ROOT / "build" / VERSION
+    with (release / "figures.csv").open(encoding="utf-8", newline="") as f:
+        credited = {r["figure_id"] for r in csv.DictReader(f) if r["attributed_to"]}
+    with (release / "claim_checks.csv").open(encoding="utf-8", newline="") as f:
+        checked = {r["figure_id"] for r in csv.DictReader(f)}
+    assert credited and credited == checked

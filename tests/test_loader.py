@@ -59,7 +59,7 @@ def test_load_a_pinned_version():
 def test_unknown_version_and_table_say_what_exists():
     with pytest.raises(datapackage.ReleaseError, match="known versions"):
         datapackage.load("figures", version="9.9.9")
-    with pytest.raises(datapackage.ReleaseError, match="tables: sources, figures"):
+    with pytest.raises(datapackage.ReleaseError, match="tables: sources, figures, claim_checks"):
         datapackage.load("nope")
 
 
