@@ -41,12 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--cache", metavar="DIR", help="download cache (default: $DATAPACKAGE_CACHE or the user cache folder)")
 
     df = sub.add_parser("diff", help="figures added, removed and changed between two releases, and schema changes")
-    df.add_argument("v1", metavar="V1")
-    df.add_argument("v2", metavar="V2")
+    df.add_argument("v1", metavar="V1", help="a version, or the path of a release folder")
+    df.add_argument("v2", metavar="V2", help="a version, or the path of a release folder")
     df.add_argument("--table", default="figures", help="table to compare (default: figures)")
     df.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
     sub.add_parser("changelog", help="regenerate CHANGELOG.md from the releases and their diffs")
+
+    sub.add_parser("docs", help="write DATA_DICTIONARY.md from schemas/")
+
+    r = sub.add_parser("report", help="write a self-contained HTML report with charts of a release")
+    r.add_argument("--version", metavar="V", help="release version (default: current)")
+    r.add_argument("--out", metavar="DIR", help="output folder (default: report/)")
 
     t = sub.add_parser("tables", help="list the tables of a release")
     t.add_argument("--version", metavar="V", help="release version (default: current)")
@@ -155,10 +161,39 @@ def _changelog(args) -> int:
     return EXIT_OK
 
 
+def _docs(args) -> int:
+    from . import _schema
+    from .docs import data_dictionary
+
+    path = _schema.ROOT / "DATA_DICTIONARY.md"
+    path.write_text(data_dictionary(), encoding="utf-8")
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _report(args) -> int:
+    from . import _schema
+    from .loading import ReleaseError
+
+    try:
+        from .report import write_report
+    except ImportError as e:  # pragma: no cover - matplotlib missing
+        print(f"error: the report needs matplotlib ({e}); pip install -e '.[report]'", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        path = write_report(args.out or _schema.ROOT / "report", args.version)
+    except ReleaseError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes,
-               "download": _download, "diff": _diff, "changelog": _changelog}[args.command]
+               "download": _download, "diff": _diff, "changelog": _changelog,
+               "docs": _docs, "report": _report}[args.command]
     try:
         return handler(args)
     except BrokenPipeError:  # output piped into head and closed early
