@@ -78,3 +78,22 @@ def test_cli_reports_without_traceback(case):
     assert lines[-1].startswith(f"{len(_expected(case))} problem")
     for line in lines[:-1]:
         assert line.endswith("]") and ": " in line
+
+
+def test_a_100_mb_file_is_refused_by_its_size(tmp_path):
+    """Not committed (too big): made here as a sparse file, refused before it is read."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "valid" / "raw", raw)
+    big = raw / "demo" / "figures.csv"
+    with big.open("r+b") as f:
+        f.truncate(100 * 1024 * 1024)
+    code = ("import resource, sys, time; t = time.perf_counter(); sys.path.insert(0, %r); "
+            "from datapackage.validation import validate; r = validate(raw_dir=%r); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "
+            "' '.join(sorted({i.code for i in r.issues})))" % (str(ROOT), str(raw)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    seconds, peak_mb, codes = out.stdout.split(maxsplit=2)
+    assert codes.strip() == "file-too-large"
+    assert float(seconds) < 10 and int(peak_mb) < 300
