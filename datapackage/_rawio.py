@@ -5,6 +5,7 @@ input. Standard library plus PyYAML (imported when a YAML file is read).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from .issues import Issue
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a contributed figures.csv or source.yaml
 MAX_YAML_BYTES = 256 * 1024
 MAX_CELL_CHARS = 10_000
+_CHUNK = 1 << 24
 
 
 @dataclass
@@ -37,50 +39,109 @@ def _issue(path: str, line: int, code: str, reason: str, fld: str = "", value: s
     return Issue(path=path, line=line, field=fld, value=value, code=code, reason=reason)
 
 
-def read_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> str | None:
-    """Bytes -> text, reporting size, NUL, BOM, encoding and line-ending problems."""
+@dataclass
+class Scan:
+    """What a streaming pass over a text file found (problems are reported as issues)."""
+
+    bom: bool = False
+    cr: bool = False
+    blank_line: bool = False  # an empty line (\n\n): CSV readers count lines differently
+    first_line: bytes = b""
+
+
+def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> Scan | None:
+    """Check a file as text in chunks, never holding all of it: size, NUL, BOM, UTF-8, CR.
+
+    Returns None when the file cannot be read as text (the reason is reported).
+    """
     try:
         size = fs_path.stat().st_size
     except OSError as e:
         issues.append(_issue(shown, 0, "missing-file", f"cannot read the file: {e.strerror or e}"))
         return None
     if size > max_bytes:
-        issues.append(_issue(shown, 0, "file-too-large",
-                             f"the file has {size:,} bytes; the limit is {max_bytes:,} bytes"))
+        issues.append(_issue(shown, 0, "file-too-large", f"the file has {size:,} bytes; the limit is {max_bytes:,} bytes"))
         return None
+    if size == 0:
+        issues.append(_issue(shown, 1, "empty-file", "the file is empty"))
+        return None
+    scan = Scan()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1  # line of the chunk's first byte
+    offset = 0
+    previous = b""
     try:
-        data = fs_path.read_bytes()
+        with fs_path.open("rb") as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                last = not chunk
+                if offset == 0:
+                    if chunk.startswith(b"\xef\xbb\xbf"):
+                        scan.bom = True
+                        issues.append(_issue(shown, 1, "bom", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
+                        chunk, offset = chunk[3:], 3
+                    end = chunk.find(b"\n")
+                    scan.first_line = chunk if end < 0 else chunk[:end]
+                nul = chunk.find(b"\x00")
+                if nul >= 0:
+                    issues.append(_issue(shown, lines + chunk.count(b"\n", 0, nul), "nul-byte",
+                                         "the file contains NUL bytes; save it as UTF-8 text (not UTF-16 or a binary format)"))
+                    return None
+                try:
+                    if not chunk.isascii() or last:
+                        decoder.decode(chunk, final=last)
+                except UnicodeDecodeError as e:
+                    at = e.start if e.start < len(chunk) else len(chunk) - 1
+                    byte = chunk[at] if chunk else previous[-1]
+                    issues.append(_issue(shown, lines + chunk.count(b"\n", 0, max(at, 0)), "bad-encoding",
+                                         f"byte 0x{byte:02x} at offset {offset + at} is not UTF-8; save the file as UTF-8"))
+                    return None
+                if last:
+                    break
+                if not scan.cr:
+                    cr = chunk.find(b"\r")
+                    if cr >= 0:
+                        scan.cr = True
+                        issues.append(_issue(shown, lines + chunk.count(b"\n", 0, cr), "crlf",
+                                             "the file has CR or CRLF line endings; save it with LF (\\n) line endings"))
+                if b"\n\n" in previous[-1:] + chunk[:1] or b"\n\n" in chunk:
+                    scan.blank_line = True
+                lines += chunk.count(b"\n")
+                offset += len(chunk)
+                previous = chunk
     except OSError as e:
         issues.append(_issue(shown, 0, "missing-file", f"cannot read the file: {e.strerror or e}"))
         return None
-    if not data:
-        issues.append(_issue(shown, 1, "empty-file", "the file is empty"))
-        return None
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        issues.append(_issue(shown, line, "nul-byte",
-                             "the file contains NUL bytes; save it as UTF-8 text (not UTF-16 or a binary format)"))
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        issues.append(_issue(shown, 1, "bom", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
+    return scan
+
+
+def normalised_bytes(fs_path: Path, scan: Scan) -> bytes:
+    """The bytes of a scanned file, without BOM and with LF line endings."""
+    data = fs_path.read_bytes()
+    if scan.bom:
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        issues.append(_issue(shown, line, "bad-encoding",
-                             f"byte 0x{data[e.start]:02x} at offset {e.start} is not UTF-8; save the file as UTF-8"))
-        return None
-    if "\r" in text:
-        line = text[: text.index("\r")].count("\n") + 1
-        issues.append(_issue(shown, line, "crlf", "the file has CR or CRLF line endings; save it with LF (\\n) line endings"))
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    if scan.cr:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
 
 
-def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_FILE_BYTES) -> RawTable:
+def checked_bytes(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> bytes | None:
+    """The file's bytes without BOM and with LF endings, or None when it cannot be read as text."""
+    scan = scan_text(fs_path, shown, issues, max_bytes)
+    return None if scan is None else normalised_bytes(fs_path, scan)
+
+
+def read_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> str | None:
+    """The file as text, reporting size, NUL, BOM, encoding and line-ending problems."""
+    data = checked_bytes(fs_path, shown, issues, max_bytes)
+    return None if data is None else data.decode("utf-8")
+
+
+def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_FILE_BYTES,
+             data: bytes | None = None) -> RawTable:
+    """Rows of a CSV file; ``data``, when given, is its already checked bytes."""
     table = RawTable(path=shown)
-    text = read_text(fs_path, shown, issues, max_bytes)
+    text = data.decode("utf-8") if data is not None else read_text(fs_path, shown, issues, max_bytes)
     if text is None:
         table.readable = False
         return table

@@ -63,7 +63,7 @@ def _validate(args) -> int:
     from .validation import UsageError, validate
 
     try:
-        result = validate(args.paths or None, raw_dir=args.raw, snapshots=args.snapshots)
+        result = validate(args.paths or None, raw_dir=args.raw, snapshots=args.snapshots, keep_rows=False)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _schema
-from ._rawio import MAX_FILE_BYTES, RawTable, read_csv, read_yaml_record
+from ._columns import UNIQUE_LIMIT
+from ._rawio import MAX_FILE_BYTES, RawTable, read_yaml_record
 from .durations import duration_days
 from .figuretext import parse as parse_figure_text
 from .issues import Issue
@@ -140,12 +141,6 @@ def _shown(path: Path, base: Path) -> str:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _read(table: _schema.Table, fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) -> RawTable:
-    if table.raw_format == "yaml":
-        return read_yaml_record(fs_path, shown, issues)
-    return read_csv(fs_path, shown, issues, max_bytes)
 
 
 def _check_columns(table: _schema.Table, raw: RawTable, issues: list[Issue]) -> None:
@@ -316,6 +311,134 @@ def _text_rules(row, text, q, unit, nums, issues) -> None:
                    f"value_text reads as {p.hint}, not {q}")
 
 
+# ---------------------------------------------------------------- columns
+
+RULE_FIELDS = ("qualifier", "value", "low", "high", "unit", "measure", "event", "comparator", "value_text",
+               "timepoint", "timepoint_end", "timepoint_sessions", "timepoint_sessions_end", "timepoint_anchor")
+
+
+@dataclass
+class _CsvPart:
+    """One folder's contributed CSV table, as columns, with per-field problem masks."""
+
+    folder: str
+    report: bool
+    ct: object  # _columns.ColumnTable
+    bad: dict  # field -> numpy bool array: the cell had a problem (or the column is missing)
+
+
+def _prefilter(f: _schema.Field, checker: _CellChecker, arr, n: int):
+    """Rows whose cell might fail ``checker`` (a superset, computed column-wise)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def np_(x):
+        return x.to_numpy(zero_copy_only=False)
+
+    empty = np_(pc.equal(arr, ""))
+    m = empty.copy() if f.required else np.zeros(n, dtype=bool)
+    filled = ~empty
+    if f.max_length is not None:
+        m |= np_(pc.greater(pc.utf8_length(arr), f.max_length))
+    if f.type == "string" and not (f.format == "uri" or (checker.table == "sources" and f.name == "snapshot")):
+        if checker.codes is not None:
+            m |= filled & ~np_(pc.is_in(arr, value_set=pa.array(list(checker.codes), type=pa.string())))
+        if f.pattern:
+            m |= filled & ~np_(pc.match_substring_regex(arr, f"^(?:{f.pattern})$"))
+        if checker.free_text:
+            for c in "=+-@":
+                m |= np_(pc.starts_with(arr, c))
+    elif f.type in ("number", "integer"):
+        rx = r"^-?[0-9]+(\.[0-9]+)?$" if f.type == "number" else r"^-?[0-9]{1,18}$"
+        ok = np_(pc.match_substring_regex(arr, rx))
+        m |= filled & ~ok
+        if f.minimum is not None or f.maximum is not None:
+            vals = np_(pc.cast(pc.if_else(pa.array(ok), arr, "0"), pa.float64()))
+            if f.minimum is not None:
+                m |= ok & (vals < f.minimum)
+            if f.maximum is not None:
+                m |= ok & (vals > f.maximum)
+    else:
+        m |= filled  # dates, durations: check every filled cell
+    return m
+
+
+def _check_columns_of(t: _schema.Table, ct, checkers: dict[str, _CellChecker], issues: list[Issue]) -> dict:
+    """Field checks, one column at a time; returns the problem mask of every field."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = ct.n
+    bad = {}
+    for f in t.raw_fields:
+        if f.name not in ct.cols:
+            bad[f.name] = np.ones(n, dtype=bool)
+            continue
+        arr, checker = ct.cols[f.name], checkers[f.name]
+        # distinct values are checked once each; a column with very many of them (ids, notes)
+        # is pre-filtered instead, without hashing all its values
+        few = n <= UNIQUE_LIMIT or len(pc.unique(arr.slice(0, UNIQUE_LIMIT))) < UNIQUE_LIMIT // 4
+        uniq = pc.unique(arr) if few else None
+        if few and len(uniq) <= UNIQUE_LIMIT:
+            wrong = [v for v in uniq.to_pylist() if checker.check(v)[1]]
+            mask = (pc.is_in(arr, value_set=pa.array(wrong, type=pa.string())).to_numpy(zero_copy_only=False)
+                    if wrong else np.zeros(n, dtype=bool))
+        else:
+            mask = np.zeros(n, dtype=bool)
+            for i in np.nonzero(_prefilter(f, checker, arr, n))[0]:
+                mask[i] = bool(checker.check(arr[int(i)].as_py())[1])
+        for i in np.nonzero(mask)[0]:
+            v = arr[int(i)].as_py()
+            for code, why in checker.check(v)[1]:
+                issues.append(Issue(ct.path, int(ct.lines[i]), f.name, v, code, why))
+        bad[f.name] = mask
+    return bad
+
+
+def _row(part: _CsvPart, checkers: dict[str, _CellChecker], i: int, fields) -> dict:
+    """One row as typed values (None for empty or faulty cells), with what messages need."""
+    row = {"_path": part.ct.path, "_line": int(part.ct.lines[i]), "_lines": {}, "_folder": part.folder,
+           "_report": part.report, "_bad": {f for f in fields if part.bad[f][i]}}
+    for f in fields:
+        if f in part.ct.cols and f not in row["_bad"]:
+            row[f] = checkers[f].check(part.ct.cols[f][i].as_py())[0]
+        else:
+            row[f] = None
+    return row
+
+
+def _figure_rules_by_combination(part: _CsvPart, checkers: dict[str, _CellChecker], issues: list[Issue]) -> None:
+    """The cross-field rules, run once per distinct combination of the cells they read."""
+    import dataclasses
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ct = part.ct
+    if not ct.n:
+        return
+    present = [f for f in RULE_FIELDS if f in ct.cols]
+    sig = np.zeros(ct.n, dtype=np.int64)
+    for k, f in enumerate(RULE_FIELDS):
+        sig |= part.bad[f].astype(np.int64) << k
+    table = pa.table({**{f: ct.cols[f] for f in present}, "__sig": sig, "__idx": np.arange(ct.n)})
+    reps = table.group_by(present + ["__sig"], use_threads=False).aggregate([("__idx", "min")])
+    for rep in reps.column("__idx_min").to_numpy():
+        rep = int(rep)
+        local: list[Issue] = []
+        _figure_rules(_row(part, checkers, rep, RULE_FIELDS), local)
+        if not local:
+            continue
+        same = sig == sig[rep]
+        for f in present:
+            same &= pc.equal(ct.cols[f], ct.cols[f][rep].as_py()).to_numpy(zero_copy_only=False)
+        for i in np.nonzero(same)[0]:
+            issues.extend(dataclasses.replace(x, line=int(ct.lines[i])) for x in local)
+
+
 # ---------------------------------------------------------------- driver
 
 def _source_dirs(raw_dir: Path) -> list[Path]:
@@ -325,12 +448,14 @@ def _source_dirs(raw_dir: Path) -> list[Path]:
 
 
 def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
-             snapshots: str | os.PathLike | None = None, max_bytes: int = MAX_FILE_BYTES) -> Result:
+             snapshots: str | os.PathLike | None = None, max_bytes: int = MAX_FILE_BYTES,
+             keep_rows: bool = True) -> Result:
     """Validate the source folders in ``paths`` (default: every folder of ``raw_dir``).
 
     ``raw_dir`` defaults to the project's ``raw/``; messages show paths relative to its
     parent. ``snapshots`` (default: the ``DATAPACKAGE_SNAPSHOTS`` environment variable)
-    turns on the provenance check.
+    turns on the provenance check. ``keep_rows=False`` skips building the typed rows
+    (``Result.rows``) of the CSV tables, which only the build needs.
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
     base = raw_dir.parent
@@ -358,15 +483,18 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
             raise UsageError(f"{raw_dir} does not exist")
         dirs, chosen = all_dirs, {p.resolve() for p in all_dirs}
 
+    from ._columns import read_csv_columns
+
     result = Result()
     tables = [_schema.table(n) for n in _schema.contributed_table_names()]
     checkers = {t.name: {f.name: _CellChecker(t.name, f) for f in t.raw_fields} for t in tables}
+    parts: dict[str, list[_CsvPart]] = {t.name: [] for t in tables if t.raw_format == "csv"}
     reported: list[Issue] = []
     for t in tables:
         result.rows[t.name] = []
-    folder_of: dict[int, Path] = {}
     for d in dirs:
         local: list[Issue] = []
+        report = d.resolve() in chosen
         for t in tables:
             fs_path = d / t.raw_file
             shown = _shown(fs_path, base)
@@ -375,29 +503,64 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
                     local.append(Issue(shown, 0, "", "", "missing-file", f"every source folder needs {t.raw_file}"))
                     result.unreadable.setdefault(t.name, set()).add(d.name)
                 continue
-            raw = _read(t, fs_path, shown, local, max_bytes)
-            if not raw.readable:
-                # reported once; its folder still counts as a source for references
+            if t.raw_format == "yaml":
+                raw = read_yaml_record(fs_path, shown, local)
+                if not raw.readable:  # reported once; the folder still counts as a source
+                    result.unreadable.setdefault(t.name, set()).add(d.name)
+                    continue
+                _check_columns(t, raw, local)
+                rows = _typed_rows(t, raw, checkers[t.name], local)
+                for r in rows:
+                    r["_folder"], r["_report"] = d.name, report
+                result.rows[t.name].extend(rows)
+                continue
+            ct = read_csv_columns(fs_path, shown, local, max_bytes, {f.name for f in t.raw_fields if f.vocabulary})
+            if ct is None:
                 result.unreadable.setdefault(t.name, set()).add(d.name)
                 continue
-            _check_columns(t, raw, local)
-            if t.raw_format == "csv" and not raw.rows and not any(i.path == shown for i in local):
+            _check_header(t, ct, local)
+            if not ct.n and not any(i.path == shown for i in local):
                 local.append(Issue(shown, 2, "", "", "no-rows", "the file has a header but no rows"))
-            rows = _typed_rows(t, raw, checkers[t.name], local)
-            for r in rows:
-                r["_folder"] = d.name
-                r["_report"] = d.resolve() in chosen
-            result.rows[t.name].extend(rows)
-        if d.resolve() in chosen:
+            part = _CsvPart(d.name, report, ct, _check_columns_of(t, ct, checkers[t.name], local))
+            parts[t.name].append(part)
+            if report and t.name == "figures":
+                _figure_rules_by_combination(part, checkers[t.name], local)
+        if report:
             reported.extend(local)
-    _cross_table_rules(result, reported)
+    _cross_table_rules(result, parts, reported)
     if snapshots is not None:
-        _provenance(result, Path(snapshots), reported)
+        _provenance(result, parts, Path(snapshots), reported)
+    if keep_rows:
+        for name, ps in parts.items():
+            fields = [f.name for f in _schema.table(name).raw_fields]
+            for part in ps:
+                result.rows[name].extend(_row(part, checkers[name], i, fields) for i in range(part.ct.n))
     result.issues = sorted(set(reported))
     return result
 
 
-def _cross_table_rules(result: Result, issues: list[Issue]) -> None:
+def _check_header(table: _schema.Table, ct, issues: list[Issue]) -> None:
+    known = {f.name for f in table.raw_fields}
+    derived = {f.name for f in table.fields if f.derived}
+    seen: set[str] = set()
+    for name in ct.header:
+        if name in seen:
+            continue
+        seen.add(name)
+        if name not in known:
+            why = ("is computed by the build; remove it" if name in derived
+                   else f"is not a field of the {table.name} schema (schemas/{table.name}.schema.json)")
+            issues.append(Issue(ct.path, 1, name, name, "unknown-column", why + _lookalikes(name)))
+    for f in table.raw_fields:
+        if f.name not in seen:
+            issues.append(Issue(ct.path, 1, f.name, "", "missing-column", "the header lacks this column of the schema"))
+
+
+def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues: list[Issue]) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     def report(row, fld, code, why):
         if row["_report"]:
             _fig_issue(issues, row, fld, code, why)
@@ -416,46 +579,82 @@ def _cross_table_rules(result: Result, issues: list[Issue]) -> None:
             ids[sid] = s
         if s.get("snapshot") is not None and s.get("snapshot_sha256") is None and "snapshot_sha256" not in s["_bad"]:
             report(s, "snapshot_sha256", "snapshot-hash-missing", "snapshot is set, so snapshot_sha256 is required")
-    for t in _schema.contributed_table_names():
-        table = _schema.table(t)
-        rows = result.rows.get(t, [])
+
+    def add(part, i, fld, code, why):
+        if part.report:
+            issues.append(Issue(part.ct.path, int(part.ct.lines[i]), fld, part.ct.cols[fld][int(i)].as_py(), code, why))
+
+    def usable(part, fld):
+        """Rows whose cell in ``fld`` is filled and passed its own checks."""
+        return ~part.bad[fld] & ~pc.equal(part.ct.cols[fld], "").to_numpy(zero_copy_only=False)
+
+    for name, ps in parts.items():
+        table = _schema.table(name)
         for f in table.raw_fields:
-            if f.unique and t != "sources":
-                seen: dict = {}
-                for r in rows:
-                    v = r.get(f.name)
-                    if v is None:
-                        continue
-                    if v in seen:
-                        first = seen[v]
-                        report(r, f.name, "duplicate-id", f"{f.name} is already used at {first['_path']}:{_line(first, f.name)}")
+            if not f.unique:
+                continue
+            cols = [p.ct.cols[f.name] for p in ps if f.name in p.ct.cols]
+            if not cols:
+                continue
+            # duplicates by sorting (no hash table of every id): equal neighbours are repeats
+            everything = pa.chunked_array([c for col in cols for c in getattr(col, "chunks", [col])],
+                                          type=pa.string())
+            ordered = everything.take(pc.sort_indices(everything))
+            if len(ordered) < 2:
+                continue
+            repeat = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+            dups = pc.unique(pc.filter(ordered.slice(1), repeat))
+            dups = pc.filter(dups, pc.not_equal(dups, ""))
+            del everything, ordered, repeat
+            if not len(dups):
+                continue
+            first: dict[str, tuple] = {}
+            for p in ps:
+                if f.name not in p.ct.cols:
+                    continue
+                hit = pc.is_in(p.ct.cols[f.name], value_set=dups).to_numpy(zero_copy_only=False) & usable(p, f.name)
+                for i in np.nonzero(hit)[0]:
+                    v = p.ct.cols[f.name][int(i)].as_py()
+                    if v in first:
+                        fp, fl = first[v]
+                        add(p, i, f.name, "duplicate-id", f"{f.name} is already used at {fp}:{fl}")
                     else:
-                        seen[v] = r
+                        first[v] = (p.ct.path, int(p.ct.lines[i]))
         for fld, ref_table, ref_field in table.foreign_keys:
             targets = {r.get(ref_field) for r in result.rows.get(ref_table, [])}
             # a source whose folder and source_id differ is reported once (folder-mismatch),
             # not again at every figure that names its folder
             targets |= {r["_folder"] for r in result.rows.get(ref_table, []) if r.get(ref_field) is not None}
             targets |= result.unreadable.get(ref_table, set())
-            for r in rows:
-                v = r.get(fld)
-                if v is not None and v not in targets:
-                    report(r, fld, "unknown-reference", f"no source has source_id {v!r}")
-    for r in result.rows.get("figures", []):
-        sid, fid = r.get("source_id"), r.get("figure_id")
-        if sid is not None and sid != r["_folder"]:
-            report(r, "source_id", "source-mismatch", f"the figure is in folder {r['_folder']!r}")
-        if fid is not None and not fid.startswith(f"{r['_folder']}/"):
-            report(r, "figure_id", "id-prefix", f"figure_id must start with '{r['_folder']}/'")
-        if r["_report"]:
-            _figure_rules(r, issues)
+            known = pa.array(sorted(t for t in targets if t is not None), type=pa.string())
+            for p in ps:
+                if fld not in p.ct.cols:
+                    continue
+                miss = usable(p, fld) & ~pc.is_in(p.ct.cols[fld], value_set=known).to_numpy(zero_copy_only=False)
+                for i in np.nonzero(miss)[0]:
+                    add(p, i, fld, "unknown-reference", f"no source has source_id {p.ct.cols[fld][int(i)].as_py()!r}")
+        if name != "figures":
+            continue
+        for p in ps:
+            if "source_id" in p.ct.cols:
+                off = usable(p, "source_id") & pc.not_equal(p.ct.cols["source_id"], p.folder).to_numpy(zero_copy_only=False)
+                for i in np.nonzero(off)[0]:
+                    add(p, i, "source_id", "source-mismatch", f"the figure is in folder {p.folder!r}")
+            if "figure_id" in p.ct.cols:
+                off = usable(p, "figure_id") & ~pc.starts_with(p.ct.cols["figure_id"], f"{p.folder}/").to_numpy(zero_copy_only=False)
+                for i in np.nonzero(off)[0]:
+                    add(p, i, "figure_id", "id-prefix", f"figure_id must start with '{p.folder}/'")
 
 
 def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _provenance(result: Result, snapshots: Path, issues: list[Issue]) -> None:
+def _provenance(result: Result, parts: dict[str, list[_CsvPart]], snapshots: Path, issues: list[Issue]) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     texts: dict[str, str | None] = {}
     for s in result.rows.get("sources", []):
         name, sid = s.get("snapshot"), s.get("source_id")
@@ -472,8 +671,15 @@ def _provenance(result: Result, snapshots: Path, issues: list[Issue]) -> None:
         if s.get("snapshot_sha256") is not None and digest != s["snapshot_sha256"] and s["_report"]:
             _fig_issue(issues, s, "snapshot_sha256", "snapshot-hash", f"the file {name} has SHA-256 {digest}")
         texts[sid] = _normalise(data.decode("utf-8", errors="replace"))
-    for r in result.rows.get("figures", []):
-        text = texts.get(r["_folder"])
-        vt = r.get("value_text")
-        if text and vt is not None and r["_report"] and _normalise(vt) not in text:
-            _fig_issue(issues, r, "value_text", "text-not-in-snapshot", "value_text does not occur in the source's snapshot")
+    for p in parts.get("figures", []):
+        text = texts.get(p.folder)
+        if not text or not p.report or "value_text" not in p.ct.cols:
+            continue
+        col = p.ct.cols["value_text"]
+        absent = [v for v in pc.unique(col).to_pylist() if v and _normalise(v) not in text]
+        if not absent:
+            continue
+        hit = pc.is_in(col, value_set=pa.array(absent, type=pa.string())).to_numpy(zero_copy_only=False) & ~p.bad["value_text"]
+        for i in np.nonzero(hit)[0]:
+            issues.append(Issue(p.ct.path, int(p.ct.lines[i]), "value_text", col[int(i)].as_py(), "text-not-in-snapshot",
+                                "value_text does not occur in the source's snapshot"))
