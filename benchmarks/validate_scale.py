@@ -12,11 +12,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +103,7 @@ def main() -> None:
             fr = "-"
             speedup = "-"
             if not args.no_frictionless:
-                schema = table_schema(tmp / "schema.json")
+                table_schema(tmp / "schema.json")
                 rel = csv_path.relative_to(tmp).as_posix()
                 fwall, _, _ = timed([frictionless, "validate", rel, "--schema", "schema.json"], tmp)
                 fr, speedup = f"{fwall:.1f}", f"{fwall / wall:.1f}×"

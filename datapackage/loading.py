@@ -106,7 +106,6 @@ def load(table: str = "figures", version: str | None = None, root=None):
     ``Float64``/``Int64``, text is ``string``. A version not present locally is downloaded
     once (checksums verified) and cached; see :mod:`datapackage.download`.
     """
-    import pandas as pd
     import pyarrow.parquet as pq
 
     folder = release_dir(version, root)

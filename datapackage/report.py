@@ -309,7 +309,7 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
     verdicts = claims["verdict"].astype(str).value_counts() if len(claims) else {}
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Ketamine vs SSRI evidence, release "
              f"{html.escape(version)}</title><style>{CSS}</style></head><body>",
-             f"<h1>Ketamine vs SSRI antidepressants: what the articles claim, and what their studies say</h1>",
+             "<h1>Ketamine vs SSRI antidepressants: what the articles claim, and what their studies say</h1>",
              f"<p>Release <b>{html.escape(version)}</b>. Every figure here is a number that a web article or a cited "
              "study states, as printed, coded by measure, treatment, route, population and time-point. The charts "
              "put side by side what marketing pages quote (\"up to 72% remission\") and what else is said about the "

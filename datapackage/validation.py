@@ -245,10 +245,8 @@ def _figure_rules(row: dict, issues: list[Issue]) -> None:
     lo, hi, val = nums["low"], nums["high"], nums["value"]
     if lo is not None and hi is not None and lo > hi:
         _fig_issue(issues, row, "low", "value-order", f"low {_fmt(lo)} is greater than high {_fmt(hi)}")
-    for k, bound, ok in (("low", lo, lambda b: b <= val), ("high", hi, lambda b: b >= val)):
-        if val is not None and bound is not None and not ok(bound):
-            _fig_issue(issues, row, "value", "value-order", f"value {_fmt(val)} lies outside low–high")
-            break
+    if val is not None and ((lo is not None and lo > val) or (hi is not None and hi < val)):
+        _fig_issue(issues, row, "value", "value-order", f"value {_fmt(val)} lies outside low–high")
     # value_text agrees with the numbers and the qualifier
     text = row.get("value_text")
     if text is not None and q is not None and not bad & {"value", "low", "high", "qualifier", "unit"}:

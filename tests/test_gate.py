@@ -11,7 +11,7 @@ import pytest
 from conftest import ARTICLES, ROOT
 from datapackage import _schema
 from datapackage.building import build, render_release
-from datapackage.releases import current_release, read_manifest, verify
+from datapackage.releases import current_release
 from datapackage.validation import validate
 
 VERSION = current_release()["version"]
@@ -96,7 +96,6 @@ def test_failed_build_leaves_build_untouched(tmp_path):
 
 def test_every_article_has_a_source_and_figures():
     rows = validate().rows
-    sources = {s["source_id"] for s in rows["sources"]}
     snapshots = {s["snapshot"] for s in rows["sources"] if s.get("snapshot")}
     if ARTICLES.is_dir():
         assert {p.name for p in ARTICLES.glob("*.txt")} <= snapshots
