@@ -11,6 +11,12 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 RENDER = {"text": render_text, "json": render_json, "github": render_github}
 
 
+def _table_names() -> list[str]:
+    from . import _schema
+
+    return list(_schema.table_names())
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m datapackage",
                                 description="Validate, build and inspect the ketamine vs SSRI evidence dataset.")
@@ -43,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     df = sub.add_parser("diff", help="figures added, removed and changed between two releases, and schema changes")
     df.add_argument("v1", metavar="V1", help="a version, or the path of a release folder")
     df.add_argument("v2", metavar="V2", help="a version, or the path of a release folder")
-    df.add_argument("--table", default="figures", help="table to compare (default: figures)")
+    df.add_argument("--table", default="figures", choices=_table_names(), help="table to compare (default: figures)")
     df.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
     sub.add_parser("changelog", help="regenerate CHANGELOG.md from the releases and their diffs")
@@ -136,7 +142,7 @@ def _diff(args) -> int:
     from .diff import diff, render
     from .loading import ReleaseError
 
-    key = _schema.table(args.table).primary_key[0] if args.table in _schema.table_names() else "figure_id"
+    key = _schema.table(args.table).primary_key[0]
     try:
         d = diff(args.v1, args.v2, args.table, key)
     except ReleaseError as e:
@@ -151,24 +157,25 @@ def _diff(args) -> int:
     return EXIT_OK
 
 
-def _changelog(args) -> int:
+def _write_generated(name: str, text: str) -> int:
     from . import _schema
-    from .changelog import changelog
 
-    path = _schema.ROOT / "CHANGELOG.md"
-    path.write_text(changelog(), encoding="utf-8")
+    path = _schema.ROOT / name
+    path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
     return EXIT_OK
+
+
+def _changelog(args) -> int:
+    from .changelog import changelog
+
+    return _write_generated("CHANGELOG.md", changelog())
 
 
 def _docs(args) -> int:
-    from . import _schema
     from .docs import data_dictionary
 
-    path = _schema.ROOT / "DATA_DICTIONARY.md"
-    path.write_text(data_dictionary(), encoding="utf-8")
-    print(f"wrote {path}")
-    return EXIT_OK
+    return _write_generated("DATA_DICTIONARY.md", data_dictionary())
 
 
 def _report(args) -> int:

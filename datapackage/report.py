@@ -59,7 +59,7 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _short(source_id: str, sources=None) -> str:
+def _short(source_id: str) -> str:
     return source_id if len(source_id) <= 28 else source_id[:26] + "…"
 
 
@@ -91,7 +91,7 @@ def chart_measure(figures, sources, key, title, unit_label) -> Chart:
         df["group"] = df["measure"].astype(str).str.replace("cost_per_", "per ").str.replace("copay_per_", "copay per ") + " · " + df["treatment"].astype(str)
     else:
         df["group"] = df["treatment"].astype(str)
-    df["row"] = df["group"] + "  |  " + df["source_id"].astype(str).map(lambda s: _short(s, sources))
+    df["row"] = df["group"] + "  |  " + df["source_id"].astype(str).map(lambda s: _short(s))
     rows = sorted(df["row"].unique(), key=lambda r: (r.split("  |  ")[0], r))
     per_row = df.groupby("row").size() if len(df) else None
     height = max(2.8, sum(min(0.25 + 0.12 * n, 0.9) for n in per_row) + 1.6) if per_row is not None else 2.8
@@ -219,7 +219,7 @@ def chart_contradictions(contradictions, sources) -> Chart:
     if not n:
         _empty(ax, "no contradiction within any source of this release")
     else:
-        labels = [f"{_short(s, sources)}  |  {str(m).replace('_', ' ')}" for s, m in tab.index]
+        labels = [f"{_short(s)}  |  {str(m).replace('_', ' ')}" for s, m in tab.index]
         left = [0] * n
         for sev in tab.columns:
             ax.barh(range(n), tab[sev].tolist(), left=left, color=SEVERITY_COLOURS[sev], label=sev)
@@ -241,7 +241,7 @@ def chart_counts(figures, sources) -> Chart:
     fig, axes = plt.subplots(1, 3, figsize=(14, 5.2), gridspec_kw={"width_ratios": [1.2, 1.4, 1]})
     per_source = figures.groupby("source_id", observed=True).size().sort_values()
     top = per_source.tail(15)
-    axes[0].barh([_short(s, sources) for s in top.index], top.values, color="#2471a3")
+    axes[0].barh([_short(s) for s in top.index], top.values, color="#2471a3")
     axes[0].set_title(f"Figures per source (top {len(top)})")
     axes[0].set_xlabel("figures (count)")
     per_measure = figures.groupby("measure", observed=True).size().sort_values().tail(15)

@@ -143,50 +143,40 @@ def _shown(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def _check_columns(table: _schema.Table, raw: RawTable, issues: list[Issue]) -> None:
+def _check_columns(table: _schema.Table, path: str, names: list[str], lines: dict[str, int],
+                   issues: list[Issue]) -> None:
+    """Unknown columns (or source.yaml keys), and, for CSV tables, missing ones."""
     known = {f.name for f in table.raw_fields}
     derived = {f.name for f in table.fields if f.derived}
-    present = set(raw.columns)
-    for name in raw.columns:
+    for name in dict.fromkeys(names):
         if name not in known:
-            line = raw.rows[0][name].line if table.raw_format == "yaml" and raw.rows else 1
             why = ("is computed by the build; remove it" if name in derived
                    else f"is not a field of the {table.name} schema (schemas/{table.name}.schema.json)")
-            issues.append(Issue(raw.path, line, name, name, "unknown-column", why + _lookalikes(name)))
-    if table.raw_format == "csv":
+            issues.append(Issue(path, lines.get(name, 1), name, name, "unknown-column", why + _lookalikes(name)))
+    if table.raw_format == "csv":  # in source.yaml a missing key is an empty value
         for f in table.raw_fields:
-            if f.name not in present:
-                issues.append(Issue(raw.path, 1, f.name, "", "missing-column",
-                                    "the header lacks this column of the schema"))
+            if f.name not in names:
+                issues.append(Issue(path, 1, f.name, "", "missing-column", "the header lacks this column of the schema"))
 
 
-def _typed_rows(table: _schema.Table, raw: RawTable, checkers: dict[str, _CellChecker],
-                issues: list[Issue]) -> list[dict]:
-    out = []
-    yaml_record = table.raw_format == "yaml"
-    for cells in raw.rows:
-        line0 = min((c.line for c in cells.values()), default=1)
-        row: dict = {"_path": raw.path, "_line": 1 if yaml_record else line0, "_bad": set(), "_lines": {}}
-        for f in table.raw_fields:
-            cell = cells.get(f.name)
-            if cell is None and not yaml_record:
-                row[f.name] = None
-                row["_bad"].add(f.name)
-                continue
-            value = cell.value if cell is not None else ""
-            line = cell.line if cell is not None else 1
-            row["_lines"][f.name] = line
-            if value is None:  # unreadable (already reported by the reader)
-                row[f.name] = None
-                row["_bad"].add(f.name)
-                continue
-            parsed, problems = checkers[f.name].check(value)
-            row[f.name] = parsed
-            for code, why in problems:
-                issues.append(Issue(raw.path, line, f.name, value, code, why))
-                row["_bad"].add(f.name)
-        out.append(row)
-    return out
+def _yaml_row(table: _schema.Table, raw: RawTable, checkers: dict[str, _CellChecker], issues: list[Issue]) -> dict:
+    """The one record of a source.yaml as typed values, with each key's line for messages."""
+    cells = raw.rows[0]
+    row: dict = {"_path": raw.path, "_line": 1, "_bad": set(), "_lines": {}}
+    for f in table.raw_fields:
+        cell = cells.get(f.name)
+        value, line = (cell.value, cell.line) if cell is not None else ("", 1)
+        row["_lines"][f.name] = line
+        if value is None:  # unreadable (already reported by the reader)
+            row[f.name] = None
+            row["_bad"].add(f.name)
+            continue
+        parsed, problems = checkers[f.name].check(value)
+        row[f.name] = parsed
+        for code, why in problems:
+            issues.append(Issue(raw.path, line, f.name, value, code, why))
+            row["_bad"].add(f.name)
+    return row
 
 
 # ---------------------------------------------------------------- rules
@@ -506,17 +496,16 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
                 if not raw.readable:  # reported once; the folder still counts as a source
                     result.unreadable.setdefault(t.name, set()).add(d.name)
                     continue
-                _check_columns(t, raw, local)
-                rows = _typed_rows(t, raw, checkers[t.name], local)
-                for r in rows:
-                    r["_folder"], r["_report"] = d.name, report
-                result.rows[t.name].extend(rows)
+                _check_columns(t, shown, raw.columns, {k: c.line for k, c in raw.rows[0].items()}, local)
+                row = _yaml_row(t, raw, checkers[t.name], local)
+                row["_folder"], row["_report"] = d.name, report
+                result.rows[t.name].append(row)
                 continue
             ct = read_csv_columns(fs_path, shown, local, max_bytes, {f.name for f in t.raw_fields if f.vocabulary})
             if ct is None:
                 result.unreadable.setdefault(t.name, set()).add(d.name)
                 continue
-            _check_header(t, ct, local)
+            _check_columns(t, shown, ct.header, {}, local)
             if not ct.n and not any(i.path == shown for i in local):
                 local.append(Issue(shown, 2, "", "", "no-rows", "the file has a header but no rows"))
             part = _CsvPart(d.name, report, ct, _check_columns_of(t, ct, checkers[t.name], local))
@@ -535,23 +524,6 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
                 result.rows[name].extend(_row(part, checkers[name], i, fields) for i in range(part.ct.n))
     result.issues = sorted(set(reported))
     return result
-
-
-def _check_header(table: _schema.Table, ct, issues: list[Issue]) -> None:
-    known = {f.name for f in table.raw_fields}
-    derived = {f.name for f in table.fields if f.derived}
-    seen: set[str] = set()
-    for name in ct.header:
-        if name in seen:
-            continue
-        seen.add(name)
-        if name not in known:
-            why = ("is computed by the build; remove it" if name in derived
-                   else f"is not a field of the {table.name} schema (schemas/{table.name}.schema.json)")
-            issues.append(Issue(ct.path, 1, name, name, "unknown-column", why + _lookalikes(name)))
-    for f in table.raw_fields:
-        if f.name not in seen:
-            issues.append(Issue(ct.path, 1, f.name, "", "missing-column", "the header lacks this column of the schema"))
 
 
 def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues: list[Issue]) -> None:
