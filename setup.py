@@ -2,7 +2,7 @@
 
 Everything else is declared in pyproject.toml. At wheel-build time this copies schemas/,
 datapackage.json, build/versions.json and build/<current version>/ into
-datapackage/_data/, so that ``pip install`` then ``datapackage.load("figures")`` works
+ketamine_ssri_evidence/_data/, so that ``pip install`` then ``ketamine_ssri_evidence.load("figures")`` works
 offline. Editable installs read them from the checkout instead.
 """
 import json
@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 class build_py_with_release(build_py):
     def run(self):
         super().run()
-        data = Path(self.build_lib) / "datapackage" / "_data"
+        data = Path(self.build_lib) / "ketamine_ssri_evidence" / "_data"
         if data.exists():
             shutil.rmtree(data)
         shutil.copytree(HERE / "schemas", data / "schemas")

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from datapackage.releases import current_release  # noqa: E402
+from ketamine_ssri_evidence.releases import current_release  # noqa: E402
 
 
 def median_time(code: str, runs: int) -> float:
@@ -34,10 +34,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
     path = ROOT / "build" / current_release()["version"] / "figures.parquet"
-    ours = median_time("import datapackage; datapackage.load('figures')", args.runs)
+    ours = median_time("import ketamine_ssri_evidence as kse; kse.load('figures')", args.runs)
     plain = median_time(f"import pandas; pandas.read_parquet({str(path)!r})", args.runs)
     print(f"runs per command: {args.runs} (median wall time of a whole python process)")
-    print(f"datapackage.load('figures'):  {ours * 1000:.0f} ms")
+    print(f"kse.load('figures'):  {ours * 1000:.0f} ms")
     print(f"pandas.read_parquet(path):     {plain * 1000:.0f} ms")
     print(f"ratio: {ours / plain:.2f} (goal: at most 1.3)")
 

@@ -39,7 +39,7 @@ TEMPLATES = [templates(k) for k in range(100)]
 
 
 def write_dataset(folder: Path, rows: int) -> Path:
-    from datapackage import _schema
+    from ketamine_ssri_evidence import _schema
 
     src = folder / "raw" / "bench"
     src.mkdir(parents=True)
@@ -59,8 +59,8 @@ def write_dataset(folder: Path, rows: int) -> Path:
 
 def table_schema(path: Path) -> Path:
     """The contributed columns of figures, with vocabularies as enums (what frictionless can check)."""
-    from datapackage import _schema
-    from datapackage.building import resource_schema
+    from ketamine_ssri_evidence import _schema
+    from ketamine_ssri_evidence.building import resource_schema
 
     schema = resource_schema("figures")
     raw = {f.name for f in _schema.table("figures").raw_fields}
@@ -95,7 +95,7 @@ def main() -> None:
             csv_path = write_dataset(tmp, n)
             mb = csv_path.stat().st_size / 1e6
             ours = [sys.executable, "-c",
-                    "import sys; sys.path.insert(0, %r); from datapackage.validation import validate; "
+                    "import sys; sys.path.insert(0, %r); from ketamine_ssri_evidence.validation import validate; "
                     "r = validate(raw_dir='raw', max_bytes=10**10, keep_rows=False); sys.exit(1 if r.issues else 0)" % str(ROOT)]
             wall, rss, rc = timed(ours, tmp)
             if rc != 0:

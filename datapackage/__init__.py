@@ -2,12 +2,12 @@
 
 Public API::
 
-    import datapackage
-    figures = datapackage.load("figures")          # current release
-    sources = datapackage.load("sources", version="0.1.0")
-    datapackage.tables()                           # ['sources', 'figures']
+    import ketamine_ssri_evidence as kse
+    figures = kse.load("figures")          # current release
+    sources = kse.load("sources", version="0.1.0")
+    kse.tables()                           # ['sources', 'figures']
 
-Validation and building live in :mod:`datapackage.validation` and :mod:`datapackage.building`;
+Validation and building live in :mod:`ketamine_ssri_evidence.validation` and :mod:`ketamine_ssri_evidence.building`;
 they import pandera, frictionless and pyarrow only when called.
 """
 from __future__ import annotations
@@ -23,14 +23,14 @@ __version__ = "0.1.0"
 
 
 def validate(paths=None, **kwargs):
-    """Validate source folders; see :func:`datapackage.validation.validate`."""
+    """Validate source folders; see :func:`ketamine_ssri_evidence.validation.validate`."""
     from .validation import validate as _validate
 
     return _validate(paths, **kwargs)
 
 
 def build(**kwargs):
-    """Validate and build the release; see :func:`datapackage.building.build`."""
+    """Validate and build the release; see :func:`ketamine_ssri_evidence.building.build`."""
     from .building import build as _build
 
     return _build(**kwargs)

@@ -4,7 +4,7 @@ A file is checked as bytes (size, NUL, byte-order mark, UTF-8, line endings), th
 pyarrow's CSV reader into string columns with each row's physical line number. A file that
 pyarrow cannot read exactly as Python's csv module would (ragged rows, unclosed quotes,
 blank lines, duplicate or oversized cells) is read again by the line-by-line reader in
-:mod:`datapackage._rawio`, which reports each problem at its line; the rows it could read
+:mod:`ketamine_ssri_evidence._rawio`, which reports each problem at its line; the rows it could read
 become columns too. Every cell check runs once per distinct value, or, for columns with
 very many distinct values, once per value that a vectorised pre-filter flags.
 """

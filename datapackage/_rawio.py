@@ -1,6 +1,6 @@
 """Read contributed files defensively: size, encoding, line endings, CSV and YAML shape.
 
-Every problem becomes an :class:`~datapackage.issues.Issue`; nothing here raises on bad
+Every problem becomes an :class:`~ketamine_ssri_evidence.issues.Issue`; nothing here raises on bad
 input. Standard library plus PyYAML (imported when a YAML file is read).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Read the Table Schema JSON and vocabulary files under ``schemas/``.
 
 Everything the validator, the build, the loader and the docs know about tables, fields,
-codes and units comes from here. Standard library only, so that ``import datapackage``
+codes and units comes from here. Standard library only, so that ``import ketamine_ssri_evidence``
 stays light.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 # In a checkout the project root holds schemas/, raw/ and build/; an installed wheel carries
-# schemas/ and the current release under datapackage/_data/ instead.
+# schemas/ and the current release under ketamine_ssri_evidence/_data/ (the wheel) instead.
 ROOT = _PACKAGE.parent if (_PACKAGE.parent / "schemas" / "package.json").is_file() else _PACKAGE / "_data"
 SCHEMAS = ROOT / "schemas"
 VOCAB_DIR = SCHEMAS / "vocab"

@@ -16,8 +16,8 @@ def changelog(root=None) -> str:
     rels = releases()
     out = ["# Changelog\n\n",
            "Every release of the dataset, newest first. Each entry is the release's summary from "
-           "`schemas/package.json` followed by what `python -m datapackage diff` finds against the "
-           "previous release. Regenerate with `python -m datapackage changelog`.\n"]
+           "`schemas/package.json` followed by what `python -m ketamine_ssri_evidence diff` finds against the "
+           "previous release. Regenerate with `python -m ketamine_ssri_evidence changelog`.\n"]
     for i in range(len(rels) - 1, -1, -1):
         r = rels[i]
         out.append(f"\n## {r['version']} ({r['date']})\n\n{r['summary']}\n")

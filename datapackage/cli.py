@@ -1,4 +1,4 @@
-"""Command line: ``python -m datapackage validate|build|tables``."""
+"""Command line: ``python -m ketamine_ssri_evidence validate|build|tables``."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +18,7 @@ def _table_names() -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m datapackage",
+    p = argparse.ArgumentParser(prog="python -m ketamine_ssri_evidence",
                                 description="Validate, build and inspect the ketamine vs SSRI evidence dataset.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -34,7 +34,7 @@ def _cell(text: str) -> str:
 def data_dictionary() -> str:
     out = ["# Data dictionary\n\n",
            "Every table, field, type and constraint of the dataset, and every code of its vocabularies. "
-           "Generated from `schemas/` by `python -m datapackage docs`; do not edit by hand.\n\n"]
+           "Generated from `schemas/` by `python -m ketamine_ssri_evidence docs`; do not edit by hand.\n\n"]
     out.append("## Tables\n\n| table | how it is made | what a row is |\n|---|---|---|\n")
     for name in _schema.table_names():
         t = _schema.table(name)

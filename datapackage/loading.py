@@ -1,7 +1,7 @@
 """Load a released table as a pandas DataFrame with meaningful dtypes.
 
 A release is looked up in the project's (or the installed package's) ``build/``, then in
-the download cache, and finally downloaded (see :mod:`datapackage.download`).
+the download cache, and finally downloaded (see :mod:`ketamine_ssri_evidence.download`).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def current_version(root=None) -> str:
         return json.loads(desc.read_text(encoding="utf-8"))["version"]
     found = versions(root)
     if not found:
-        raise ReleaseError(f"no release in {_build_dir(root)}; run: python -m datapackage build")
+        raise ReleaseError(f"no release in {_build_dir(root)}; run: python -m ketamine_ssri_evidence build")
     return found[-1]
 
 
@@ -104,7 +104,7 @@ def load(table: str = "figures", version: str | None = None, root=None):
 
     Coded fields are categoricals over their whole vocabulary, numbers are nullable
     ``Float64``/``Int64``, text is ``string``. A version not present locally is downloaded
-    once (checksums verified) and cached; see :mod:`datapackage.download`.
+    once (checksums verified) and cached; see :mod:`ketamine_ssri_evidence.download`.
     """
     import pyarrow.parquet as pq
 

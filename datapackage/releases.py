@@ -80,7 +80,7 @@ def check_not_rewritten(build_dir: Path, entry: dict) -> None:
         f"version {entry['version']} is already published and this build would change "
         f"{', '.join(changed)}. Published files never change: add a new release (next version, "
         f"date and summary) at the end of 'releases' in schemas/package.json, then run "
-        f"python -m datapackage build again.")
+        f"python -m ketamine_ssri_evidence build again.")
 
 
 def verify(build_dir: Path) -> list[str]:

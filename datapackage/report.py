@@ -1,6 +1,6 @@
 """A self-contained HTML report with matplotlib charts of a release.
 
-    python -m datapackage report [--version V] [--out DIR]
+    python -m ketamine_ssri_evidence report [--version V] [--out DIR]
 
 Writes ``DIR/index.html`` (every image embedded, no external resource: it opens offline)
 and each chart as ``DIR/<name>.png``. Needs matplotlib (``pip install -e '.[report]'``).
@@ -332,7 +332,7 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
             if len(conf):
                 parts.append("<p>Conflicts (first 40):</p>" + _table_html(
                     conf, ["figure_id_a", "value_text_a", "figure_id_b", "value_text_b", "measure", "reason"]))
-    parts.append("<p class='caption'>Made by <code>python -m datapackage report</code> from the release files alone. "
+    parts.append("<p class='caption'>Made by <code>python -m ketamine_ssri_evidence report</code> from the release files alone. "
                  "Definitions of every field and code: DATA_DICTIONARY.md.</p></body></html>")
     return "".join(parts), charts
 

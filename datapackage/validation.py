@@ -1,6 +1,6 @@
 """Validate contributed data under ``raw/`` against ``schemas/``.
 
-Collects every problem as an :class:`~datapackage.issues.Issue`; never raises on bad data.
+Collects every problem as an :class:`~ketamine_ssri_evidence.issues.Issue`; never raises on bad data.
 Only a usage error (a path that does not exist) raises :class:`UsageError`.
 """
 from __future__ import annotations

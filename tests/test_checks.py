@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from datapackage import _schema
-from datapackage.checks import check_claim, claim_checks, contradiction, contradictions, key_compare, span
+from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence.checks import check_claim, claim_checks, contradiction, contradictions, key_compare, span
 
 _n = iter(range(1, 10_000))
 

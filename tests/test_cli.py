@@ -9,7 +9,7 @@ from conftest import FIXTURES, ROOT
 
 
 def run(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "datapackage", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, **kw)
 
 
@@ -73,6 +73,6 @@ def test_snapshot_variable(tmp_path):
 
 def test_tables_command():
     proc = run("tables")
-    from datapackage import _schema
+    from ketamine_ssri_evidence import _schema
 
     assert proc.returncode == 0 and proc.stdout.split() == list(_schema.table_names())

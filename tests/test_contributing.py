@@ -5,7 +5,7 @@ import csv
 import re
 
 from conftest import ROOT
-from datapackage.issues import CODES
+from ketamine_ssri_evidence.issues import CODES
 
 TEXT = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 

@@ -8,13 +8,13 @@ import struct
 import pytest
 
 from conftest import FIXTURES, ROOT
-from datapackage import _schema
-from datapackage.docs import data_dictionary
+from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence.docs import data_dictionary
 
 
 def test_data_dictionary_is_up_to_date():
     assert (ROOT / "DATA_DICTIONARY.md").read_text(encoding="utf-8") == data_dictionary(), \
-        "run: python -m datapackage docs"
+        "run: python -m ketamine_ssri_evidence docs"
 
 
 def test_every_published_column_and_code_is_described():
@@ -37,7 +37,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def _check_report(out):
-    from datapackage.report import KEY_MEASURES
+    from ketamine_ssri_evidence.report import KEY_MEASURES
 
     page = (out / "index.html").read_text(encoding="utf-8")
     names = [f"measure_{k}" for k, _, _ in KEY_MEASURES] + ["claims", "contradictions", "counts"]
@@ -54,7 +54,7 @@ def _check_report(out):
 
 @pytest.fixture(scope="module")
 def small_release(tmp_path_factory):
-    from datapackage.building import build
+    from ketamine_ssri_evidence.building import build
 
     tmp = tmp_path_factory.mktemp("small")
     build(raw_dir=FIXTURES / "valid" / "raw", out_dir=tmp / "build", root_descriptor=tmp / "datapackage.json")
@@ -63,7 +63,7 @@ def small_release(tmp_path_factory):
 
 def test_report_from_a_small_release(small_release, tmp_path):
     pytest.importorskip("matplotlib")
-    from datapackage.report import write_report
+    from ketamine_ssri_evidence.report import write_report
 
     write_report(tmp_path / "r", root=small_release)
     _check_report(tmp_path / "r")
@@ -71,7 +71,7 @@ def test_report_from_a_small_release(small_release, tmp_path):
 
 def test_report_from_the_real_release(tmp_path):
     pytest.importorskip("matplotlib")
-    from datapackage.report import write_report
+    from ketamine_ssri_evidence.report import write_report
 
     write_report(tmp_path / "r")
     _check_report(tmp_path / "r")

@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-import datapackage
+import ketamine_ssri_evidence as kse
 from conftest import ROOT
-from datapackage.download import DownloadError, download, fetch
-from datapackage.releases import current_release
+from ketamine_ssri_evidence.download import DownloadError, download, fetch
+from ketamine_ssri_evidence.releases import current_release
 
 VERSION = current_release()["version"]
 
@@ -60,7 +60,7 @@ def test_cli_download(server, tmp_path):
     import sys
 
     url, _, _ = server
-    proc = subprocess.run([sys.executable, "-m", "datapackage", "download", "--version", VERSION, "--dest",
+    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", VERSION, "--dest",
                            str(tmp_path / "d"), "--base-url", url, "--cache", str(tmp_path / "c")],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -109,7 +109,7 @@ def test_offline_without_cache_says_so(server, tmp_path):
 
 def test_no_address_configured(tmp_path, monkeypatch):
     monkeypatch.delenv("DATAPACKAGE_BASE_URL", raising=False)
-    from datapackage import download as dl
+    from ketamine_ssri_evidence import download as dl
 
     monkeypatch.setattr(dl, "package_metadata", lambda: {"download_base_url": ""})
     with pytest.raises(DownloadError, match="--base-url"):
@@ -129,5 +129,5 @@ def test_load_downloads_a_version_not_present_locally(server, tmp_path, monkeypa
     (served / "versions.json").write_text(json.dumps(manifest))
     monkeypatch.setenv("DATAPACKAGE_BASE_URL", url)
     monkeypatch.setenv("DATAPACKAGE_CACHE", str(tmp_path / "cache"))
-    df = datapackage.load("figures", version="0.0.1")
-    assert len(df) == len(datapackage.load("figures"))
+    df = kse.load("figures", version="0.0.1")
+    assert len(df) == len(kse.load("figures"))

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from conftest import FIXTURES, ROOT
-from datapackage import _schema
-from datapackage.issues import CODES
-from datapackage.validation import validate
+from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence.issues import CODES
+from ketamine_ssri_evidence.validation import validate
 
 CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
 # codes that no fixture can trigger while no schema field uses the constraint behind them
@@ -68,7 +68,7 @@ def test_cli_reports_without_traceback(case):
     options = json.loads((case / "options.json").read_text()) if (case / "options.json").exists() else {}
     if options:
         pytest.skip("the CLI has no size-limit option")
-    args = [sys.executable, "-m", "datapackage", "validate", "--raw", str(case / "raw")]
+    args = [sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", str(case / "raw")]
     if (case / "snapshots").is_dir():
         args += ["--snapshots", str(case / "snapshots")]
     proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -91,7 +91,7 @@ def test_a_100_mb_file_is_refused_by_its_size(tmp_path):
         f.truncate(100 * 1024 * 1024)
     # peak memory from VmHWM, which starts afresh at exec (ru_maxrss would carry pytest's own)
     code = ("import re, sys, time; t = time.perf_counter(); sys.path.insert(0, %r); "
-            "from datapackage.validation import validate; r = validate(raw_dir=%r); "
+            "from ketamine_ssri_evidence.validation import validate; r = validate(raw_dir=%r); "
             "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024; "
             "print(time.perf_counter() - t, hwm, ' '.join(sorted({i.code for i in r.issues})))" % (str(ROOT), str(raw)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)

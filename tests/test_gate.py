@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from conftest import ARTICLES, ROOT
-from datapackage import _schema
-from datapackage.building import build, render_release
-from datapackage.releases import current_release
-from datapackage.validation import validate
+from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence.building import build, render_release
+from ketamine_ssri_evidence.releases import current_release
+from ketamine_ssri_evidence.validation import validate
 
 VERSION = current_release()["version"]
 
@@ -30,12 +30,12 @@ def test_provenance_against_archived_articles():
 def test_build_is_up_to_date_with_raw():
     files = render_release()
     release = ROOT / "build" / VERSION
-    assert sorted(p.name for p in release.iterdir()) == sorted(files), "run: python -m datapackage build"
+    assert sorted(p.name for p in release.iterdir()) == sorted(files), "run: python -m ketamine_ssri_evidence build"
     stale = [name for name, data in files.items() if (release / name).read_bytes() != data]
     assert not stale, (
         f"build/{VERSION}/{', '.join(stale)} no longer match raw/ and schemas/. If {VERSION} is already "
         f"published (listed in build/versions.json), do not rebuild it: add a new release at the end of "
-        f"'releases' in schemas/package.json, then run: python -m datapackage build")
+        f"'releases' in schemas/package.json, then run: python -m ketamine_ssri_evidence build")
 
 
 def test_root_descriptor_describes_current_release(tmp_path):
@@ -87,7 +87,7 @@ def test_failed_build_leaves_build_untouched(tmp_path):
     snapshot = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts}
     fig = next(raw.glob("*/figures.csv"))
     fig.write_text(fig.read_text(encoding="utf-8").replace(",remission_rate,", ",remision_rate,", 1), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "datapackage", "build", "--raw", str(raw), "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "build", "--raw", str(raw), "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "unknown-code" in proc.stdout and "Traceback" not in proc.stderr
     after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts}

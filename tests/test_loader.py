@@ -1,4 +1,4 @@
-"""datapackage.load and datapackage.tables: dtypes, versions, and a light import."""
+"""kse.load and kse.tables: dtypes, versions, and a light import."""
 from __future__ import annotations
 
 import subprocess
@@ -7,25 +7,25 @@ import sys
 import pandas as pd
 import pytest
 
-import datapackage
+import ketamine_ssri_evidence as kse
 from conftest import ROOT
-from datapackage import _schema
+from ketamine_ssri_evidence import _schema
 
 
 def test_import_is_light():
-    code = ("import sys, datapackage; heavy = [m for m in ('pandera', 'frictionless', 'matplotlib', 'pyarrow', 'yaml') "
+    code = ("import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandera', 'frictionless', 'matplotlib', 'pyarrow', 'yaml') "
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
 def test_tables_lists_the_release():
-    assert datapackage.tables() == list(_schema.table_names())
+    assert kse.tables() == list(_schema.table_names())
 
 
 @pytest.mark.parametrize("table", _schema.table_names())
 def test_dtypes_follow_the_schema(table):
-    df = datapackage.load(table)
+    df = kse.load(table)
     t = _schema.table(table)
     assert list(df.columns) == [f.name for f in t.fields]
     for f in t.fields:
@@ -44,27 +44,27 @@ def test_dtypes_follow_the_schema(table):
 
 
 def test_load_matches_csv():
-    df = datapackage.load("figures")
-    csv = pd.read_csv(ROOT / "build" / datapackage.current_version() / "figures.csv", dtype=str, keep_default_na=False)
+    df = kse.load("figures")
+    csv = pd.read_csv(ROOT / "build" / kse.current_version() / "figures.csv", dtype=str, keep_default_na=False)
     assert len(df) == len(csv)
     assert df["figure_id"].tolist() == csv["figure_id"].tolist()
     assert df["value"].astype("string").fillna("").str.replace(r"\.0$", "", regex=True).tolist() == csv["value"].tolist()
 
 
 def test_load_a_pinned_version():
-    v = datapackage.current_version()
-    assert datapackage.load("sources", version=v).shape[0] == datapackage.load("sources").shape[0]
+    v = kse.current_version()
+    assert kse.load("sources", version=v).shape[0] == kse.load("sources").shape[0]
 
 
 def test_unknown_version_and_table_say_what_exists():
-    with pytest.raises(datapackage.ReleaseError, match="known versions"):
-        datapackage.load("figures", version="9.9.9")
-    with pytest.raises(datapackage.ReleaseError, match="tables: sources, figures, claim_checks"):
-        datapackage.load("nope")
+    with pytest.raises(kse.ReleaseError, match="known versions"):
+        kse.load("figures", version="9.9.9")
+    with pytest.raises(kse.ReleaseError, match="tables: sources, figures, claim_checks"):
+        kse.load("nope")
 
 
 def test_derived_columns():
-    df = datapackage.load("figures")
+    df = kse.load("figures")
     p6m = df[df["timepoint"] == "P6M"]
     assert len(p6m) and (p6m["timepoint_days"] == 182.625).all()
     weeks = df[(df["unit"] == "wk") & df["low"].notna()]

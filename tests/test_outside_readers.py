@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from datapackage import _schema
-from datapackage.durations import duration_days
-from datapackage.releases import current_release
+from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence.durations import duration_days
+from ketamine_ssri_evidence.releases import current_release
 
 RELEASE = ROOT / "build" / current_release()["version"]
 TABLES = _schema.table_names()

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from datapackage.releases import current_release
+from ketamine_ssri_evidence.releases import current_release
 
 VERSION = current_release()["version"]
 
@@ -26,9 +26,9 @@ def wheel(tmp_path_factory):
 def test_wheel_carries_the_release(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in ("figures.parquet", "figures.csv", "sources.parquet", "sources.csv", "datapackage.json"):
-        assert f"datapackage/_data/build/{VERSION}/{f}" in names
-    assert "datapackage/_data/schemas/figures.schema.json" in names
-    assert "datapackage/_data/build/versions.json" in names
+        assert f"ketamine_ssri_evidence/_data/build/{VERSION}/{f}" in names
+    assert "ketamine_ssri_evidence/_data/schemas/figures.schema.json" in names
+    assert "ketamine_ssri_evidence/_data/build/versions.json" in names
     assert not any(n.startswith(("raw/", "tests/", "build/")) for n in names)
 
 
@@ -36,9 +36,9 @@ def test_installed_wheel_loads_offline(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     # -I: no user site, no PYTHONPATH, no checkout on the path: only the unpacked wheel
-    code = (f"import sys; sys.path.insert(0, {str(site)!r}); import datapackage, pathlib; "
-            f"assert pathlib.Path(datapackage.__file__).is_relative_to({str(site)!r}); "
-            "df = datapackage.load('figures'); print(len(df), datapackage.current_version())")
+    code = (f"import sys; sys.path.insert(0, {str(site)!r}); import ketamine_ssri_evidence as kse, pathlib; "
+            f"assert pathlib.Path(kse.__file__).is_relative_to({str(site)!r}); "
+            "df = kse.load('figures'); print(len(df), kse.current_version())")
     env = {"DATAPACKAGE_BASE_URL": "http://127.0.0.1:9/"}  # a dead address: nothing may be downloaded
     proc = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env=env, timeout=120)

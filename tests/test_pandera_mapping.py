@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from datapackage import _schema
-from datapackage._pandera import PANDAS_DTYPES, dataframe_schema
+from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence._pandera import PANDAS_DTYPES, dataframe_schema
 
 pa = pytest.importorskip("pandera.pandas")
 

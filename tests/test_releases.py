@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from datapackage import releases
-from datapackage.building import build
-from datapackage.releases import ReleaseConflict, read_manifest, verify
+from ketamine_ssri_evidence import releases
+from ketamine_ssri_evidence.building import build
+from ketamine_ssri_evidence.releases import ReleaseConflict, read_manifest, verify
 
 
 def test_every_published_file_matches_the_manifest():
@@ -52,7 +52,7 @@ def test_a_new_version_leaves_earlier_ones_alone(tmp_path, monkeypatch):
     rels = releases.releases() + [{"version": "99.0.0", "date": "2099-01-01", "summary": "test"}]
     monkeypatch.setattr(releases, "releases", lambda: rels)
     monkeypatch.setattr(releases, "current_release", lambda: rels[-1])
-    import datapackage.building as b
+    import ketamine_ssri_evidence.building as b
     monkeypatch.setattr(b, "current_release", lambda: rels[-1])
     fig = next(raw.glob("*/figures.csv"))
     fig.write_text(fig.read_text(encoding="utf-8").replace(",remission_rate,", ",response_rate,", 1), encoding="utf-8")
@@ -71,9 +71,9 @@ def test_citation_names_the_current_release():
 
 
 def test_changelog_is_up_to_date():
-    from datapackage.changelog import changelog
+    from ketamine_ssri_evidence.changelog import changelog
 
-    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), "run: python -m datapackage changelog"
+    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), "run: python -m ketamine_ssri_evidence changelog"
 
 
 def test_published_releases_rebuild_from_their_source_commit(tmp_path):
@@ -95,6 +95,7 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
         for f in (tree / "build" / r["version"]).iterdir():
             f.unlink()
         (tree / "build" / "versions.json").unlink()
+        # The commit's own code, run from its datapackage/ folder (whatever its import name was then)
         proc = subprocess.run([sys.executable, "-m", "datapackage", "build"], cwd=tree, capture_output=True, text=True,
                               timeout=600)
         assert proc.returncode == 0, proc.stderr[-2000:]

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from datapackage import _schema
+from ketamine_ssri_evidence import _schema
 
 TABLES = _schema.table_names()
 VOCABS = _schema.vocabulary_names()

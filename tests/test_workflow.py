@@ -7,7 +7,7 @@ import shlex
 import yaml
 
 from conftest import ROOT
-from datapackage.cli import _parser
+from ketamine_ssri_evidence.cli import _parser
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
@@ -24,15 +24,15 @@ def _runs(doc):
 
 
 def _datapackage_commands(script):
-    """Argument lists of every 'python -m datapackage ...' in a shell script."""
+    """Argument lists of every 'python -m ketamine_ssri_evidence ...' in a shell script."""
     for line in script.splitlines():
         lex = shlex.shlex(line, posix=True, punctuation_chars=True)
         lex.whitespace_split = True
         segment = []
         for tok in list(lex) + [";"]:
             if tok and set(tok) <= set("|&;<>()"):
-                if "datapackage" in segment and segment[segment.index("datapackage") - 1] == "-m":
-                    yield [re.sub(r"\$\{?\w+\}?", "X", a) for a in segment[segment.index("datapackage") + 1:]]
+                if "ketamine_ssri_evidence" in segment and segment[segment.index("ketamine_ssri_evidence") - 1] == "-m":
+                    yield [re.sub(r"\$\{?\w+\}?", "X", a) for a in segment[segment.index("ketamine_ssri_evidence") + 1:]]
                 segment = []
             else:
                 segment.append(tok)
