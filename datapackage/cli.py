@@ -46,10 +46,12 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: $DATAPACKAGE_BASE_URL, then download_base_url in schemas/package.json)")
     d.add_argument("--cache", metavar="DIR", help="download cache (default: $DATAPACKAGE_CACHE or the user cache folder)")
 
-    df = sub.add_parser("diff", help="figures added, removed and changed between two releases, and schema changes")
+    df = sub.add_parser("diff", help="rows added, removed and changed (by full primary key) between two releases, "
+                                      "and schema changes")
     df.add_argument("v1", metavar="V1", help="a version, or the path of a release folder")
     df.add_argument("v2", metavar="V2", help="a version, or the path of a release folder")
-    df.add_argument("--table", default="figures", choices=_table_names(), help="table to compare (default: figures)")
+    df.add_argument("--table", default="figures", choices=_table_names() + ["all"],
+                    help="table to compare, or all (default: figures)")
     df.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
     sub.add_parser("changelog", help="regenerate CHANGELOG.md from the releases and their diffs")
@@ -138,22 +140,21 @@ def _download(args) -> int:
 def _diff(args) -> int:
     import json as _json
 
-    from . import _schema
-    from .diff import diff, render
+    from .diff import DiffError, diff, diff_all, render, render_all
     from .loading import ReleaseError
 
-    key = _schema.table(args.table).primary_key[0]
     try:
-        d = diff(args.v1, args.v2, args.table, key)
-    except ReleaseError as e:
+        d = diff_all(args.v1, args.v2) if args.table == "all" else diff(args.v1, args.v2, args.table)
+    except (ReleaseError, DiffError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    text = (lambda limit=None: render_all(d, limit)) if args.table == "all" else (lambda limit=None: render(d, limit))
     if args.format == "json":
         print(_json.dumps(d, ensure_ascii=False, indent=2))
     elif args.format == "markdown":
-        print("```\n" + render(d, limit=50) + "```")
+        print("```\n" + text(50) + "```")
     else:
-        sys.stdout.write(render(d))
+        sys.stdout.write(text())
     return EXIT_OK
 
 
