@@ -6,6 +6,10 @@ import os
 import sys
 
 from .issues import render_github, render_json, render_text
+from .release_metadata import ReleaseMetadataError
+
+# commands that read the release list of schemas/package.json, which is checked first
+READS_RELEASES = ("validate", "build", "changelog", "docs", "release", "check-pr")
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 RENDER = {"text": render_text, "json": render_json, "github": render_github}
@@ -203,7 +207,16 @@ def main(argv: list[str] | None = None) -> int:
                "download": _download, "diff": _diff, "changelog": _changelog,
                "docs": _docs, "report": _report}[args.command]
     try:
+        if args.command in READS_RELEASES:
+            from .releases import package_metadata
+
+            package_metadata()  # a broken release list: every problem in one line each, before anything else
         return handler(args)
+    except ReleaseMetadataError as e:
+        from .release_metadata import render_text as render_release_problems
+
+        sys.stdout.write(render_release_problems(e.issues))
+        return EXIT_DATA
     except BrokenPipeError:  # output piped into head and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
