@@ -86,7 +86,7 @@ def _validate(args) -> int:
 def _build(args) -> int:
     from pathlib import Path
 
-    from .building import BuildError, build
+    from .building import BuildError, BuildWriteError, build
     from .releases import ReleaseConflict
     from .validation import UsageError
 
@@ -103,6 +103,9 @@ def _build(args) -> int:
         return EXIT_DATA
     except ReleaseConflict as e:
         print(f"build stopped, nothing was written: {e}", file=sys.stderr)
+        return EXIT_DATA
+    except BuildWriteError as e:
+        print(f"build stopped: {e}", file=sys.stderr)
         return EXIT_DATA
     print(f"built {target}")
     return EXIT_OK
