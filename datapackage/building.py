@@ -134,9 +134,9 @@ def resource_schema(table: str) -> dict:
     return d
 
 
-def descriptor(version: str, files: dict[str, bytes], prefix: str = "") -> dict:
-    meta = package_metadata()
-    release = next((r for r in meta["releases"] if r["version"] == version), {"date": current_release()["date"]})
+def descriptor(version: str, files: dict[str, bytes], prefix: str = "", meta: dict | None = None) -> dict:
+    meta = meta if meta is not None else package_metadata()
+    release = next((r for r in meta["releases"] if r["version"] == version), {"date": meta["releases"][-1]["date"]})
     pkg = {k: meta[k] for k in ("name", "title", "description") if k in meta}
     pkg["version"] = version
     pkg["created"] = f"{release['date']}T00:00:00Z"
@@ -185,7 +185,7 @@ class BuildWriteError(Exception):
     old one or the complete new one, never a mixture."""
 
 
-def release_files(version: str, built: dict[str, list[dict]]) -> dict[str, bytes]:
+def release_files(version: str, built: dict[str, list[dict]], meta: dict | None = None) -> dict[str, bytes]:
     """Every file of a release, ``{file name: bytes}``, from its tables' final records.
 
     The one place that says what a release holds: to add a file to every release, add one
@@ -196,16 +196,20 @@ def release_files(version: str, built: dict[str, list[dict]]) -> dict[str, bytes
     for table, records in built.items():
         files[f"{table}.csv"] = csv_bytes(table, records)
         files[f"{table}.parquet"] = parquet_bytes(table, records)
-    files["datapackage.json"] = _json_bytes(descriptor(version, files))
+    files["datapackage.json"] = _json_bytes(descriptor(version, files, meta=meta))
     return files
 
 
-def render_release(raw_dir=None, snapshots=None, version: str | None = None) -> dict[str, bytes]:
-    """Validate and render every file of a release in memory: ``{file name: bytes}``."""
+def render_release(raw_dir=None, snapshots=None, version: str | None = None,
+                   meta: dict | None = None) -> dict[str, bytes]:
+    """Validate and render every file of a release in memory: ``{file name: bytes}``.
+
+    ``meta`` is the package metadata to describe it with (default: schemas/package.json)."""
     result = validate(raw_dir=raw_dir, snapshots=snapshots)
     if result.issues:
         raise BuildError(result.issues)
-    version = version or current_release()["version"]
+    meta = meta if meta is not None else package_metadata()
+    version = version or meta["releases"][-1]["version"]
     built: dict[str, list[dict]] = {}
     for table in _schema.table_names():
         t = _schema.table(table)
@@ -215,7 +219,7 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None) -> 
             records = _records(table, result.rows[table])
         built[table] = records
         check_with_pandera(table, records)
-    return release_files(version, built)
+    return release_files(version, built, meta)
 
 
 # ------------------------------------------------------------------ writing, crash-safe
@@ -381,7 +385,7 @@ def _manifest(out_dir: Path) -> dict:
 
 
 def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
-          version: str | None = None) -> Path:
+          version: str | None = None, meta: dict | None = None, files: dict[str, bytes] | None = None) -> Path:
     """Build ``<out_dir>/<version>/``, record it in ``versions.json`` and point
     ``root_descriptor`` at it.
 
@@ -389,14 +393,17 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
     release of ``schemas/package.json``. Raises :class:`BuildError` (writing nothing) when
     the data does not validate, :class:`ReleaseConflict` when the build would change a
     published version, and :class:`BuildWriteError` (one line) on a file-system fault.
-    Leftovers of an interrupted build are cleaned up first.
+    Leftovers of an interrupted build are cleaned up first. ``meta`` replaces the package
+    metadata of schemas/package.json (a release not yet recorded there); ``files`` are the
+    release's files already rendered by :func:`render_release` for it (not validated again).
     """
-    release = current_release() if version is None else next(
-        (r for r in package_metadata()["releases"] if r["version"] == version), None)
+    release = (current_release() if meta is None else meta["releases"][-1]) if version is None else next(
+        (r for r in (meta or package_metadata())["releases"] if r["version"] == version), None)
     if release is None:
         raise ReleaseConflict(f"version {version} is not in the releases of schemas/package.json")
     version = release["version"]
-    files = render_release(raw_dir=raw_dir, snapshots=snapshots, version=version)
+    if files is None:
+        files = render_release(raw_dir=raw_dir, snapshots=snapshots, version=version, meta=meta)
     out_dir = Path(out_dir) if out_dir is not None else _schema.ROOT / "build"
     root_descriptor = Path(root_descriptor) if root_descriptor is not None else _schema.ROOT / "datapackage.json"
     entry = manifest_entry(version, release["date"], files)
@@ -415,7 +422,7 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
         step = root_descriptor
         rel = os.path.relpath(target, root_descriptor.parent).replace(os.sep, "/")
         release_files = {k: v for k, v in files.items() if k != "datapackage.json"}
-        data = _json_bytes(descriptor(version, release_files, prefix=f"{rel}/"))
+        data = _json_bytes(descriptor(version, release_files, prefix=f"{rel}/", meta=meta))
         if not step.is_file() or step.read_bytes() != data:
             _write_atomic(step, data)
     except OSError as e:

@@ -60,7 +60,18 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("changelog", help="regenerate CHANGELOG.md from the releases and their diffs")
 
-    sub.add_parser("docs", help="write DATA_DICTIONARY.md from schemas/")
+    sub.add_parser("docs", help="write DATA_DICTIONARY.md from schemas/ and the README's counts from the release")
+
+    rl = sub.add_parser("release", help="cut a release: check the version against what changed, record it, "
+                                        "build it, regenerate the changelog, docs, citation, counts and report")
+    rl.add_argument("version", metavar="X.Y.Z", help="the new version (a next version of the last release)")
+    rl.add_argument("--summary", required=True, metavar="TEXT", help="what the release changes, in a sentence or two")
+    rl.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
+    rl.add_argument("--source-commit", metavar="SHA", help="the commit that published the previous release "
+                    "(default: the recorded one, else the last commit that changed build/<previous>/)")
+    rl.add_argument("--redo", action="store_true", help="cut the last release again (only while it is unpublished)")
+    rl.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
+    rl.add_argument("--no-report", action="store_true", help="do not regenerate report/")
 
     r = sub.add_parser("report", help="write a self-contained HTML report with charts of a release")
     r.add_argument("--version", metavar="V", help="release version (default: current)")
@@ -181,9 +192,44 @@ def _changelog(args) -> int:
 
 
 def _docs(args) -> int:
-    from .docs import data_dictionary
+    from . import _schema
+    from .docs import data_dictionary, readme_counts, with_readme_counts
 
-    return _write_generated("DATA_DICTIONARY.md", data_dictionary())
+    _write_generated("DATA_DICTIONARY.md", data_dictionary())
+    readme = (_schema.ROOT / "README.md").read_text(encoding="utf-8")
+    try:
+        text = with_readme_counts(readme, readme_counts())
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_DATA
+    return _write_generated("README.md", text) if text != readme else EXIT_OK
+
+
+def _release(args) -> int:
+    from .building import BuildError, BuildWriteError
+    from .release_cut import ReleaseRefused, plan, release, render
+    from .releases import ReleaseConflict
+
+    try:
+        if args.dry_run:
+            result, _ = plan(args.version, args.summary, args.date, source_commit=args.source_commit, redo=args.redo)
+        else:
+            result = release(args.version, args.summary, args.date, source_commit=args.source_commit, redo=args.redo,
+                             report=not args.no_report)
+    except ReleaseRefused as e:
+        print(f"release refused, nothing was written: {e}", file=sys.stderr)
+        return EXIT_DATA
+    except BuildError as e:
+        sys.stdout.write(RENDER["text"](e.issues))
+        print("release stopped: raw/ does not validate; nothing was written", file=sys.stderr)
+        return EXIT_DATA
+    except (ReleaseConflict, BuildWriteError) as e:
+        print(f"release stopped (schemas/package.json restored): {e}", file=sys.stderr)
+        return EXIT_DATA
+    sys.stdout.write(render(result))
+    if args.dry_run:
+        print("dry run: nothing was written")
+    return EXIT_OK
 
 
 def _report(args) -> int:
@@ -208,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes,
                "download": _download, "diff": _diff, "changelog": _changelog,
-               "docs": _docs, "report": _report}[args.command]
+               "docs": _docs, "report": _report, "release": _release}[args.command]
     try:
         if args.command in READS_RELEASES:
             from .releases import package_metadata

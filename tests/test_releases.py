@@ -110,3 +110,10 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
             assert (tree / "build" / r["version"] / f.name).read_bytes() == f.read_bytes(), f"{r['version']}/{f.name}"
         done += 1
     assert done or len(releases.releases()) == 1
+
+
+def test_readme_counts_are_up_to_date():
+    from ketamine_ssri_evidence.docs import readme_counts, with_readme_counts
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert with_readme_counts(readme, readme_counts()) == readme, "run: python -m ketamine_ssri_evidence docs"
