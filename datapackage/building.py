@@ -384,6 +384,28 @@ def _manifest(out_dir: Path) -> dict:
     return m
 
 
+def check_bump_kind(out_dir: Path, version: str, files: dict[str, bytes], meta: dict | None = None) -> None:
+    """Raise :class:`ReleaseConflict` when a new ``version`` is too small a step for what
+    changed since the release before it (when that one is in ``out_dir``)."""
+    from .diff import diff_all
+    from .versioning import changes, check_bump, needed
+
+    rels = (meta or package_metadata())["releases"]
+    index = next((i for i, r in enumerate(rels) if r["version"] == version), None)
+    if not index or not (out_dir / rels[index - 1]["version"] / "datapackage.json").is_file():
+        return
+    prev = rels[index - 1]["version"]
+    with tempfile.TemporaryDirectory(prefix=".bump-", dir=None) as tmp:
+        folder = Path(tmp)
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+        found = changes(diff_all(out_dir / prev, folder), out_dir / prev, folder)
+    why = check_bump(prev, version, needed(found), strict=False)
+    if why:
+        raise ReleaseConflict(f"{why}: change the version of the last release in schemas/package.json "
+                              f"(or cut it with python -m ketamine_ssri_evidence release)")
+
+
 def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
           version: str | None = None, meta: dict | None = None, files: dict[str, bytes] | None = None) -> Path:
     """Build ``<out_dir>/<version>/``, record it in ``versions.json`` and point
@@ -409,6 +431,8 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
     entry = manifest_entry(version, release["date"], files)
     manifest = _manifest(out_dir)
     check_not_rewritten(out_dir, entry)
+    if not any(e["version"] == version for e in manifest["versions"]):
+        check_bump_kind(out_dir, version, files, meta)
     step = out_dir
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
