@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import _schema
 from .durations import duration_days
@@ -37,10 +38,19 @@ class Span:
 
 def _rounding(f: dict) -> float:
     """Half a unit of the last printed digit, in the figure's own unit."""
-    text = f.get("value_text") or ""
+    return _rounding_of(f.get("value_text") or "", f.get("unit"))
+
+
+_WORDISH = re.compile(r"half|third|quarter|fifth|[a-z]+-[a-z]+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def _rounding_of(text: str, unit: str | None) -> float:
+    if _DIGITS.search(text) and not _WORDISH.search(text):  # plain digits: no need to parse words
+        return 0.5 * 10 ** -max(len(m.group(1) or "") for m in _DIGITS.finditer(text))
     p = parse(text)
     if any(p.fractions):
-        return 0.5 if f.get("unit") == "%" else 0.005
+        return 0.5 if unit == "%" else 0.005
     decimals = [len(m.group(1) or "") for m in _DIGITS.finditer(text)]
     if not decimals:  # spelled out ("three months", "a month"): a whole number
         return 0.5 if p.numbers else 0.0

@@ -21,8 +21,10 @@ Pure functions over figure records; no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .compare import is_unspecified, key_fields, key_text, key_value, span
+from .compare import is_unspecified, key_fields, key_text, span
+from .durations import duration_days
 
 
 @dataclass
@@ -33,10 +35,11 @@ class _Group:
     hi_fig: tuple | None = None  # figure with the smallest highest value
 
     def add(self, f, s):
+        # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
         self.figs.append((f, s))
-        if self.lo_fig is None or (s.lo, _neg(f)) > (self.lo_fig[1].lo, _neg(self.lo_fig[0])):
+        if self.lo_fig is None or s.lo > self.lo_fig[1].lo:
             self.lo_fig = (f, s)
-        if self.hi_fig is None or (s.hi, f["figure_id"]) < (self.hi_fig[1].hi, self.hi_fig[0]["figure_id"]):
+        if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
             self.hi_fig = (f, s)
 
 
@@ -126,6 +129,8 @@ def _link(g: _Group, h: _Group) -> list[str] | None:
 
 
 def _between(g: _Group, h: _Group) -> dict | None:
+    if not (h.lo_fig[1].lo > g.hi_fig[1].hi or g.lo_fig[1].lo > h.hi_fig[1].hi):
+        return None  # the two groups' values do not conflict
     wild = _link(g, h)
     if not wild:
         return None
@@ -147,13 +152,18 @@ def contradictions(figures: list[dict]) -> list[dict]:
     keys = key_fields()
     equal = [i for i, k in enumerate(keys) if k["match"] == "equal"]
     groups: dict[tuple, _Group] = {}
+    spec = [(k["field"], k["field"] in ("timepoint", "timepoint_end"), k["match"] == "equal", k.get("unspecified", ""))
+            for k in keys]
+    days = lru_cache(maxsize=4096)(duration_days)
     for f in sorted(figures, key=lambda f: f["figure_id"]):
         s = span(f)
         if s is None:
             continue
-        key = (f["source_id"],) + tuple(key_value(f, k["field"]) for k in keys)
-        # unspecified values compare as one value
-        key = key[:1] + tuple(None if is_unspecified(k, v) else v for k, v in zip(keys, key[1:]))
+        key = [f["source_id"]]
+        for name, is_tp, eq, unspecified in spec:  # unspecified values compare as one value (None)
+            v = f.get(name)
+            key.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
+        key = tuple(key)
         g = groups.get(key)
         if g is None:
             g = groups[key] = _Group(key[1:])
