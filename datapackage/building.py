@@ -51,14 +51,16 @@ def _records(table: str, rows: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: tuple(r[k] for k in key))
 
 
-def _computed(table: str, built: dict[str, list[dict]]) -> list[dict]:
+def _computed(table: str, built: dict[str, list[dict]], raw_dir=None, issues: list | None = None) -> list[dict]:
     """A table the build computes from the contributed ones (``computed`` in its schema)."""
-    from . import checks
+    from . import claim_checks, contradictions, derive, reviews
 
     t = _schema.table(table)
     steps = {
-        "claim_checks": lambda: checks.claim_checks(built["figures"], built["sources"]),
-        "contradictions": lambda: checks.contradictions(built["figures"]),
+        "derived_figures": lambda: derive.derived_figures(built["figures"], raw_dir, issues),
+        "claim_checks": lambda: reviews.apply_reviews(claim_checks.claim_checks(
+            built["figures"], built["sources"], built.get("derived_figures", ())), raw_dir, issues),
+        "contradictions": lambda: contradictions.contradictions(built["figures"]),
     }
     rows = steps[t.computed]()
     key = t.primary_key
@@ -211,10 +213,13 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None,
     meta = meta if meta is not None else package_metadata()
     version = version or meta["releases"][-1]["version"]
     built: dict[str, list[dict]] = {}
+    issues: list[Issue] = []  # from derived figures and reviews, which the build checks
     for table in _schema.table_names():
         t = _schema.table(table)
         if t.computed:
-            records = _computed(table, built)
+            records = _computed(table, built, raw_dir, issues)
+            if issues:
+                raise BuildError(issues)
         else:
             records = _records(table, result.rows[table])
         built[table] = records
