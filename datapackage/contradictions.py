@@ -172,17 +172,43 @@ def contradictions(figures: list[dict]) -> list[dict]:
     buckets: dict[tuple, list[_Group]] = {}
     for key, g in groups.items():
         buckets.setdefault((key[0],) + tuple(g.key[i] for i in equal), []).append(g)
+    loose = [i for i, k in enumerate(keys) if k["match"] != "equal"]
     for gs in buckets.values():
-        if len(gs) < 2:
-            continue
-        wild = [any(v is None for k, v in zip(keys, g.key) if k["match"] != "equal") for g in gs]
-        for i, g in enumerate(gs):
-            if not wild[i]:
-                continue
-            for j, h in enumerate(gs):
-                if j == i or (wild[j] and j < i):  # a pair of two wildcard groups once
+        if len(gs) > 1:
+            out.extend(_across(gs, loose))
+    return out
+
+
+def _across(gs: list[_Group], loose: list[int]) -> list[dict]:
+    """Rows between groups of one bucket that are linked only through unspecified fields.
+
+    Two groups are linked when they agree on every field both state. Groups are indexed by
+    which fields they state, so each group with an unspecified field finds the groups it is
+    linked with by a lookup, not by examining every other group.
+    """
+    masks = [tuple(i for i in loose if g.key[i] is not None) for g in gs]
+    by_mask: dict[tuple, list[int]] = {}
+    for j, m in enumerate(masks):
+        by_mask.setdefault(m, []).append(j)
+    index: dict[tuple, dict[tuple, list[int]]] = {}
+    out = []
+    for i, g in enumerate(gs):
+        if len(masks[i]) == len(loose):
+            continue  # states every field: found from the other side
+        mine = set(masks[i])
+        for m, js in by_mask.items():
+            common = tuple(x for x in m if x in mine)
+            look = index.get((m, common))
+            if look is None:
+                look = index[(m, common)] = {}
+                for j in js:
+                    look.setdefault(tuple(gs[j].key[x] for x in common), []).append(j)
+            for j in look.get(tuple(g.key[x] for x in common), ()):
+                h = gs[j]
+                if j == i or (len(masks[j]) < len(loose) and j < i):  # two groups with gaps: once
                     continue
-                r = _between(g, h)
-                if r:
-                    out.append(r)
+                if h.lo_fig[1].lo > g.hi_fig[1].hi or g.lo_fig[1].lo > h.hi_fig[1].hi:
+                    r = _between(g, h)
+                    if r:
+                        out.append(r)
     return out

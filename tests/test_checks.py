@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ketamine_ssri_evidence import _schema
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
@@ -236,3 +238,42 @@ def test_units_are_compared_canonically():
     b = fig("14 days", value=14, unit="d", measure="onset_time", population="unspecified")
     assert one(a, b) is None
     assert span(a).head == span(b).head == 14
+
+
+# ---------------------------------------------------------------- grouping against every pair
+
+_QUAL = st.sampled_from(["exact", "approx", "up_to", "at_least", "at_most", "range"])
+
+
+@st.composite
+def _figures(draw):
+    out = []
+    for i in range(draw(st.integers(2, 12))):
+        q = draw(_QUAL)
+        population = draw(st.sampled_from(["trd", "unspecified"]))
+        if q == "range":
+            lo = draw(st.integers(0, 90))
+            hi = draw(st.integers(lo + 1, 100))
+            out.append(fig(f"{lo}–{hi}%", "range", low=lo, high=hi, population=population))
+        else:
+            v = draw(st.integers(0, 100))
+            out.append(fig(f"{v}%", q, v, population=population))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_figures())
+def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
+    from ketamine_ssri_evidence.compare import overlap
+
+    rows = contradictions(figs)
+    for population in ("trd", "unspecified"):
+        group = [f for f in figs if f["population"] == population]
+        clash = any(not overlap(span(a), span(b)) for i, a in enumerate(group) for b in group[i + 1:])
+        found = [r for r in rows if r["rule"] == "values_conflict" and r["figure_id_a"] in {f["figure_id"] for f in group}]
+        assert bool(found) == clash
+        if found:  # the row's two figures are themselves a conflicting pair
+            by_id = {f["figure_id"]: f for f in group}
+            assert not overlap(span(by_id[found[0]["figure_id_a"]]), span(by_id[found[0]["figure_id_b"]]))
+    linked = [r for r in rows if r["severity"] == "possible"]
+    assert len(linked) <= 1  # two groups: at most one row between them
