@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _schema
-from .release_metadata import COMMIT, ReleaseMetadataError, parse, parse_date, render_text
+from .release_metadata import COMMIT, POST, ReleaseMetadataError, parse, parse_date, render_text
 
 
 class ReleaseRefused(Exception):
@@ -81,6 +81,7 @@ def _new_metadata(text: str, version: str, date: str, summary: str, source_commi
     rels = meta["releases"][:-1] if redo else meta["releases"]
     rels[-1]["source_commit"] = source_commit
     meta["releases"] = rels + [{"version": version, "date": date, "summary": summary}]
+    meta.pop(POST, None)  # a new data release starts without code-only fixes
     new_text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
     try:
         parse(new_text)
