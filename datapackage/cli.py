@@ -235,7 +235,7 @@ def _release(args) -> int:
         print("release stopped: raw/ does not validate; nothing was written", file=sys.stderr)
         return EXIT_DATA
     except (ReleaseConflict, BuildWriteError) as e:
-        print(f"release stopped (schemas/package.json restored): {e}", file=sys.stderr)
+        print(f"release stopped, schemas/package.json is as it was: {e}", file=sys.stderr)
         return EXIT_DATA
     sys.stdout.write(render(result))
     if args.dry_run:

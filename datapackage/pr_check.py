@@ -120,8 +120,14 @@ def _needs_tests(changed: list[str] | None) -> bool:
 
 
 def _published_untouched(root: Path, base: str | None, report: Report) -> None:
+    from .building import BuildWriteError, checked_manifest
     from .releases import MANIFEST, verify
 
+    try:
+        checked_manifest(root / "build")
+    except BuildWriteError as e:
+        report.problems.append(Problem(str(e), f"build/{MANIFEST}", title="versions.json"))
+        return
     for line in verify(root / "build"):
         report.problems.append(Problem(f"{line}: published releases never change", f"build/{line.split(':')[0]}",
                                        title="published release changed"))

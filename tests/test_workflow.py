@@ -179,3 +179,13 @@ def test_check_pr_problems_are_every_validation_problem(tmp_path_factory):
     errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
     assert errors and all(",line=" in e and "%2C" in e.split("::")[1] for e in errors if "bad" in e)
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_corrupt_versions_json_is_a_problem_not_a_crash(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    copy_repository(tmp_path)
+    (tmp_path / "build" / "versions.json").write_text('{"versions": [', encoding="utf-8")
+    proc = run(tmp_path, "check-pr", "--tests", "never")
+    assert proc.returncode == 1
+    assert "versions.json: corrupt" in proc.stdout and "internal error" not in proc.stderr, proc.stderr
