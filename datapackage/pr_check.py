@@ -119,7 +119,8 @@ def _needs_tests(changed: list[str] | None) -> bool:
     return changed is None or any(p.startswith(CODE_PATHS) for p in changed)
 
 
-def _published_untouched(root: Path, base: str | None, report: Report) -> None:
+def _published_untouched(root: Path, base: str | None, report: Report) -> bool:
+    """False when build/versions.json cannot be read (nothing else can be checked then)."""
     from .building import BuildWriteError, checked_manifest
     from .releases import MANIFEST, verify
 
@@ -127,26 +128,28 @@ def _published_untouched(root: Path, base: str | None, report: Report) -> None:
         checked_manifest(root / "build")
     except BuildWriteError as e:
         report.problems.append(Problem(str(e), f"build/{MANIFEST}", title="versions.json"))
-        return
+        return False
     for line in verify(root / "build"):
         report.problems.append(Problem(f"{line}: published releases never change", f"build/{line.split(':')[0]}",
                                        title="published release changed"))
     if not base:
-        return
+        return True
     text = _git(root, "show", f"{base}:build/{MANIFEST}")
     if text is None:
-        return
+        return True
     try:
         old = {e["version"]: e for e in json.loads(text)["versions"]}
         new = {e["version"]: e for e in json.loads((root / "build" / MANIFEST).read_text(encoding="utf-8"))["versions"]}
     except (OSError, ValueError, KeyError, TypeError):
-        report.problems.append(Problem(f"build/{MANIFEST} cannot be read", f"build/{MANIFEST}", title="versions.json"))
-        return
+        report.problems.append(Problem(f"build/{MANIFEST} of {base} cannot be read", f"build/{MANIFEST}",
+                                       title="versions.json"))
+        return True
     for v, entry in old.items():
         if new.get(v) != entry:
             report.problems.append(Problem(f"release {v} is published on {base} and this change alters or removes "
                                            "it: published releases never change", f"build/{MANIFEST}",
                                            title="published release changed"))
+    return True
 
 
 def _scratch_build(root: Path, report: Report, work: Path):
@@ -263,7 +266,8 @@ def check(*, root: Path | None = None, base: str | None = None, tests: str = "au
             report.problems.append(Problem(i.render(), i.path, i.line, i.code))
         return report
     report.changed = changed_files(root, base)
-    _published_untouched(root, base, report)
+    if not _published_untouched(root, base, report):
+        return report
     with tempfile.TemporaryDirectory(prefix="check-pr-") as tmp:
         scratch, version = _scratch_build(root, report, Path(tmp))
         if scratch is not None:
