@@ -152,7 +152,18 @@ def _published_untouched(root: Path, base: str | None, report: Report) -> bool:
     return True
 
 
-def _scratch_build(root: Path, report: Report, work: Path):
+def _base_versions(root: Path, base: str | None) -> set[str] | None:
+    """Versions published on the base branch (None when unknown)."""
+    from .releases import MANIFEST
+
+    text = _git(root, "show", f"{base}:build/{MANIFEST}") if base else None
+    try:
+        return {e["version"] for e in json.loads(text)["versions"]} if text else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _scratch_build(root: Path, report: Report, work: Path, base: str | None = None):
     """Build raw/ as the last release; compare with build/<version>/. Returns (folder, version)."""
     from .building import BuildError, BuildWriteError, build
     from .releases import ReleaseConflict, package_metadata, published
@@ -177,6 +188,13 @@ def _scratch_build(root: Path, report: Report, work: Path):
     how = "python -m ketamine_ssri_evidence release X.Y.Z --summary \"what it changes\""
     if same and is_published:
         report.release = f"No new release is needed: the build of raw/ is release {version}, byte for byte."
+        return scratch, version
+    on_base = _base_versions(root, base)
+    if is_published and on_base is not None and version not in on_base:
+        report.release_needed = True
+        report.release = (f"Release {version} is new in this change but build/{version}/ is not what raw/ builds "
+                          f"now. To make it again from the current raw/, run: python -m ketamine_ssri_evidence "
+                          f"release {version} --redo --summary \"what it changes\" and commit everything it writes.")
         return scratch, version
     if is_published and committed.is_dir():
         found = changes(_diffs(committed, scratch), committed, scratch)
@@ -269,7 +287,7 @@ def check(*, root: Path | None = None, base: str | None = None, tests: str = "au
     if not _published_untouched(root, base, report):
         return report
     with tempfile.TemporaryDirectory(prefix="check-pr-") as tmp:
-        scratch, version = _scratch_build(root, report, Path(tmp))
+        scratch, version = _scratch_build(root, report, Path(tmp), base)
         if scratch is not None:
             report.diff_text = _diff_text(root, scratch, version, base)
     if tests == "always" or (tests == "auto" and _needs_tests(report.changed)):

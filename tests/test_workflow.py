@@ -189,3 +189,25 @@ def test_a_corrupt_versions_json_is_a_problem_not_a_crash(tmp_path):
     proc = run(tmp_path, "check-pr", "--tests", "never")
     assert proc.returncode == 1
     assert "versions.json: corrupt" in proc.stdout and "internal error" not in proc.stderr, proc.stderr
+
+
+def test_a_release_new_on_the_branch_that_raw_no_longer_builds_is_told_to_redo(tmp_path):
+    """The branch added release N and built it, then changed raw/ again: cut N again."""
+    import json
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    copy_repository(tmp_path)
+    add_source(tmp_path)
+    nxt = next_versions(current_release()["version"])["minor"]
+    pkg = tmp_path / "schemas" / "package.json"
+    meta = json.loads(pkg.read_text(encoding="utf-8"))
+    meta["releases"][-1].setdefault("source_commit", "0" * 40)
+    meta["releases"].append({"version": nxt, "date": "2099-01-01", "summary": "A new source."})
+    pkg.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    assert run(tmp_path, "build").returncode == 0
+    fig = tmp_path / "raw" / "example-new-source" / "figures.csv"
+    fig.write_text(fig.read_text(encoding="utf-8").replace("Time a person", "The time a person"), encoding="utf-8")
+    proc = run(tmp_path, "check-pr", "--tests", "never", "--base", "HEAD")
+    assert proc.returncode == 1
+    assert f"release {nxt} --redo --summary" in proc.stdout
