@@ -1,12 +1,14 @@
 """Packaging hook: the wheel carries schemas/ and the current release.
 
-Everything else is declared in pyproject.toml. At wheel-build time this copies schemas/,
+Everything else is declared in pyproject.toml; the version is the last data release of
+schemas/package.json (``X.Y.Z``, or ``X.Y.Z.postN`` after N code-only fixes). At wheel-build time this copies schemas/,
 datapackage.json, build/versions.json and build/<current version>/ into
 ketamine_ssri_evidence/_data/, so that ``pip install`` then ``ketamine_ssri_evidence.load("figures")`` works
 offline. Editable installs read them from the checkout instead.
 """
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -31,5 +33,18 @@ class build_py_with_release(build_py):
             shutil.copytree(HERE / "build" / version, data / "build" / version)
 
 
+def package_version() -> str:
+    """The last data release of schemas/package.json, checked (one source of the version)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_release_metadata", HERE / "datapackage" / "release_metadata.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    meta = module.parse((HERE / "schemas" / "package.json").read_text(encoding="utf-8"))
+    return module.package_version(meta)
+
+
 # setuptools' own scratch folder must not be build/, which holds the releases
-setup(cmdclass={"build_py": build_py_with_release}, options={"build": {"build_base": ".build-python"}})
+setup(version=package_version(), cmdclass={"build_py": build_py_with_release},
+      options={"build": {"build_base": ".build-python"}})

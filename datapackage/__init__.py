@@ -12,25 +12,51 @@ they import pandera, frictionless and pyarrow only when called.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from .figuretext import ParsedFigure, parse as parse_figure_text
 from .loading import ReleaseError, current_version, load, tables, versions
+
+if TYPE_CHECKING:
+    from .validation import Result
 
 __all__ = [
     "load", "tables", "versions", "current_version", "ReleaseError",
     "parse_figure_text", "ParsedFigure", "validate", "build",
 ]
-__version__ = "0.1.0"
 
 
-def validate(paths=None, **kwargs):
+def _version() -> str:
+    """The last data release of schemas/package.json (``.postN`` after code-only fixes)."""
+    import json
+
+    from . import _schema
+    from .release_metadata import package_version
+
+    try:
+        return package_version(json.loads((_schema.SCHEMAS / "package.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return "0+unknown"
+
+
+__version__ = _version()
+
+
+def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
+             snapshots: str | os.PathLike | None = None, keep_rows: bool = True) -> "Result":
     """Validate source folders; see :func:`ketamine_ssri_evidence.validation.validate`."""
     from .validation import validate as _validate
 
-    return _validate(paths, **kwargs)
+    return _validate(paths, raw_dir=raw_dir, snapshots=snapshots, keep_rows=keep_rows)
 
 
-def build(**kwargs):
+def build(*, raw_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
+          root_descriptor: str | os.PathLike | None = None, snapshots: str | os.PathLike | None = None,
+          version: str | None = None) -> Path:
     """Validate and build the release; see :func:`ketamine_ssri_evidence.building.build`."""
     from .building import build as _build
 
-    return _build(**kwargs)
+    return _build(raw_dir=raw_dir, out_dir=out_dir, root_descriptor=root_descriptor, snapshots=snapshots,
+                  version=version)

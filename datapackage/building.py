@@ -19,6 +19,7 @@ from pathlib import Path
 from . import _schema
 from .derive import derive_figure
 from .issues import Issue
+from .release_metadata import parse_version
 from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, manifest_bytes,
                        manifest_entry, package_metadata, read_manifest)
 from .validation import validate
@@ -369,7 +370,7 @@ def write_release(out_dir: Path, version: str, files: dict[str, bytes]) -> Path:
     return target
 
 
-def _manifest(out_dir: Path) -> dict:
+def checked_manifest(out_dir: Path) -> dict:
     """``versions.json``, refused in one line when it is not what the build wrote."""
     path = out_dir / MANIFEST
     try:
@@ -380,7 +381,7 @@ def _manifest(out_dir: Path) -> dict:
     except OSError as e:
         raise _fault(e, path) from None
     ok = isinstance(m, dict) and isinstance(m.get("versions"), list) and all(
-        isinstance(e, dict) and isinstance(e.get("version"), str) and isinstance(e.get("files"), list)
+        isinstance(e, dict) and parse_version(e.get("version")) is not None and isinstance(e.get("files"), list)
         and all(isinstance(f, dict) and {"path", "bytes", "sha256"} <= set(f) for f in e["files"])
         for e in m["versions"])
     if not ok:
@@ -434,7 +435,7 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
     out_dir = Path(out_dir) if out_dir is not None else _schema.ROOT / "build"
     root_descriptor = Path(root_descriptor) if root_descriptor is not None else _schema.ROOT / "datapackage.json"
     entry = manifest_entry(version, release["date"], files)
-    manifest = _manifest(out_dir)
+    manifest = checked_manifest(out_dir)
     check_not_rewritten(out_dir, entry)
     if not any(e["version"] == version for e in manifest["versions"]):
         check_bump_kind(out_dir, version, files, meta)

@@ -1,6 +1,7 @@
 """CHANGELOG.md: one entry per release, its human summary plus what the diff shows."""
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 from .diff import diff_all
@@ -12,7 +13,8 @@ def _source_counts(ids) -> str:
     return ", ".join(f"{s} {n}" for s, n in sorted(c.items()))
 
 
-def changelog(root=None) -> str:
+def changelog(root: str | os.PathLike | None = None) -> str:
+    """CHANGELOG.md's text: every release, newest first, with its summary and its diff."""
     rels = releases()
     out = ["# Changelog\n\n",
            "Every release of the dataset, newest first. Each entry is the release's summary from "

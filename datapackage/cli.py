@@ -73,6 +73,17 @@ def _parser() -> argparse.ArgumentParser:
     rl.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
     rl.add_argument("--no-report", action="store_true", help="do not regenerate report/")
 
+    pr = sub.add_parser("check-pr", help="the pull-request check: validate, scratch build, does it need a "
+                                        "release, the tests when code changed, a diff of every table")
+    pr.add_argument("--base", metavar="REF", help="the branch the change goes into, e.g. origin/main "
+                    "(decides whether the tests run; without it they always run)")
+    pr.add_argument("--tests", choices=["auto", "always", "never"], default="auto",
+                    help="run the test suite: when code, tests, schemas or packaging changed (auto), always or never")
+    pr.add_argument("--summary", metavar="FILE", help="append the Markdown summary to FILE "
+                    "(default under GitHub Actions: $GITHUB_STEP_SUMMARY)")
+    pr.add_argument("--annotations", action="store_true",
+                    help="also print GitHub annotations (default under GitHub Actions)")
+
     r = sub.add_parser("report", help="write a self-contained HTML report with charts of a release")
     r.add_argument("--version", metavar="V", help="release version (default: current)")
     r.add_argument("--out", metavar="DIR", help="output folder (default: report/)")
@@ -224,12 +235,18 @@ def _release(args) -> int:
         print("release stopped: raw/ does not validate; nothing was written", file=sys.stderr)
         return EXIT_DATA
     except (ReleaseConflict, BuildWriteError) as e:
-        print(f"release stopped (schemas/package.json restored): {e}", file=sys.stderr)
+        print(f"release stopped, schemas/package.json is as it was: {e}", file=sys.stderr)
         return EXIT_DATA
     sys.stdout.write(render(result))
     if args.dry_run:
         print("dry run: nothing was written")
     return EXIT_OK
+
+
+def _check_pr(args) -> int:
+    from .pr_check import main as check_pr
+
+    return check_pr(args)
 
 
 def _report(args) -> int:
@@ -254,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes,
                "download": _download, "diff": _diff, "changelog": _changelog,
-               "docs": _docs, "report": _report, "release": _release}[args.command]
+               "docs": _docs, "report": _report, "release": _release,
+               "check-pr": _check_pr}[args.command]
     try:
         if args.command in READS_RELEASES:
             from .releases import package_metadata

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _schema
-from .release_metadata import COMMIT, ReleaseMetadataError, parse, parse_date, render_text
+from .release_metadata import COMMIT, POST, ReleaseMetadataError, parse, parse_date, render_text
 
 
 class ReleaseRefused(Exception):
@@ -81,6 +81,7 @@ def _new_metadata(text: str, version: str, date: str, summary: str, source_commi
     rels = meta["releases"][:-1] if redo else meta["releases"]
     rels[-1]["source_commit"] = source_commit
     meta["releases"] = rels + [{"version": version, "date": date, "summary": summary}]
+    meta.pop(POST, None)  # a new data release starts without code-only fixes
     new_text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
     try:
         parse(new_text)
@@ -109,9 +110,9 @@ def _atomic_text(path: Path, text: str) -> None:
 def plan(version: str, summary: str, date: str | None = None, *, source_commit: str | None = None,
          redo: bool = False, root: Path | None = None, raw_dir=None) -> tuple[ReleaseResult, str]:
     """Every check of :func:`release`, with nothing written: the result and package.json's new text."""
-    from .building import BuildError, build
+    from .building import BuildError, build, checked_manifest
     from .diff import diff_all
-    from .releases import package_metadata, published
+    from .releases import package_metadata
     from .versioning import changes, check_bump, needed
 
     root = Path(root) if root is not None else _schema.ROOT
@@ -143,7 +144,8 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
     prev_v = previous["version"]
     out = root / "build"
     prev_folder = out / prev_v
-    if published(out, prev_v) is None or not (prev_folder / "datapackage.json").is_file():
+    listed = {e["version"] for e in checked_manifest(out)["versions"]}  # BuildWriteError: a corrupt versions.json
+    if prev_v not in listed or not (prev_folder / "datapackage.json").is_file():
         raise ReleaseRefused(f"the previous release {prev_v} is not in build/ and build/versions.json: "
                              "build and commit it first")
     recorded = previous.get("source_commit")
@@ -182,10 +184,10 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
 def release(version: str, summary: str, date: str | None = None, *, source_commit: str | None = None,
             redo: bool = False, root: Path | None = None, report: bool = True) -> ReleaseResult:
     """Check, record and build release ``version``; regenerate the files that name it."""
-    from .building import build
+    from .building import build, checked_manifest
     from .changelog import changelog
     from .docs import data_dictionary, readme_counts, with_readme_counts
-    from .releases import MANIFEST, manifest_bytes, read_manifest
+    from .releases import MANIFEST, manifest_bytes
 
     root = Path(root) if root is not None else _schema.ROOT
     result, new_text = plan(version, summary, date, source_commit=source_commit, redo=redo, root=root)
@@ -200,7 +202,7 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
     _atomic_text(pkg, new_text)
     try:
         if redo:  # the unpublished last release is cut again: its old record goes
-            m = read_manifest(root / "build")
+            m = checked_manifest(root / "build")
             m["versions"] = [e for e in m["versions"] if e["version"] != version]
             _atomic_text(root / "build" / MANIFEST, manifest_bytes(m).decode("utf-8"))
         build(out_dir=root / "build", root_descriptor=root / "datapackage.json", files=result.files)

@@ -111,6 +111,11 @@ def release_issues(meta: object, text: str = "", path: str = PATH) -> list[Issue
         return [issue(top, "releases", rels if rels is not None else "",
                       "must be a non-empty list of releases (version, date, summary)", "release-metadata")]
     out: list[Issue] = []
+    post = meta.get(POST)
+    if post is not None and (not isinstance(post, int) or isinstance(post, bool) or post < 1):
+        out.append(issue(_line_of(text, f'"{POST}"'), POST, post,
+                         "must be a whole number from 1 (the count of code-only fixes since the last release)",
+                         "release-metadata"))
     prev_version = prev_date = None
     line = top
     for i, r in enumerate(rels):
@@ -159,6 +164,18 @@ def release_issues(meta: object, text: str = "", path: str = PATH) -> list[Issue
         if date is not None:
             prev_date = date if prev_date is None else max(prev_date, date)
     return out
+
+
+POST = "package_post_release"  # top-level key: code-only fixes of the package after the last release
+
+
+def package_version(meta: dict) -> str:
+    """The Python package's version: the last data release, ``.postN`` for the N-th
+    code-only fix after it (``package_post_release`` in package.json; the release
+    command removes it)."""
+    version = meta["releases"][-1]["version"]
+    post = meta.get(POST)
+    return f"{version}.post{post}" if post else version
 
 
 def parse(text: str, path: str = PATH) -> dict:

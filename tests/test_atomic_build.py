@@ -164,7 +164,8 @@ def test_file_system_faults_are_one_line(tmp_path, monkeypatch, capsys, fast, ne
         assert _release(out) == before
 
 
-@pytest.mark.parametrize("text", ["{", '{"versions": 5}', '{"versions": [{"version": "0.1.0"}]}', "\xff"])
+@pytest.mark.parametrize("text", ["{", '{"versions": 5}', '{"versions": [{"version": "0.1.0"}]}', "\xff", "[]",
+                                  '{"versions": [{"version": "../x", "files": []}]}'])
 def test_a_corrupt_versions_json_is_one_line(tmp_path, capsys, fast, text):
     out = tmp_path / "build"
     out.mkdir()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from conftest import ROOT
+from repo_copy import add_source, copy_repository, run
 from ketamine_ssri_evidence import release_cut
 from ketamine_ssri_evidence.cli import main
 from ketamine_ssri_evidence.release_cut import ReleaseRefused, citation_text, plan
@@ -88,34 +87,17 @@ def test_citation_keeps_every_other_line():
 
 # ------------------------------------------------------------------ end to end, in a copy
 
-def _run(repo, *args):
-    # the copy's own datapackage/ folder, run as a package: its ROOT is the copy
-    return subprocess.run([sys.executable, "-m", "datapackage", *args], cwd=repo, capture_output=True, text=True,
-                          timeout=300)
+_run = run
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    repo = tmp_path_factory.mktemp("repo")
-    ignore = shutil.ignore_patterns(".git", ".venv", ".build-python", "*.egg-info", "__pycache__", ".pytest_cache")
-    for name in ("datapackage", "schemas", "raw", "build", "report"):
-        shutil.copytree(ROOT / name, repo / name, ignore=ignore)
-    for name in ("datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", "DATA_DICTIONARY.md"):
-        shutil.copy2(ROOT / name, repo / name)
-    git = ["git", "-C", str(repo), "-c", "user.name=Example", "-c", "user.email=example@example.org"]
-    subprocess.run(git[:3] + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "-A"], check=True)
-    subprocess.run(git + ["commit", "-qm", "base"], check=True)
-    published = subprocess.run(git[:3] + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    # a contribution: a new source with five figures
-    src = next(p for p in sorted((repo / "raw").iterdir()) if p.name.startswith("aijoining"))
-    new = repo / "raw" / "example-new-source"
-    new.mkdir()
-    for f in ("source.yaml", "figures.csv"):
-        (new / f).write_text((src / f).read_text(encoding="utf-8").replace(src.name, new.name), encoding="utf-8")
-    return repo, published
+    path = tmp_path_factory.mktemp("repo")
+    published = copy_repository(path)
+    add_source(path)
+    return path, published
 
 
 def test_a_patch_that_adds_rows_is_refused(repo):

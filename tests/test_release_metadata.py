@@ -98,3 +98,33 @@ def test_every_release_but_the_last_names_its_source_commit():
     """So that test_published_releases_rebuild_from_their_source_commit cannot skip one silently."""
     rels = META["releases"]
     assert all(len(r.get("source_commit", "")) == 40 for r in rels[:-1])
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=20)
+RELEASE = st.fixed_dictionaries({}, optional={"version": JSON | st.sampled_from(["0.1.0", "0.2.0", "1.0.0"]),
+                                              "date": JSON | st.sampled_from(["2026-11-21", "2026-12-01"]),
+                                              "summary": JSON, "source_commit": JSON | st.just(C), "x": JSON})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["releases", "name", "package_post_release"]),
+                       st.lists(RELEASE | JSON, max_size=4) | JSON, max_size=3) | JSON)
+def test_no_release_list_causes_an_internal_error(meta):
+    text = json.dumps(meta)
+    try:
+        parse(text)
+    except ReleaseMetadataError as e:
+        assert e.issues and all("\n" not in i.render() for i in e.issues)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_no_text_causes_an_internal_error(text):
+    try:
+        parse(text)
+    except ReleaseMetadataError as e:
+        assert e.issues

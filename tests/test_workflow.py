@@ -1,29 +1,42 @@
-"""The pull-request workflow parses, only reads, and runs commands the CLI has."""
+"""The pull-request workflow only reads, calls check-pr (which the suite also runs here),
+and check-pr says what main's tests would say."""
 from __future__ import annotations
 
 import re
 import shlex
+import shutil
 
+import pytest
 import yaml
 
 from conftest import ROOT
 from ketamine_ssri_evidence.cli import _parser
+from ketamine_ssri_evidence.pr_check import (Problem, Report, annotation, check, escape_data, escape_property,
+                                             render_annotations, render_summary, render_text)
+from ketamine_ssri_evidence.releases import current_release
+from ketamine_ssri_evidence.versioning import next_versions
+from repo_copy import add_source, copy_repository, run
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _load(path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _runs(doc):
+def _steps(doc):
     for job in doc["jobs"].values():
-        for step in job["steps"]:
-            if "run" in step:
-                yield step["run"]
+        yield from job["steps"]
 
 
-def _datapackage_commands(script):
+def _runs(doc):
+    for step in _steps(doc):
+        if "run" in step:
+            yield step["run"]
+
+
+def _package_commands(script):
     """Argument lists of every 'python -m ketamine_ssri_evidence ...' in a shell script."""
     for line in script.splitlines():
         lex = shlex.shlex(line, posix=True, punctuation_chars=True)
@@ -42,29 +55,159 @@ def test_there_is_a_workflow():
     assert WORKFLOWS
 
 
-def test_triggers_on_pull_requests_touching_data_schemas_or_package():
+def test_triggers_on_pull_requests_touching_data_schemas_code_or_tests():
     doc = _load(WORKFLOWS[0])
     on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare 'on' as true
     paths = on["pull_request"]["paths"]
-    assert {"raw/**", "schemas/**", "datapackage/**"} <= set(paths)
+    assert {"raw/**", "schemas/**", "datapackage/**", "tests/**", "build/**", "pyproject.toml",
+            "constraints.txt"} <= set(paths)
 
 
 def test_only_reads_the_repository():
     for wf in WORKFLOWS:
         doc = _load(wf)
         assert doc["permissions"] == {"contents": "read"}
+        for job in doc["jobs"].values():
+            assert "permissions" not in job or job["permissions"] == {"contents": "read"}
+        for step in _steps(doc):
+            if step.get("uses", "").startswith("actions/checkout"):
+                assert step["with"]["persist-credentials"] is False
         for script in _runs(doc):
             assert not re.search(r"git\s+(commit|push|tag)", script)
 
 
-def test_every_datapackage_command_exists_in_the_cli():
-    parser = _parser()
-    seen = []
+def test_pinned_python_and_pip_cache():
     for wf in WORKFLOWS:
-        for script in _runs(_load(wf)):
-            for args in _datapackage_commands(script):
-                parser.parse_args(args)  # SystemExit (a failed test) if a command or option is unknown
-                seen.append(args[0])
-    assert {"validate", "build", "diff"} <= set(seen)
-    assert any("--format" in a and "github" in a for wf in WORKFLOWS for s in _runs(_load(wf))
-               for a in _datapackage_commands(s))
+        setup = [s for s in _steps(_load(wf)) if s.get("uses", "").startswith("actions/setup-python")]
+        assert setup and all(re.fullmatch(r"3\.\d+\.\d+", s["with"]["python-version"]) for s in setup)
+        assert all(s["with"].get("cache") == "pip" for s in setup)
+
+
+def test_installs_like_the_readme_and_runs_check_pr_with_the_tests():
+    install = re.search(r"pip install -q -c constraints.txt -e '\.\[test\]'", README)
+    assert install, "the README's test command installs .[test]"
+    parser = _parser()
+    calls = []
+    for wf in WORKFLOWS:
+        scripts = list(_runs(_load(wf)))
+        assert any("pip install -q -c constraints.txt -e '.[test]'" in s for s in scripts)
+        for script in scripts:
+            for args in _package_commands(script):
+                ns = parser.parse_args(args)  # SystemExit (a failed test) if a command or option is unknown
+                calls.append(ns)
+    checks = [ns for ns in calls if ns.command == "check-pr"]
+    assert checks and all(ns.tests == "always" and ns.base for ns in checks)
+
+
+# ------------------------------------------------------------------ escaping
+
+def test_escaping_follows_the_workflow_command_rules():
+    assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
+    assert escape_property("raw/a,b:c%\n.csv") == "raw/a%2Cb%3Ac%25%0A.csv"
+    line = annotation("error", "bad: 5%\nsecond line", file="raw/x,y:z/figures.csv", line=3, title="code: a,b")
+    assert line == ("::error file=raw/x%2Cy%3Az/figures.csv,line=3,title=code%3A a%2Cb"
+                    "::bad: 5%25%0Asecond line")
+    assert "\n" not in line
+
+
+def test_every_problem_reaches_the_summary_and_the_annotations():
+    report = Report(problems=[Problem(f"raw/s{i}/figures.csv:{i}: value: x: bad | value [type]",
+                                      f"raw/s{i}/figures.csv", i, "type") for i in range(1, 26)])
+    summary = render_summary(report)
+    assert summary.startswith("## Pull-request check: fails\n")
+    assert "### 25 problems" in summary
+    for i in range(1, 26):
+        assert f"| `raw/s{i}/figures.csv:{i}` | raw/s{i}/figures.csv:{i}: value: x: bad \\| value [type] |" in summary
+    notes = render_annotations(report).splitlines()
+    assert len([n for n in notes if n.startswith("::error ")]) == 25
+    assert notes[-1].startswith("::notice ") and "job summary lists every one" in notes[-1]
+    assert render_text(report).splitlines()[-1] == "check-pr fails: 25 problems"
+
+
+# ------------------------------------------------------------------ check-pr itself
+
+@pytest.fixture(scope="module")
+def project_report():
+    return check(tests="never")
+
+
+def test_check_pr_passes_on_this_tree(project_report):
+    r = project_report
+    assert r.problems == [] and not r.release_needed and r.ok, render_text(r)
+    assert "No new release is needed" in r.release
+    for table in ("sources", "figures", "claim_checks", "contradictions"):
+        assert f"\n{table} " in "\n" + r.diff_text
+    assert "(key: figure_id_a, figure_id_b)" in r.diff_text
+
+
+@pytest.fixture(scope="module")
+def contribution(tmp_path_factory):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path_factory.mktemp("contribution")
+    copy_repository(repo)
+    add_source(repo)
+    return repo, run(repo, "check-pr", "--tests", "never", "--base", "HEAD", "--summary", str(repo / "summary.md"),
+                     "--annotations")
+
+
+def test_a_source_without_a_release_is_told_to_make_one(contribution):
+    repo, proc = contribution
+    assert proc.returncode == 1, proc.stderr
+    nxt = next_versions(current_release()["version"])["minor"]
+    command = f"python -m ketamine_ssri_evidence release {nxt} --summary"
+    out = proc.stdout
+    assert "release needed: This change needs a new release" in out and command in out
+    assert "figures: 5 rows added" in out
+    assert "  example-new-source/001\n" in out  # the diff of every table is rendered, not only its headline
+    assert out.count("::error ") == 1 and "title=a new release is needed::" in out
+    summary = (repo / "summary.md").read_text(encoding="utf-8")
+    assert "**A new release is needed.**" in summary and command in summary
+    assert "figures 0.2.0 → this change: 5 added, 0 removed, 0 changed (key: figure_id)" in summary
+
+
+def test_check_pr_problems_are_every_validation_problem(tmp_path_factory):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path_factory.mktemp("broken")
+    copy_repository(repo)
+    new = add_source(repo, "bad,name:source")
+    fig = new / "figures.csv"
+    fig.write_text(fig.read_text(encoding="utf-8").replace(",qualitative,", ",nonsense,"), encoding="utf-8")
+    proc = run(repo, "check-pr", "--tests", "never", "--annotations")
+    assert proc.returncode == 1
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
+    assert errors and all(",line=" in e and "%2C" in e.split("::")[1] for e in errors if "bad" in e)
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_corrupt_versions_json_is_a_problem_not_a_crash(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    copy_repository(tmp_path)
+    (tmp_path / "build" / "versions.json").write_text('{"versions": [', encoding="utf-8")
+    proc = run(tmp_path, "check-pr", "--tests", "never")
+    assert proc.returncode == 1
+    assert "versions.json: corrupt" in proc.stdout and "internal error" not in proc.stderr, proc.stderr
+
+
+def test_a_release_new_on_the_branch_that_raw_no_longer_builds_is_told_to_redo(tmp_path):
+    """The branch added release N and built it, then changed raw/ again: cut N again."""
+    import json
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    copy_repository(tmp_path)
+    add_source(tmp_path)
+    nxt = next_versions(current_release()["version"])["minor"]
+    pkg = tmp_path / "schemas" / "package.json"
+    meta = json.loads(pkg.read_text(encoding="utf-8"))
+    meta["releases"][-1].setdefault("source_commit", "0" * 40)
+    meta["releases"].append({"version": nxt, "date": "2099-01-01", "summary": "A new source."})
+    pkg.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    assert run(tmp_path, "build").returncode == 0
+    fig = tmp_path / "raw" / "example-new-source" / "figures.csv"
+    fig.write_text(fig.read_text(encoding="utf-8").replace("Time a person", "The time a person"), encoding="utf-8")
+    proc = run(tmp_path, "check-pr", "--tests", "never", "--base", "HEAD")
+    assert proc.returncode == 1
+    assert f"release {nxt} --redo --summary" in proc.stdout
