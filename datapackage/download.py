@@ -821,15 +821,17 @@ def _check_shipped_pins(entry: dict, pins: dict[str, str]) -> None:
 def _fetch_online(version: str | None, url: str, root: Path, pins: dict[str, str], allow: bool,
                   deadline: _Deadline) -> Path:
     shipped = shipped_manifest()
-    if version is None or version not in shipped:
-        man = server_manifest(url, cache=root, allow_http=allow, _deadline=deadline)
+    # the server's list is read (and refused if it contradicts what the package or the cache
+    # knows) even for a version the package ships: a server that lies about one version is
+    # not asked for any
+    man = server_manifest(url, cache=root, allow_http=allow, _deadline=deadline)
+    if version is None:
+        version = _newest(set(man) | set(shipped))
         if version is None:
-            version = _newest(set(man) | set(shipped))
-            if version is None:
-                raise DownloadError(f"{url}{MANIFEST} lists no published version")
-        if version not in shipped and version not in man:
-            known = sorted(set(man) | set(shipped), key=version_key)
-            raise DownloadError(f"unknown version {version}; known versions: {', '.join(known) or 'none'}")
+            raise DownloadError(f"{url}{MANIFEST} lists no published version")
+    if version not in shipped and version not in man:
+        known = sorted(set(man) | set(shipped), key=version_key)
+        raise DownloadError(f"unknown version {version}; known versions: {', '.join(known) or 'none'}")
     if version in shipped:
         entry, trust = shipped[version], "shipped-hash"
         if pins:

@@ -66,8 +66,17 @@ def test_download_verifies_and_copies(server, tmp_path):
         assert hashlib.sha256((target / name).read_bytes()).hexdigest() == f["sha256"]
     assert sorted(p.name for p in target.iterdir()) == sorted(f["path"].split("/")[1]
                                                                for f in shipped_manifest()[VERSION]["files"])
-    # a shipped version needs no manifest from the server
-    assert "versions.json" not in server.requests
+    # the server's list is read, and checked against the package's, even for a shipped version
+    assert server.requests[0] == "versions.json"
+
+
+def test_a_server_that_lies_about_a_known_version_is_not_asked_for_files(server, tmp_path):
+    man = hs.manifest(server.folder)
+    man["versions"][-1]["files"][0]["sha256"] = "0" * 64
+    hs.write_manifest(server.folder, man)
+    with pytest.raises(DownloadError, match=f"changes the published files of release {VERSION}"):
+        download(VERSION, tmp_path / "dest", base_url=server.url, cache=tmp_path / "cache")
+    assert server.requests == ["versions.json"]
 
 
 def test_download_again_is_a_no_op(server, tmp_path):

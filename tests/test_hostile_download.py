@@ -174,6 +174,11 @@ def _bomb(server, served, world):
     server.play(f"{VERSION}/figures.csv", hs.gzip_bomb)
 
 
+def _tampered_file_same_size(server, served, world):
+    p = served / VERSION / "figures.csv"
+    p.write_bytes(p.read_bytes().replace(b"72", b"92", 1))
+
+
 def _nothing(server, served, world):
     pass
 
@@ -193,7 +198,10 @@ CASES = [
     Case("known-hash-changed", _man(_tamper_known), r"changes the published files of release", version=None),
     Case("known-size-changed", _man(_resize_known), r"changes the published files of release", version=None),
     Case("known-file-added", _man(_extra_file_known), r"changes the published files of release", version=None),
-    Case("tampered-file-matching-server-hash", _tampered_file_true_manifest, r"sha256 differs from the trusted one"),
+    Case("tampered-file-matching-server-hash", _tampered_file_true_manifest,
+         r"changes the published files of release"),
+    Case("tampered-file", _file_role(hs.body(b"x" * 100)), r"announces 100 bytes"),
+    Case("tampered-file-same-size", _tampered_file_same_size, r"sha256 differs from the trusted one"),
     Case("pinned-descriptor-swapped", _tampered_tofu_with_pin, r"not the pinned", version="0.3.0",
          options={"sha256": "@pin"}),
     Case("plain-http-elsewhere", _nothing, r"refused the plain http:// address", options={"base_url": "http://192.0.2.1/"}),
