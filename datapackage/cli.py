@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                         "lists every file's hash), or FILE=HASH for one file (repeatable)")
     d.add_argument("--allow-http", action="store_true", default=None,
                    help="accept a plain http:// address beyond loopback (default: $DATAPACKAGE_ALLOW_HTTP)")
-    d.add_argument("--timeout", metavar="SECONDS", type=float,
+    d.add_argument("--timeout", metavar="SECONDS",
                    help="deadline for the whole download (default: $DATAPACKAGE_TIMEOUT or 120)")
 
     df = sub.add_parser("diff", help="figures added, removed and changed between two releases, and schema changes")

@@ -248,6 +248,8 @@ CASES = [
     Case("user-version-traversal", _nothing, r"not a semantic version", version="../../x", code=2),
     Case("user-version-absolute", _nothing, r"not a semantic version", version="/etc", code=2),
     Case("user-bad-pin", _nothing, r"not 64 hex digits", options={"sha256": "zz"}),
+    Case("user-bad-timeout", _nothing, r"timeout 'soon' is not a number of seconds", options={"timeout": "soon"}),
+    Case("user-negative-timeout", _nothing, r"timeout '-1' is not a number of seconds", options={"timeout": "-1"}),
 ]
 
 
@@ -261,7 +263,7 @@ def world(tmp_path):
 
 
 def _cli_args(case: Case, url: str, dest: Path, cache: Path, world: Path) -> list[str]:
-    args = ["download", "--dest", str(dest), "--cache", str(cache), "--timeout", str(case.deadline),
+    args = ["download", "--dest", str(dest), "--cache", str(cache), "--timeout", str(case.options.get("timeout", case.deadline)),
             "--base-url", case.options.get("base_url", url)]
     if case.version is not None:
         args += ["--version", case.version]
@@ -272,7 +274,8 @@ def _cli_args(case: Case, url: str, dest: Path, cache: Path, world: Path) -> lis
 
 
 def _api_kwargs(case: Case, url: str, cache: Path, world: Path) -> dict:
-    kw = {"base_url": case.options.get("base_url", url), "cache": cache, "timeout": case.deadline}
+    kw = {"base_url": case.options.get("base_url", url), "cache": cache,
+          "timeout": case.options.get("timeout", case.deadline)}
     pin = case.options.get("sha256")
     if pin:
         kw["sha256"] = (world / "pin").read_text() if pin == "@pin" else pin
