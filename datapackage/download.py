@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -60,6 +61,8 @@ DESCRIPTOR = "datapackage.json"
 ENTRY = ".entry.json"  # the trusted manifest entry of a cached version (a hidden name no release file can have)
 TRUST_LEVELS = ("shipped-hash", "pinned", "tofu")
 _STALE_PART_SECONDS = 3600
+# never follow a symlink, never block on a FIFO or device put where a file should be
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 class Param:
@@ -326,7 +329,7 @@ def _transfer(url: str, deadline: _Deadline, allow_http: bool, what: str, limit:
         resp, conn = _get(url, deadline, allow_http, what)
         length = resp.getheader("Content-Length")
         if length is not None:
-            if not length.strip().isdigit():
+            if not re.fullmatch(r"[0-9]{1,18}", length.strip()):
                 raise DownloadError(f"{what}: the server sent a Content-Length of {show(length)}; refused")
             if exact is not None and int(length) != exact:
                 raise DownloadError(f"{what}: the server announces {int(length)} bytes, the trusted manifest "
@@ -460,7 +463,7 @@ def _version_dir(cache: Path, version: str, create: bool = False) -> Path:
 def _read_small(p: Path, limit: int = MAX_MANIFEST_BYTES) -> bytes | None:
     """The bytes of regular file ``p`` (never through a symlink), or None if it is not one."""
     try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(p, _OPEN_FLAGS)
     except OSError:
         return None
     try:
@@ -476,7 +479,7 @@ def _read_small(p: Path, limit: int = MAX_MANIFEST_BYTES) -> bytes | None:
 def _file_ok(p: Path, f: dict) -> bool:
     """``p`` is a regular file (not a symlink) with the entry's bytes and sha256."""
     try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(p, _OPEN_FLAGS)
     except OSError:
         return False
     try:
@@ -869,10 +872,6 @@ def _fetch_online(version: str | None, url: str, root: Path, pins: dict[str, str
     return folder
 
 
-def _complete(root: Path, entry: dict) -> bool:
-    return not _missing(_version_dir(root, entry["version"]), entry)
-
-
 def _record(folder: Path, entry: dict, trust: str, url: str | None) -> None:
     doc = dict(entry, trust=trust)
     if url:
@@ -944,7 +943,7 @@ def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_
 def _copy_verified(src: Path, dst: Path, f: dict) -> None:
     h = hashlib.sha256()
     n = 0
-    fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(src, _OPEN_FLAGS)
     try:
         with open(dst, "xb") as out:
             while chunk := os.read(fd, 1 << 20):

@@ -245,7 +245,14 @@ def dtypes(table: str, schema: dict | None = None) -> dict:
         t = _schema.table(table)
         fields = [(f.name, f.type, list(_schema.vocabulary(f.vocabulary)) if f.vocabulary else None) for f in t.fields]
     else:
-        fields = [(f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum")) for f in schema["fields"]]
+        try:
+            fields = [(f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum"))
+                      for f in schema["fields"]]
+            if not all(isinstance(n, str) and (c is None or (isinstance(c, list) and all(isinstance(x, str) for x in c)))
+                       for n, _, c in fields):
+                raise TypeError
+        except (KeyError, TypeError, AttributeError):
+            raise ReleaseError(f"the release's Table Schema of {show(table)} is malformed") from None
     out = {}
     for name, typ, codes in fields:
         if codes is not None:
@@ -387,7 +394,10 @@ def load(table: str = "figures", version: str | None = None, root: PathLike | No
     schema = resources[table].get("schema")
     for name, dtype in dtypes(table, schema if isinstance(schema, dict) else None).items():
         if name in df.columns:
-            df[name] = df[name].astype(dtype)
+            try:
+                df[name] = df[name].astype(dtype)
+            except (ValueError, TypeError):
+                raise ReleaseError(f"{path}: column {show(name)} does not hold its schema's type") from None
     df.attrs.update(meta)
     return df
 

@@ -488,3 +488,29 @@ def test_a_symlink_in_place_of_the_cache_folder_is_unlinked_not_followed(server,
     os.symlink(tmp_path / "elsewhere", cache / "releases")
     assert (fetch(VERSION, base_url=server.url, cache=cache) / "figures.csv").is_file()
     assert _files(tmp_path / "elsewhere") == [] and not (cache / "releases").is_symlink()
+
+
+def test_a_fifo_in_the_cache_does_not_block(server, tmp_path):
+    cache = tmp_path / "cache"
+    folder = fetch(VERSION, base_url=server.url, cache=cache)
+    (folder / "figures.csv").unlink()
+    os.mkfifo(folder / "figures.csv")
+    assert fetch(VERSION, base_url=server.url, cache=cache) == folder
+    assert (folder / "figures.csv").is_file()
+
+
+def test_a_tofu_release_with_a_malformed_descriptor_is_an_error_not_a_traceback(server, tmp_path):
+    hs.add_version(server.folder, "0.3.0", VERSION)
+    desc = server.folder / "0.3.0" / "datapackage.json"
+    d = json.loads(desc.read_text())
+    for r in d["resources"]:
+        if r["name"] == "figures":
+            r["schema"]["fields"] = [1, 2, 3]
+    desc.write_text(json.dumps(d))
+    man = hs.manifest(server.folder)
+    for f in man["versions"][-1]["files"]:
+        if f["path"] == "0.3.0/datapackage.json":
+            f["bytes"], f["sha256"] = desc.stat().st_size, hashlib.sha256(desc.read_bytes()).hexdigest()
+    hs.write_manifest(server.folder, man)
+    with pytest.warns(TrustWarning), pytest.raises(kse.ReleaseError, match="malformed"):
+        kse.load("figures", version="0.3.0", base_url=server.url, cache=tmp_path / "cache")
