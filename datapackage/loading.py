@@ -85,8 +85,8 @@ def _collect(root: PathLike | None, server: bool | None, base_url: str | None, c
     except OSError:
         names = []
     for v in names:
-        known = dl.cached_entry(v, cache_root)
-        if known is not None and not dl._missing(cache_root / "releases" / v, known[0]):
+        known = dl.cached_release(v, cache_root)
+        if known is not None:
             cached[v] = known
     remote: dict[str, dict] = {}
     reached = False
@@ -103,9 +103,9 @@ def _collect(root: PathLike | None, server: bool | None, base_url: str | None, c
                                             timeout=timeout if timeout is not None else 15.0)
                 reached = True
             except dl.DownloadError as e:
-                if server or (strict and not isinstance(e, dl._Offline)):
+                if server or (strict and not isinstance(e, dl.Offline)):
                     raise
-                if not isinstance(e, dl._Offline):
+                if not isinstance(e, dl.Offline):
                     import warnings
 
                     warnings.warn(f"the server's version list was not used: {e}", dl.TrustWarning, stacklevel=3)
