@@ -134,7 +134,7 @@ def _download(args) -> int:
     import warnings
 
     from .download import DownloadError, TrustWarning, download
-    from .releases import check_version
+    from .releases import ReleaseError, check_version
 
     if args.version not in (None, "latest"):
         try:
@@ -152,8 +152,8 @@ def _download(args) -> int:
             warnings.simplefilter("always", TrustWarning)
             target = download(args.version, args.dest, base_url=args.base_url, cache=args.cache, sha256=pins,
                               allow_http=args.allow_http, timeout=args.timeout)
-    except DownloadError as e:
-        print(f"error: {e.cli()}", file=sys.stderr)
+    except ReleaseError as e:  # a DownloadError, or a damaged manifest of the package itself
+        print(f"error: {e.cli() if isinstance(e, DownloadError) else e}", file=sys.stderr)
         return EXIT_DATA
     for w in caught:
         if issubclass(w.category, TrustWarning):

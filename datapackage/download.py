@@ -493,6 +493,17 @@ def _is_real_dir(p: Path) -> bool:
 # the public functions
 
 
+def _renamed(base_url: str | None, deprecated: dict) -> str | None:
+    """Accept the parameter's former name, ``base=``, with a DeprecationWarning."""
+    unknown = set(deprecated) - {"base"}
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+    if "base" in deprecated:
+        warnings.warn("base= is now base_url=", DeprecationWarning, stacklevel=3)
+        return base_url if base_url is not None else deprecated["base"]
+    return base_url
+
+
 def _newest(versions) -> str | None:
     final = [v for v in versions if not is_prerelease(v)] or list(versions)
     return max(final, key=version_key) if final else None
@@ -500,7 +511,7 @@ def _newest(versions) -> str | None:
 
 def fetch(version: str | None = None, *, base_url: str | None = None, cache: str | os.PathLike | None = None,
           sha256: str | Mapping[str, str] | None = None, allow_http: bool | None = None,
-          timeout: float | None = None) -> Path:
+          timeout: float | None = None, **deprecated: str) -> Path:
     """Find release ``version`` in the cache, or download it there; return its folder.
 
     ``version`` is a semantic version, or ``None``/``"latest"`` for the newest the server
@@ -511,6 +522,7 @@ def fetch(version: str | None = None, *, base_url: str | None = None, cache: str
     http:// beyond loopback; ``timeout`` bounds the whole download in seconds (default 120,
     or ``$DATAPACKAGE_TIMEOUT``).
     """
+    base_url = _renamed(base_url, deprecated)
     pins = _pins(sha256)
     if version == "latest":
         version = None
@@ -637,7 +649,7 @@ def _record(folder: Path, entry: dict, trust: str, url: str | None) -> None:
 
 def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_url: str | None = None,
              cache: str | os.PathLike | None = None, sha256: str | Mapping[str, str] | None = None,
-             allow_http: bool | None = None, timeout: float | None = None) -> Path:
+             allow_http: bool | None = None, timeout: float | None = None, **deprecated: str) -> Path:
     """Fetch release ``version`` (default: the newest published) and copy it to ``dest/<version>/``.
 
     The copy is verified as it is written and appears at once (renamed from a staging
@@ -650,6 +662,7 @@ def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_
     ...
     ketamine_ssri_evidence.download.DownloadError: version '9.9.9/..' is not a semantic version (MAJOR.MINOR.PATCH, such as 0.2.0) (or 'latest')
     """
+    base_url = _renamed(base_url, deprecated)
     folder = fetch(version, base_url=base_url, cache=cache, sha256=sha256, allow_http=allow_http, timeout=timeout)
     version = check_version(folder.name)
     entry = cached_entry(version, folder.parent.parent)

@@ -30,7 +30,7 @@ TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PathLike = str | os.PathLike
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VersionInfo:
     """One published version, as :func:`versions` lists it.
 
@@ -46,6 +46,21 @@ class VersionInfo:
     where: str
     trusted: str
     current: bool = False
+
+    # a record equals its version string, so that ``"0.2.0" in versions()`` reads naturally
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.version == other
+        if isinstance(other, VersionInfo):
+            return (self.version, self.date, self.where, self.trusted, self.current) == \
+                (other.version, other.date, other.where, other.trusted, other.current)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.version)
+
+    def __str__(self) -> str:
+        return self.version
 
 
 def _build_dir(root: PathLike | None) -> Path:

@@ -23,8 +23,9 @@ from . import _schema
 MANIFEST = "versions.json"
 # A manifest or descriptor larger than this is refused before it is parsed.
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-# No release file may be larger than this, whatever a manifest says.
-MAX_FILE_BYTES = 4 * 1024 ** 3
+# No release file, and no release, may be larger than this, whatever a manifest says.
+MAX_FILE_BYTES = 1024 ** 3
+MAX_RELEASE_BYTES = 4 * 1024 ** 3
 MAX_VERSION_LENGTH = 64
 MAX_FILES_PER_VERSION = 1000
 
@@ -79,10 +80,18 @@ def check_version(v: object, what: str = "version") -> str:
     return v  # type: ignore[return-value]
 
 
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
 def is_file_name(name: object) -> bool:
-    """True for a bare file name (``figures.csv``), never a path, ``..`` or a hidden file."""
+    """True for a bare file name (``figures.csv``), never a path, ``..``, a hidden file or a
+    name some file system reserves (``NUL.csv``).
+
+    >>> is_file_name("figures.csv"), is_file_name("../x.csv"), is_file_name(".bashrc")
+    (True, False, False)
+    """
     return (isinstance(name, str) and len(name) <= MAX_FILE_NAME_LENGTH
-            and FILE_NAME.fullmatch(name) is not None)
+            and FILE_NAME.fullmatch(name) is not None and name.split(".")[0].upper() not in _WINDOWS_RESERVED)
 
 
 def check_file_name(name: object, what: str = "file name") -> str:
@@ -230,6 +239,7 @@ def parse_entry(e: object, where: str) -> dict:
     if not isinstance(files, list) or not files or len(files) > MAX_FILES_PER_VERSION:
         raise ManifestError(f"{where}: version {v}: no list of files (or more than {MAX_FILES_PER_VERSION})")
     seen: set[str] = set()
+    total = 0
     out_files = []
     for f in files:
         if not isinstance(f, dict):
@@ -238,13 +248,16 @@ def parse_entry(e: object, where: str) -> dict:
         name = path[len(v) + 1:] if isinstance(path, str) and path.startswith(f"{v}/") else None
         if not is_file_name(name):
             raise ManifestError(f"{where}: version {v}: path {show(path)} is not {v}/<bare file name>")
-        if name in seen:
+        if name.casefold() in seen:  # two names one case-insensitive file system would merge
             raise ManifestError(f"{where}: version {v}: {name} is listed twice")
-        seen.add(name)
+        seen.add(name.casefold())
         if type(size) is not int or not 0 <= size <= MAX_FILE_BYTES:
             raise ManifestError(f"{where}: {path}: bytes {show(size)} is not a size of 0 to {MAX_FILE_BYTES}")
         if not is_sha256(digest):
             raise ManifestError(f"{where}: {path}: sha256 {show(digest)} is not 64 lowercase hex digits")
+        total += size
+        if total > MAX_RELEASE_BYTES:
+            raise ManifestError(f"{where}: version {v}: its files add up to more than {MAX_RELEASE_BYTES} bytes")
         out_files.append({"path": path, "bytes": size, "sha256": digest})
     return {"version": v, "date": date, "files": sorted(out_files, key=lambda f: f["path"])}
 

@@ -514,3 +514,27 @@ def test_a_tofu_release_with_a_malformed_descriptor_is_an_error_not_a_traceback(
     hs.write_manifest(server.folder, man)
     with pytest.warns(TrustWarning), pytest.raises(kse.ReleaseError, match="malformed"):
         kse.load("figures", version="0.3.0", base_url=server.url, cache=tmp_path / "cache")
+
+
+def test_the_former_parameter_name_still_works(server, tmp_path):
+    with pytest.warns(DeprecationWarning, match="base_url"):
+        assert download(VERSION, tmp_path / "d", base=server.url, cache=tmp_path / "c").is_dir()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bsae'"):
+        fetch(VERSION, bsae=server.url)
+
+
+def test_a_version_record_equals_its_version_string():
+    assert kse.current_version() in kse.versions(server=False)
+    assert str(kse.versions(server=False)[0]) == kse.versions(server=False)[0].version
+
+
+def test_a_damaged_manifest_of_the_package_is_one_line_from_the_cli(tmp_path, monkeypatch):
+    from ketamine_ssri_evidence import cli
+
+    broken = tmp_path / "versions.json"
+    broken.write_text('{"versions": [')
+    rel = sys.modules["ketamine_ssri_evidence.releases"]
+    monkeypatch.setattr(rel, "shipped_manifest", lambda: rel.parse_manifest(broken.read_bytes(), str(broken)))
+    monkeypatch.setattr(dl, "shipped_manifest", rel.shipped_manifest)
+    assert cli.main(["download", "--version", "0.9.0", "--base-url", "http://127.0.0.1:9/", "--cache",
+                     str(tmp_path / "c"), "--dest", str(tmp_path / "d")]) == 1
