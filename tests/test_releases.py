@@ -103,4 +103,3 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
             assert (tree / "build" / r["version"] / f.name).read_bytes() == f.read_bytes(), f"{r['version']}/{f.name}"
         done += 1
     assert done or len(releases.releases()) == 1
-
