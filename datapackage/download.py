@@ -547,10 +547,14 @@ def fetch(version: str | None = None, *, base_url: str | None = None, cache: str
                 else:
                     try:
                         _check_pins(entry, pins, _pinned_descriptor(entry, folder), str(folder))
-                        if trust == "tofu":
-                            _record(folder, entry, "pinned", None)
                     except DownloadError:
                         damaged = ["it disagrees with the pinned hashes"]
+                    else:
+                        if trust == "tofu":
+                            try:
+                                _record(folder, entry, "pinned", None)
+                            except DownloadError:
+                                pass  # a read-only cache: the copy is still the pinned one
             if not damaged:
                 return folder
         elif known is None and _lexists(folder) is not None and version not in shipped_manifest():
