@@ -321,3 +321,23 @@ def make_world(tmp: Path) -> tuple[Path, Path, Path]:
     (world / "area" / "keep" / "notes.csv").write_text("a,b\n1,2\n")
     os.symlink("canary.txt", world / "area" / "link-to-canary")
     return world, world / "area" / "data", world / "area" / "cache"
+
+
+def continue_flood(h: Handler) -> None:
+    """Interim "100 Continue" answers without end: a client that skips them never stops."""
+    end = time.monotonic() + MAX_SECONDS
+    while time.monotonic() < end and h.wait(0.01):
+        h.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        h.wfile.flush()
+
+
+def odd_status(h: Handler) -> None:
+    h.wfile.write(b"HTTP/1.1 999 Whatever\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+    h.close_connection = True
+
+
+def bidi_location(h: Handler) -> None:
+    """A redirect whose address hides right-to-left overrides and a newline."""
+    h.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1/\xe2\x80\xaetxt.exe\r\nContent-Length: 0\r\n"
+                  b"Connection: close\r\n\r\n")
+    h.close_connection = True

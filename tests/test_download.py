@@ -538,3 +538,14 @@ def test_a_damaged_manifest_of_the_package_is_one_line_from_the_cli(tmp_path, mo
     monkeypatch.setattr(dl, "shipped_manifest", rel.shipped_manifest)
     assert cli.main(["download", "--version", "0.9.0", "--base-url", "http://127.0.0.1:9/", "--cache",
                      str(tmp_path / "c"), "--dest", str(tmp_path / "d")]) == 1
+
+
+def test_versions_warns_and_goes_on_when_the_servers_list_is_refused(server, tmp_path):
+    man = hs.manifest(server.folder)
+    man["versions"][-1]["files"][0]["sha256"] = "0" * 64
+    hs.write_manifest(server.folder, man)
+    with pytest.warns(TrustWarning, match="changes the published files"):
+        records = kse.versions(base_url=server.url, cache=tmp_path / "cache")
+    assert {r.version for r in records} == set(shipped_manifest())
+    with pytest.raises(DownloadError, match="changes the published files"):
+        kse.load("figures", version="latest", base_url=server.url, cache=tmp_path / "cache")

@@ -243,6 +243,13 @@ CASES = [
     Case("redirect-to-plain-http", _file_role(hs.redirect("http://192.0.2.1/x")), r"refused the plain http://"),
     Case("redirect-to-file", _file_role(hs.redirect("file:///etc/passwd")), r"not an https:// URL"),
     Case("redirect-without-location", _file_role(hs.status(302)), r"redirect\) with no address"),
+    Case("continue-flood", _file_role(hs.continue_flood), r"deadline of 1\.5 s", deadline=DEADLINE),
+    Case("odd-status", _file_role(hs.odd_status), r"answered 999"),
+    Case("manifest-empty", _manifest_role(hs.body(b"", "application/json")), r"not valid JSON", version=None),
+    Case("manifest-nan-size", _manifest_role(hs.body(
+        b'{"versions": [{"version": "0.3.0", "date": "2026-12-24", "files": [{"path": "0.3.0/a.csv", "bytes": NaN, '
+        b'"sha256": "' + b"0" * 64 + b'"}]}]}', "application/json")), r"bytes 'nan' is not a size", version=None),
+    Case("redirect-with-hidden-characters", _file_role(hs.bidi_location), r"\\u202e|not a URL"),
     Case("server-down", lambda server, served, world: server.close(), r"cannot reach .*offline"),
     # bad arguments from the user are refused as well
     Case("user-version-traversal", _nothing, r"not a semantic version", version="../../x", code=2),
