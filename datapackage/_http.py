@@ -143,6 +143,62 @@ def check_url(url: str, allow_http: bool):
     return parts, host, port
 
 
+def connection(parts, host: str, port: int | None, timeout: float, what: str):
+    """An unopened connection for ``parts`` and the request target, through the proxy that
+    ``https_proxy``/``http_proxy`` name (``no_proxy`` and loopback addresses go direct)."""
+    import http.client
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import getproxies, proxy_bypass
+
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = None if is_loopback(host) else getproxies().get(parts.scheme)
+    if proxy and proxy_bypass(host):
+        proxy = None
+    context = None
+    if parts.scheme == "https":
+        import ssl
+
+        context = ssl.create_default_context()
+    if not proxy:
+        if context is not None:
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context), path
+        return http.client.HTTPConnection(host, port, timeout=timeout), path
+    try:
+        pp = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        phost, pport = pp.hostname, pp.port
+    except ValueError:
+        phost = None
+    if not phost or pp.scheme != "http":
+        raise DownloadError(f"{what}: the proxy address {show(proxy)} is not an http:// URL (the only kind of "
+                            "proxy supported)")
+    headers = {}
+    if pp.username is not None:
+        import base64
+
+        token = f"{unquote(pp.username)}:{unquote(pp.password or '')}".encode()
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(token).decode()
+    if context is not None:  # https: a tunnel through the proxy, TLS end to end with the server
+        tls = http.client.HTTPSConnection(phost, pport, timeout=timeout, context=context)
+        tls.set_tunnel(host, port or 443, headers=headers)
+        return tls, path
+    # plain http: the proxy is asked for the absolute address
+    return _ProxiedHTTP(http.client.HTTPConnection(phost, pport, timeout=timeout), headers), \
+        f"http://{parts.netloc}{path}"
+
+
+class _ProxiedHTTP:
+    """A plain-http connection to a proxy that adds its credentials to every request."""
+
+    def __init__(self, conn, headers: dict):
+        self._conn, self._headers = conn, headers
+
+    def request(self, method, url, headers=None):
+        self._conn.request(method, url, headers={**(headers or {}), **self._headers})
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
 def get(url: str, deadline: Deadline, allow_http: bool, what: str):
     """Open ``url`` (following at most MAX_REDIRECTS redirects); return (response, connection)."""
     import http.client
@@ -154,17 +210,10 @@ def get(url: str, deadline: Deadline, allow_http: bool, what: str):
         if seen and parts.scheme == "http" and seen[-1].startswith("https:") and not allow_http:
             raise DownloadError(f"{what}: the server redirected from https:// to plain http:// ({show(url)}); refused")
         seen.append(url)
-        timeout = deadline.remaining(what)
-        if parts.scheme == "https":
-            import ssl
-
-            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn, path = connection(parts, host, port, deadline.remaining(what), what)
         try:
             conn.connect()
             deadline.watch(conn.sock)
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             conn.request("GET", path, headers={"Accept-Encoding": "identity", "Connection": "close",
                                                "User-Agent": "ketamine-ssri-evidence"})
             resp = conn.getresponse()

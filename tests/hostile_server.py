@@ -32,8 +32,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.server.owner  # type: ignore[attr-defined]
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("http://"):  # asked as a proxy: serve the absolute address's path
+            from urllib.parse import urlsplit
+
+            self.path = urlsplit(self.path).path
         path = self.path.split("?", 1)[0].lstrip("/")
         self.owner.requests.append(path)
+        self.owner.headers.append(dict(self.headers))
         role = self.owner.roles.get(path, serve)
         try:
             role(self)
@@ -69,6 +74,7 @@ class HostileServer:
         self.folder = Path(folder)
         self.roles: dict[str, Role] = {}
         self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []
         self.stop = threading.Event()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

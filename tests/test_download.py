@@ -27,7 +27,7 @@ VERSION = current_release()["version"]
 @pytest.fixture(autouse=True)
 def _no_settings(monkeypatch):
     for k in list(os.environ):
-        if k.startswith("DATAPACKAGE_"):
+        if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
             monkeypatch.delenv(k)
 
 
@@ -549,3 +549,27 @@ def test_versions_warns_and_goes_on_when_the_servers_list_is_refused(server, tmp
     assert {r.version for r in records} == set(shipped_manifest())
     with pytest.raises(DownloadError, match="changes the published files"):
         kse.load("figures", version="latest", base_url=server.url, cache=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("credentials", ["", "ann:s%40cret@"])
+def test_downloads_go_through_the_proxy_the_environment_names(server, tmp_path, monkeypatch, credentials):
+    port = server.url.rsplit(":", 1)[1].rstrip("/")
+    monkeypatch.setenv("http_proxy", f"http://{credentials}127.0.0.1:{port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    target = download(VERSION, tmp_path / "d", base_url="http://mirror.invalid/", cache=tmp_path / "c",
+                      allow_http=True)
+    assert (target / "figures.parquet").is_file()
+    assert server.requests[0] == "versions.json"
+    auth = {h.get("Proxy-Authorization") for h in server.headers}
+    if credentials:
+        import base64
+
+        assert auth == {"Basic " + base64.b64encode(b"ann:s@cret").decode()}
+    else:
+        assert auth == {None}
+
+
+def test_loopback_never_goes_through_a_proxy(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://192.0.2.1:9")
+    assert download(VERSION, tmp_path / "d", base_url=server.url, cache=tmp_path / "c", timeout=10).is_dir()

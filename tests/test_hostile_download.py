@@ -308,7 +308,8 @@ def _run_cli_case(case: Case, tmp: Path) -> dict:
         case.setup(server, served, world)
         before = hs.tree(world, skip=(dest, cache))
         hwm = tmp / "hwm"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DATAPACKAGE_")}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("DATAPACKAGE_") and not k.lower().endswith("_proxy")}
         env["HWM_FILE"] = str(hwm)
         t0 = time.monotonic()
         proc = subprocess.run([sys.executable, "-c", RUNNER, *_cli_args(case, server.url, dest, cache, world)],
@@ -350,7 +351,7 @@ def test_cli(case, cli_runs):
 def test_api(case, entry, world, monkeypatch):
     world, dest, cache, server, served = world
     for k in list(os.environ):
-        if k.startswith("DATAPACKAGE_"):
+        if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
             monkeypatch.delenv(k)
     case.setup(server, served, world)
     if entry == "load" and case.version == VERSION:
