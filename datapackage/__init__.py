@@ -5,7 +5,10 @@ Public API::
     import ketamine_ssri_evidence as kse
     figures = kse.load("figures")          # current release
     sources = kse.load("sources", version="0.1.0")
-    kse.tables()                           # ['sources', 'figures']
+    kse.tables()                           # ['sources', 'figures', ...]
+    kse.versions()                         # every published version, where it is, how it is trusted
+    kse.vocabulary("measure")              # codes, labels, definitions
+    kse.download("0.2.0", "data/")         # a verified copy in data/0.2.0/
 
 Validation and building live in :mod:`ketamine_ssri_evidence.validation` and :mod:`ketamine_ssri_evidence.building`;
 they import pandera, frictionless and pyarrow only when called.
@@ -17,13 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .figuretext import ParsedFigure, parse as parse_figure_text
-from .loading import ReleaseError, current_version, load, tables, versions
+from .download import DownloadError, TrustWarning, download
+from .loading import ReleaseError, VersionInfo, current_version, latest_version, load, tables, versions, vocabulary
 
 if TYPE_CHECKING:
     from .validation import Result
 
 __all__ = [
-    "load", "tables", "versions", "current_version", "ReleaseError",
+    "load", "tables", "versions", "current_version", "latest_version", "vocabulary", "download", "VersionInfo",
+    "ReleaseError", "DownloadError", "TrustWarning",
     "parse_figure_text", "ParsedFigure", "validate", "build",
 ]
 

@@ -44,11 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("codes", help="list every problem code the validator can report, with its meaning")
 
     d = sub.add_parser("download", help="fetch a published release (checksums verified) into a folder")
-    d.add_argument("--version", metavar="V", help="release version (default: the newest published)")
+    d.add_argument("--version", metavar="V", help="release version, or 'latest' (default: the newest published)")
     d.add_argument("--dest", metavar="DIR", default=".", help="where to put <version>/ (default: .)")
     d.add_argument("--base-url", metavar="URL", help="where releases are published "
                    "(default: $DATAPACKAGE_BASE_URL, then download_base_url in schemas/package.json)")
     d.add_argument("--cache", metavar="DIR", help="download cache (default: $DATAPACKAGE_CACHE or the user cache folder)")
+    d.add_argument("--sha256", metavar="[FILE=]HASH", action="append",
+                   help="pin a version this package does not know: the sha256 of its datapackage.json (which "
+                        "lists every file's hash), or FILE=HASH for one file (repeatable)")
+    d.add_argument("--allow-http", action="store_true", default=None,
+                   help="accept a plain http:// address beyond loopback (default: $DATAPACKAGE_ALLOW_HTTP)")
+    d.add_argument("--timeout", metavar="SECONDS",
+                   help="deadline for the whole download (default: $DATAPACKAGE_TIMEOUT or 120)")
 
     df = sub.add_parser("diff", help="rows added, removed and changed (by full primary key) between two releases, "
                                       "and schema changes")
@@ -155,13 +162,34 @@ def _codes(args) -> int:
 
 
 def _download(args) -> int:
-    from .download import DownloadError, download
+    import warnings
 
+    from .download import DownloadError, TrustWarning, download
+    from .releases import ReleaseError, check_version
+
+    if args.version not in (None, "latest"):
+        try:
+            check_version(args.version)
+        except ValueError as e:
+            print(f"error: --version: {e} (or 'latest')", file=sys.stderr)
+            return EXIT_USAGE
+    pins: str | dict | None = None
+    for item in args.sha256 or []:
+        name, sep, h = item.rpartition("=")
+        pins = pins if isinstance(pins, dict) else {}
+        pins[name if sep else "datapackage.json"] = h
     try:
-        target = download(args.version, args.dest, base=args.base_url, cache=args.cache)
-    except DownloadError as e:
-        print(f"error: {e}", file=sys.stderr)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TrustWarning)
+            target = download(args.version, args.dest, base_url=args.base_url, cache=args.cache, sha256=pins,
+                              allow_http=args.allow_http, timeout=args.timeout)
+    except ReleaseError as e:  # a DownloadError, or a damaged manifest of the package itself
+        print(f"error: {e.cli() if isinstance(e, DownloadError) else e}", file=sys.stderr)
         return EXIT_DATA
+    for w in caught:
+        if issubclass(w.category, TrustWarning):
+            print(f"warning: {str(w.message).replace('sha256=HASH, or download --sha256 HASH', '--sha256 HASH')}",
+                  file=sys.stderr)
     print(f"downloaded {target}")
     return EXIT_OK
 

@@ -1,6 +1,6 @@
 """Packaging: python -m build makes an sdist that carries what a build needs and a wheel
 from it that carries schemas/ and the current release; the version is the data release's;
-loading needs only pandas, pyarrow and pooch; the package installs beside the unrelated
+loading needs only pandas and pyarrow; the package installs beside the unrelated
 ``datapackage`` distribution of the index and both work."""
 from __future__ import annotations
 
@@ -74,11 +74,11 @@ def test_wheel_carries_the_release(wheel):
     assert not any(n.startswith(("raw/", "tests/", "build/", "datapackage/")) for n in names)
 
 
-def test_loading_needs_only_pandas_pyarrow_and_pooch(wheel):
+def test_loading_needs_only_pandas_and_pyarrow(wheel):
     meta = zipfile.ZipFile(wheel).read(f"ketamine_ssri_evidence-{__version__}.dist-info/METADATA").decode()
     core = sorted(line.split(":", 1)[1].split(">")[0].split(";")[0].strip() for line in meta.splitlines()
                   if line.startswith("Requires-Dist:") and "extra ==" not in line)
-    assert core == ["pandas", "pooch", "pyarrow", "requests"]
+    assert core == ["pandas", "pyarrow"]
     extras = {line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Provides-Extra:")}
     assert {"build", "validate", "report", "test"} <= extras
     for name in ("pandera", "frictionless", "PyYAML"):

@@ -1,0 +1,383 @@
+"""Downloads from a loopback server that plays every hostile role we know of.
+
+Each case runs through the command line (``download``) and the Python API (``download`` and
+``load``) and must end in one line that says what went wrong, no traceback, within the
+deadline, in bounded memory, with nothing written or removed outside ``--dest`` and the
+cache (a canary tree around both is hashed before and after) and nothing half-written kept.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import hostile_server as hs
+from conftest import ROOT
+from ketamine_ssri_evidence.download import DownloadError, download
+from ketamine_ssri_evidence.releases import ReleaseError, current_release
+
+VERSION = current_release()["version"]
+DEADLINE = 1.5  # seconds: the deadline of the cases that only a deadline can end
+ROOMY = 30.0  # the deadline of the other cases, which must end by themselves, long before it
+SLACK = 15.0  # the bound asserted on wall time is the deadline + SLACK (a bound, not a speed goal)
+CLI_MEMORY_MB = 200
+API_MEMORY_MB = 40
+
+RUNNER = (
+    "import os, re, sys\n"
+    "from ketamine_ssri_evidence.cli import main\n"
+    "try:\n"
+    "    rc = main(sys.argv[1:])\n"
+    "finally:\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    open(os.environ['HWM_FILE'], 'w').write(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+    "sys.exit(rc)\n"
+)
+
+
+@dataclass
+class Case:
+    name: str
+    setup: Callable[[hs.HostileServer, Path, Path], None]
+    match: str
+    version: str | None = VERSION
+    options: dict = field(default_factory=dict)
+    code: int = 1
+    deadline: float = ROOMY
+
+
+def _man(edit):
+    def setup(server, served, world):
+        man = hs.manifest(served)
+        edit(man, world)
+        hs.write_manifest(served, man)
+    return setup
+
+
+def _newest(man, **changes):
+    entry = json.loads(json.dumps(man["versions"][-1]))
+    entry.update(changes)
+    man["versions"].append(entry)
+    return entry
+
+
+def _traversal_version(man, world):
+    e = _newest(man, version="9.9.9/..")
+    for f in e["files"]:
+        f["path"] = f["path"].replace(f"{VERSION}/", "9.9.9/../")
+
+
+def _absolute_version(man, world):
+    target = str(world / "outside")
+    e = _newest(man, version=target)
+    for f in e["files"]:
+        f["path"] = f["path"].replace(f"{VERSION}/", target + "/")
+
+
+def _file_path(path):
+    def edit(man, world):
+        e = _newest(man, version="0.3.0")
+        for f in e["files"]:
+            f["path"] = "0.3.0/" + f["path"].split("/", 1)[1]
+        e["files"][0]["path"] = path.format(world=world)
+    return edit
+
+
+def _tamper_known(man, world):
+    e = man["versions"][-1]
+    e["files"][0]["sha256"] = "0" * 64
+
+
+def _resize_known(man, world):
+    man["versions"][-1]["files"][0]["bytes"] += 1
+
+
+def _extra_file_known(man, world):
+    man["versions"][-1]["files"].append({"path": f"{VERSION}/evil.csv", "bytes": 1, "sha256": "0" * 64})
+
+
+def _twice(man, world):
+    man["versions"].append(json.loads(json.dumps(man["versions"][-1])))
+
+
+def _huge_size(man, world):
+    e = _newest(man, version="0.3.0")
+    for f in e["files"]:
+        f["path"] = "0.3.0/" + f["path"].split("/", 1)[1]
+    e["files"][0]["bytes"] = 10 ** 15
+
+
+def _bool_size(man, world):
+    e = _newest(man, version="0.3.0")
+    for f in e["files"]:
+        f["path"] = "0.3.0/" + f["path"].split("/", 1)[1]
+    e["files"][0]["bytes"] = True
+
+
+def _manifest_role(role):
+    def setup(server, served, world):
+        server.play("versions.json", role)
+    return setup
+
+
+def _file_role(role, name="figures.csv", version=VERSION):
+    def setup(server, served, world):
+        server.play(f"{version}/{name}", role)
+    return setup
+
+
+def _tofu(role, name="figures.csv"):
+    def setup(server, served, world):
+        hs.add_version(served, "0.3.0", VERSION)
+        server.play(f"0.3.0/{name}", role)
+    return setup
+
+
+def _tampered_tofu_with_pin(server, served, world):
+    pin = hs.add_version(served, "0.3.0", VERSION)
+    (served / "0.3.0" / "datapackage.json").write_text("{}")  # the server swaps the descriptor ...
+    man = hs.manifest(served)
+    for f in man["versions"][-1]["files"]:  # ... and its own manifest to match
+        if f["path"].endswith("datapackage.json"):
+            import hashlib
+
+            f["bytes"], f["sha256"] = 2, hashlib.sha256(b"{}").hexdigest()
+    hs.write_manifest(served, man)
+    world.joinpath("pin").write_text(pin)
+
+
+def _tampered_file_true_manifest(server, served, world):
+    p = served / VERSION / "figures.csv"
+    data = p.read_bytes().replace(b"72", b"92", 1)
+    p.write_bytes(data)
+    man = hs.manifest(served)  # the server's manifest agrees with the tampered file
+    import hashlib
+
+    for f in man["versions"][-1]["files"]:
+        if f["path"].endswith("figures.csv"):
+            f["sha256"] = hashlib.sha256(data).hexdigest()
+    hs.write_manifest(served, man)
+
+
+def _bomb(server, served, world):
+    hs._bomb()  # made before the clock starts
+    server.play(f"{VERSION}/figures.csv", hs.gzip_bomb)
+
+
+def _tampered_file_same_size(server, served, world):
+    p = served / VERSION / "figures.csv"
+    p.write_bytes(p.read_bytes().replace(b"72", b"92", 1))
+
+
+def _nothing(server, served, world):
+    pass
+
+
+CASES = [
+    # names from the server are checked before any path is made of them
+    Case("version-traversal", _man(_traversal_version), r"not a semantic version", version=None),
+    Case("version-absolute", _man(_absolute_version), r"not a semantic version", version=None),
+    Case("file-traversal", _man(_file_path("0.3.0/../../escape.csv")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
+    Case("file-absolute", _man(_file_path("{world}/escape.csv")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
+    Case("file-hidden", _man(_file_path("0.3.0/.bashrc")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
+    Case("file-subfolder", _man(_file_path("0.3.0/a/b.csv")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
+    Case("listed-twice", _man(_twice), r"listed twice", version=None),
+    Case("size-too-large", _man(_huge_size), r"bytes .* is not a size", version="0.3.0"),
+    Case("size-not-a-number", _man(_bool_size), r"bytes 'True' is not a size", version="0.3.0"),
+    # the package's hashes are the trust root
+    Case("known-hash-changed", _man(_tamper_known), r"changes the published files of release", version=None),
+    Case("known-size-changed", _man(_resize_known), r"changes the published files of release", version=None),
+    Case("known-file-added", _man(_extra_file_known), r"changes the published files of release", version=None),
+    Case("tampered-file-matching-server-hash", _tampered_file_true_manifest,
+         r"changes the published files of release"),
+    Case("tampered-file", _file_role(hs.body(b"x" * 100)), r"announces 100 bytes"),
+    Case("tampered-file-same-size", _tampered_file_same_size, r"sha256 differs from the trusted one"),
+    Case("pinned-descriptor-swapped", _tampered_tofu_with_pin, r"not the pinned", version="0.3.0",
+         options={"sha256": "@pin"}),
+    Case("plain-http-elsewhere", _nothing, r"refused the plain http:// address", options={"base_url": "http://192.0.2.1/"}),
+    Case("not-a-url-scheme", _nothing, r"not an https:// URL", options={"base_url": "ftp://127.0.0.1/"}),
+    Case("header-injection", _nothing, r"spaces or control characters",
+         options={"base_url": "http://127.0.0.1:9/\r\nX-Evil: 1"}),
+    # manifests: capped, parsed strictly
+    Case("manifest-endless", _manifest_role(hs.endless_json), r"larger than \d+ bytes", version=None),
+    Case("manifest-not-json", _manifest_role(hs.body(b"{not json", "application/json")), r"not valid JSON",
+         version=None),
+    Case("manifest-deep", _manifest_role(hs.body(b"[" * 200_000, "application/json")), r"not valid JSON",
+         version=None),
+    Case("manifest-not-utf8", _manifest_role(hs.body(b'{"versions": "\xff\xfe"}')), r"not valid JSON", version=None),
+    Case("manifest-wrong-shape", _manifest_role(hs.body(b'{"versions": {"a": 1}}')), r'no "versions" list',
+         version=None),
+    Case("manifest-web-page", _manifest_role(hs.html), r"sent a web page", version=None),
+    Case("manifest-500", _manifest_role(hs.status(500)), r"answered 500", version=None),
+    Case("manifest-404", _manifest_role(hs.status(404)), r"answered 404", version=None),
+    # bounded work on files
+    Case("file-404-midway", _file_role(hs.status(404), "figures.parquet"), r"answered 404"),
+    Case("file-web-page", _file_role(hs.html), r"sent a web page"),
+    Case("file-drip", _file_role(hs.drip), r"deadline of 1\.5 s", deadline=DEADLINE),
+    Case("headers-drip", _file_role(hs.drip_headers), r"deadline of 1\.5 s", deadline=DEADLINE),
+    Case("silent", _file_role(hs.silent), r"deadline of 1\.5 s", deadline=DEADLINE),
+    Case("manifest-silent", _manifest_role(hs.silent), r"deadline of 1\.5 s", version=None, deadline=DEADLINE),
+    Case("file-endless", _file_role(hs.endless), r"more than the \d+ bytes the trusted manifest lists"),
+    Case("tofu-file-endless", _tofu(hs.endless), r"more than the \d+ bytes the trusted manifest lists",
+         version="0.3.0"),
+    Case("length-too-long", _file_role(hs.length(10 ** 9)), r"announces 1000000000 bytes"),
+    Case("length-too-short", _file_role(hs.length(100)), r"announces 100 bytes"),
+    Case("cut-short", _file_role(hs.cut_short), r"connection ended after|sent \d+ of the \d+ bytes"),
+    Case("no-length-short", _file_role(hs.no_length_short), r"sent \d+ of the \d+ bytes"),
+    Case("gzip-bomb", _bomb, r"Content-Encoding: 'gzip'"),
+    Case("huge-headers", _file_role(hs.huge_headers), r"answer is broken"),
+    Case("long-header-line", _file_role(hs.long_header_line), r"answer is broken"),
+    Case("not-http", _file_role(hs.garbage), r"answer is broken|not HTTP"),
+    Case("closed-at-once", _file_role(hs.close_at_once), r"answer is broken|closed the connection"),
+    Case("redirect-loop", _file_role(hs.redirect_loop), r"more than 5 redirects"),
+    Case("redirect-to-plain-http", _file_role(hs.redirect("http://192.0.2.1/x")), r"refused the plain http://"),
+    Case("redirect-to-file", _file_role(hs.redirect("file:///etc/passwd")), r"not an https:// URL"),
+    Case("redirect-without-location", _file_role(hs.status(302)), r"redirect\) with no address"),
+    Case("continue-flood", _file_role(hs.continue_flood), r"deadline of 1\.5 s", deadline=DEADLINE),
+    Case("odd-status", _file_role(hs.odd_status), r"answered 999"),
+    Case("manifest-empty", _manifest_role(hs.body(b"", "application/json")), r"not valid JSON", version=None),
+    Case("manifest-nan-size", _manifest_role(hs.body(
+        b'{"versions": [{"version": "0.3.0", "date": "2026-12-24", "files": [{"path": "0.3.0/a.csv", "bytes": NaN, '
+        b'"sha256": "' + b"0" * 64 + b'"}]}]}', "application/json")), r"bytes 'nan' is not a size", version=None),
+    Case("redirect-with-hidden-characters", _file_role(hs.bidi_location), r"\\u202e|not a URL"),
+    Case("server-down", lambda server, served, world: server.close(), r"cannot reach .*offline"),
+    # bad arguments from the user are refused as well
+    Case("user-version-traversal", _nothing, r"not a semantic version", version="../../x", code=2),
+    Case("user-version-absolute", _nothing, r"not a semantic version", version="/etc", code=2),
+    Case("user-bad-pin", _nothing, r"not 64 hex digits", options={"sha256": "zz"}),
+    Case("user-bad-timeout", _nothing, r"timeout 'soon' is not a number of seconds", options={"timeout": "soon"}),
+    Case("user-negative-timeout", _nothing, r"timeout '-1' is not a number of seconds", options={"timeout": "-1"}),
+]
+
+
+@pytest.fixture
+def world(tmp_path):
+    world, dest, cache = hs.make_world(tmp_path)
+    served = hs.publish(ROOT / "build", tmp_path / "served")
+    server = hs.HostileServer(served)
+    yield world, dest, cache, server, served
+    server.close()
+
+
+def _cli_args(case: Case, url: str, dest: Path, cache: Path, world: Path) -> list[str]:
+    args = ["download", "--dest", str(dest), "--cache", str(cache), "--timeout", str(case.options.get("timeout", case.deadline)),
+            "--base-url", case.options.get("base_url", url)]
+    if case.version is not None:
+        args += ["--version", case.version]
+    pin = case.options.get("sha256")
+    if pin:
+        args += ["--sha256", (world / "pin").read_text() if pin == "@pin" else pin]
+    return args
+
+
+def _api_kwargs(case: Case, url: str, cache: Path, world: Path) -> dict:
+    kw = {"base_url": case.options.get("base_url", url), "cache": cache,
+          "timeout": case.options.get("timeout", case.deadline)}
+    pin = case.options.get("sha256")
+    if pin:
+        kw["sha256"] = (world / "pin").read_text() if pin == "@pin" else pin
+    return kw
+
+
+def _check_untouched(before, world, dest, cache):
+    assert hs.tree(world, skip=(dest, cache)) == before, "something outside --dest and the cache changed"
+    if dest.exists():
+        assert [p.name for p in dest.iterdir()] == [], "a failed download left files in --dest"
+    if cache.exists():
+        left = [p for p in cache.rglob("*") if p.name.startswith(".part-")]
+        assert not left, f"half-written files kept in the cache: {left}"
+        for p in cache.rglob("*"):
+            assert not p.is_symlink()
+
+
+def _run_cli_case(case: Case, tmp: Path) -> dict:
+    world, dest, cache = hs.make_world(tmp)
+    served = hs.publish(ROOT / "build", tmp / "served")
+    server = hs.HostileServer(served)
+    try:
+        case.setup(server, served, world)
+        before = hs.tree(world, skip=(dest, cache))
+        hwm = tmp / "hwm"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("DATAPACKAGE_") and not k.lower().endswith("_proxy")}
+        env["HWM_FILE"] = str(hwm)
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", RUNNER, *_cli_args(case, server.url, dest, cache, world)],
+                              capture_output=True, text=True, cwd=tmp, env=env, timeout=case.deadline + SLACK + 60)
+        elapsed = time.monotonic() - t0
+    finally:
+        server.close()
+    return {"proc": proc, "elapsed": elapsed, "hwm_kb": int(hwm.read_text()), "before": before, "world": world,
+            "dest": dest, "cache": cache}
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """Every case through the command line, eight at a time (each with its own server and tree)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = {c.name: pool.submit(_run_cli_case, c, tmp_path_factory.mktemp(c.name)) for c in CASES}
+        return {name: f.result() for name, f in futures.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_cli(case, cli_runs):
+    run = cli_runs[case.name]
+    proc = run["proc"]
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == case.code, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "base_url=" not in proc.stderr and "timeout=" not in proc.stderr, "the command line names its options"
+    assert re.search(case.match, lines[0]), lines[0]
+    assert run["elapsed"] < case.deadline + SLACK, f"took {run['elapsed']:.1f} s"
+    assert run["hwm_kb"] // 1024 < CLI_MEMORY_MB
+    _check_untouched(run["before"], run["world"], run["dest"], run["cache"])
+
+
+@pytest.mark.parametrize("entry", ["download", "load"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_api(case, entry, world, monkeypatch):
+    world, dest, cache, server, served = world
+    for k in list(os.environ):
+        if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
+            monkeypatch.delenv(k)
+    case.setup(server, served, world)
+    if entry == "load" and case.version == VERSION:
+        pytest.skip("load() finds this version in the package's own build/ without a download")
+    before = hs.tree(world, skip=(dest, cache))
+    kw = _api_kwargs(case, server.url, cache, world)
+    tracemalloc.start()
+    t0 = time.monotonic()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(ReleaseError) as info:
+                if entry == "download":
+                    download(case.version, dest, **kw)
+                else:
+                    import ketamine_ssri_evidence as kse
+
+                    kse.load("figures", version=case.version or "latest", **kw)
+    finally:
+        elapsed = time.monotonic() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    message = str(info.value)
+    assert "\n" not in message and re.search(case.match, message), message
+    assert "--" not in message, "a Python caller is told Python parameters, not command-line options"
+    assert isinstance(info.value, DownloadError) or case.code == 2
+    assert elapsed < case.deadline + SLACK
+    assert peak < API_MEMORY_MB * 2 ** 20, f"peak {peak / 2 ** 20:.0f} MB"
+    _check_untouched(before, world, dest, cache)
