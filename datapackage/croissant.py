@@ -69,7 +69,6 @@ def croissant(version: str, files: dict[str, bytes]) -> dict:
     d = {"@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO}
     d.update({k: v for k, v in base.items() if k not in ("@context", "@type", "citation")})
     d["citeAs"] = base["citation"]
-    d["url"] = meta.get("homepage") or f"{meta['name']}/{version}"
     d["distribution"] = []
     d["recordSet"] = []
     for table in _schema.table_names():
