@@ -17,7 +17,7 @@ from pathlib import Path
 from . import _schema
 from .derive import derive_figure
 from .issues import Issue
-from .package_descriptor import descriptor, resource_schema  # noqa: F401  (resource_schema: public name)
+from .package_descriptor import descriptor
 from .reader_files import reader_files
 from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, manifest_bytes,
                        manifest_entry, package_metadata, read_manifest)

@@ -64,7 +64,6 @@ def schema_org_dataset(version: str) -> dict:
 
 def croissant(version: str, files: dict[str, bytes]) -> dict:
     """The Croissant JSON-LD of release ``version`` whose files are ``files``."""
-    meta = package_metadata()
     base = schema_org_dataset(version)
     d = {"@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO}
     d.update({k: v for k, v in base.items() if k not in ("@context", "@type", "citation")})

@@ -118,3 +118,29 @@ def libreoffice_copy(tmp_path_factory):
 def test_every_cell_survives_libreoffice(libreoffice_copy, table):
     """Opened and saved again by LibreOffice Calc, the workbook still holds the release's values."""
     _compare(libreoffice_copy, table)
+
+
+def test_text_that_looks_like_a_number_a_date_or_a_formula_stays_text(tmp_path):
+    """The spreadsheet never reinterprets a text field: it is written as a text cell."""
+    import openpyxl
+
+    from ketamine_ssri_evidence.workbook import workbook_bytes
+
+    tricky = ["75%", "8,235", "14.0", "0012", "1e5", "2026-01-13", "=SUM(A1:A2)", "+1", "@x", "6–12 months", "TRUE"]
+    tables = {t: [] for t in TABLES}
+    fields = _schema.table("figures").fields
+    for i, text in enumerate(tricky):
+        rec = {f.name: None for f in fields}
+        rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text=text, qualifier="exact",
+                   measure="remission_rate", treatment="ketamine", population="unspecified", value=1.5,
+                   timepoint_sessions=3)
+        tables["figures"].append(rec)
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(workbook_bytes(current_release()["version"], tables))
+    ws = openpyxl.load_workbook(path)["figures"]
+    col = [f.name for f in fields].index("value_text") + 1
+    cells = [ws.cell(row=i + 2, column=col) for i in range(len(tricky))]
+    assert [c.value for c in cells] == tricky
+    assert all(c.data_type == "s" for c in cells)
+    assert ws.cell(row=2, column=[f.name for f in fields].index("value") + 1).value == 1.5
+    assert ws.cell(row=2, column=[f.name for f in fields].index("timepoint_sessions") + 1).value == 3
