@@ -70,7 +70,7 @@ def about_rows(version: str) -> list[tuple[str, list[list[str]]]]:
          "fields ending in _canonical and _days are in the dimension's canonical unit."],
         ["Dates and durations", "Dates are dates (yyyy-mm-dd). Time-points such as P6M or P2W are ISO 8601 "
          "durations, kept as text; timepoint_days gives them in days."],
-        ["Empty cells", "An empty cell is a missing value: the source does not say."],
+        ["Empty cells", "An empty cell is a missing value: the source does not say, or the field does not apply."],
         ["Codes", "Coded fields hold a code from a vocabulary; the table 'Codes' below gives each code's label "
          "and definition."],
         ["Other formats", "The same tables ship as CSV (UTF-8) and Parquet beside this workbook; "
