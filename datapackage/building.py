@@ -19,6 +19,8 @@ from pathlib import Path
 from . import _schema
 from .derive import derive_figure
 from .issues import Issue
+from .package_descriptor import descriptor
+from .reader_files import reader_files
 from .release_metadata import parse_version
 from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, manifest_bytes,
                        manifest_entry, package_metadata, read_manifest)
@@ -123,59 +125,6 @@ def check_with_pandera(table: str, records: list[dict]) -> None:
 
 # ------------------------------------------------------------------ descriptors
 
-def resource_schema(table: str) -> dict:
-    """The published Table Schema: vocabularies resolved to enums, private keys dropped."""
-    d = copy.deepcopy(_schema.table(table).descriptor)
-    d.pop("raw", None)
-    d.pop("$schema", None)
-    for f in d["fields"]:
-        vocab = f.pop("vocabulary", None)
-        if f.pop("derived", False):
-            f["description"] = f["description"] + " (Derived by the build.)"
-        if vocab:
-            f.setdefault("constraints", {})["enum"] = list(_schema.vocabulary(vocab))
-    return d
-
-
-def descriptor(version: str, files: dict[str, bytes], prefix: str = "", meta: dict | None = None) -> dict:
-    meta = meta if meta is not None else package_metadata()
-    release = next((r for r in meta["releases"] if r["version"] == version), {"date": meta["releases"][-1]["date"]})
-    pkg = {k: meta[k] for k in ("name", "title", "description") if k in meta}
-    pkg["version"] = version
-    pkg["created"] = f"{release['date']}T00:00:00Z"
-    for k in ("keywords", "licenses"):
-        if k in meta:
-            pkg[k] = meta[k]
-    resources = []
-    for table in _schema.table_names():
-        t = _schema.table(table)
-        for fmt in ("csv", "parquet"):
-            data = files[f"{table}.{fmt}"]
-            res = {
-                "name": table if fmt == "csv" else f"{table}-parquet",
-                "type": "table",
-                "path": f"{prefix}{table}.{fmt}",
-                "format": fmt,
-                "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
-                "bytes": len(data),
-                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-                "description": t.description,
-            }
-            if fmt == "csv":
-                res["encoding"] = "utf-8"
-                res["dialect"] = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
-            if fmt == "csv":
-                res["schema"] = resource_schema(table)
-            else:
-                # the same rows and columns as the CSV resource, whose schema applies;
-                # described as a file so that outside validators check bytes and hash
-                res["type"] = "file"
-                res["description"] = f"The {table} table as Parquet (zstd): the same rows and columns as resource '{table}'."
-            resources.append(res)
-    pkg["resources"] = resources
-    return pkg
-
-
 def _json_bytes(d: dict) -> bytes:
     return (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -199,6 +148,7 @@ def release_files(version: str, built: dict[str, list[dict]], meta: dict | None 
     for table, records in built.items():
         files[f"{table}.csv"] = csv_bytes(table, records)
         files[f"{table}.parquet"] = parquet_bytes(table, records)
+    files.update(reader_files(version, built, files))
     files["datapackage.json"] = _json_bytes(descriptor(version, files, meta=meta))
     return files
 

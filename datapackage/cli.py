@@ -283,11 +283,11 @@ def _report(args) -> int:
 
     try:
         from .report import write_report
-    except ImportError as e:  # pragma: no cover - matplotlib missing
-        print(f"error: the report needs matplotlib ({e}); pip install -e '.[report]'", file=sys.stderr)
-        return EXIT_USAGE
-    try:
+
         path = write_report(args.out or _schema.ROOT / "report", args.version)
+    except ImportError as e:  # pragma: no cover - altair or vl-convert missing
+        print(f"error: the report needs altair and vl-convert-python ({e}); pip install -e '.[report]'", file=sys.stderr)
+        return EXIT_USAGE
     except ReleaseError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

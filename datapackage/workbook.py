@@ -1,0 +1,177 @@
+"""The release as one spreadsheet workbook (``<name>.xlsx``), for readers who open data in a spreadsheet.
+
+The first sheet explains the release (title, version, date, licence, how to cite and read it)
+and lists every field and every code with its label, all from ``schemas/``. Then one sheet per
+table, in the release's column order. Text columns are written as text cells, so every
+``value_text`` stays as printed ("75%", "8,235", "14.0", "6–12 months") whatever the
+spreadsheet's guessing; numbers are numbers, dates are dates, a missing value is an empty cell.
+
+Deterministic: the workbook's creation date is the release date and the zip members carry
+fixed timestamps, so the same release gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+
+from . import _schema
+from .releases import package_metadata
+
+MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ABOUT_SHEET = "About"
+# Excel's limit for a text cell; no published field comes near it (the longest are notes).
+MAX_CELL = 32767
+
+
+def file_name() -> str:
+    return f"{package_metadata()['name']}.xlsx"
+
+
+def citation_text(version: str, date: str) -> str:
+    """How to cite the release, in one line (from schemas/package.json)."""
+    meta = package_metadata()
+    who = ", ".join(c["title"] for c in meta.get("contributors", [])) or "The contributors"
+    text = f"{who} ({date[:4]}). {meta['title']} (version {version}) [data set]."
+    if meta.get("homepage"):
+        text += f" {meta['homepage']}"
+    return text
+
+
+def _release_date(version: str) -> str:
+    for r in package_metadata()["releases"]:
+        if r["version"] == version:
+            return r["date"]
+    return package_metadata()["releases"][-1]["date"]
+
+
+def about_rows(version: str) -> list[tuple[str, list[list[str]]]]:
+    """The first sheet's sections: ``(heading, rows)``; the first row of a table section is its header."""
+    meta = package_metadata()
+    date = _release_date(version)
+    tables = _schema.table_names()
+    licence = "; ".join(f"{lic['name']}: {lic.get('title', '')} {lic.get('path', '')}".strip()
+                        for lic in meta.get("licenses", []))
+    release = [
+        ["Title", meta["title"]],
+        ["Version", version],
+        ["Released", date],
+        ["Licence", licence],
+        ["How to cite", citation_text(version, date)],
+        ["Description", meta["description"]],
+    ]
+    if meta.get("homepage"):
+        release.append(["Home page", meta["homepage"]])
+    reading = [
+        ["Sheets", "This sheet, then one sheet per table: " + ", ".join(tables) + ". Row 1 of a table sheet "
+         "holds the field names; every following row is one record."],
+        ["Text", "Text fields are stored as text: a value such as 75%, 8,235, 14.0 or 6–12 months is exactly as "
+         "the source prints it, and is not a number. Sort and filter them as text."],
+        ["Numbers", "Number fields (value, low, high, n, ...) are numbers, in the unit of their row (field unit); "
+         "fields ending in _canonical and _days are in the dimension's canonical unit."],
+        ["Dates and durations", "Dates are dates (yyyy-mm-dd). Time-points such as P6M or P2W are ISO 8601 "
+         "durations, kept as text; timepoint_days gives them in days."],
+        ["Empty cells", "An empty cell is a missing value: the source does not say, or the field does not apply."],
+        ["Codes", "Coded fields hold a code from a vocabulary; the table 'Codes' below gives each code's label "
+         "and definition."],
+        ["Other formats", "The same tables ship as CSV (UTF-8) and Parquet beside this workbook; "
+         "datapackage.json describes them."],
+    ]
+    for name in tables:
+        reading.append([f"Table {name}", _schema.table(name).description])
+    fields = [["table", "field", "title", "type", "codes from", "description"]]
+    for name in tables:
+        for f in _schema.table(name).fields:
+            fields.append([name, f.name, f.title, f.type, f.vocabulary or "",
+                           f.description + (" (Derived by the build.)" if f.derived else "")])
+    used = []
+    for name in tables:
+        for f in _schema.table(name).fields:
+            if f.vocabulary and f.vocabulary not in used:
+                used.append(f.vocabulary)
+    codes = [["vocabulary", "code", "label", "definition"]]
+    for v in used:
+        for code, row in _schema.vocabulary(v).items():
+            codes.append([v, code, row.get("label", ""), row.get("definition", "")])
+    return [("Release", release), ("How to read this workbook", reading), ("Fields", fields), ("Codes", codes)]
+
+
+def _width(values, lo=8, hi=60) -> float:
+    longest = max((len(str(v)) for v in values if v is not None), default=0)
+    return float(min(max(longest + 2, lo), hi))
+
+
+def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
+    """The workbook of release ``version``; ``tables`` maps each table name to its records."""
+    import xlsxwriter
+
+    meta = package_metadata()
+    date = _dt.datetime.fromisoformat(_release_date(version))
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "nan_inf_to_errors": False})
+    wb.set_properties({"title": f"{meta['title']}, release {version}", "subject": meta["description"][:250],
+                       "author": ", ".join(c["title"] for c in meta.get("contributors", [])),
+                       "keywords": ", ".join(meta.get("keywords", [])), "created": date,
+                       "comments": f"Release {version} of {meta['name']}."})
+    bold = wb.add_format({"bold": True})
+    heading = wb.add_format({"bold": True, "font_size": 13})
+    title = wb.add_format({"bold": True, "font_size": 15})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    text = wb.add_format({"num_format": "@"})
+    day = wb.add_format({"num_format": "yyyy-mm-dd"})
+
+    about = wb.add_worksheet(ABOUT_SHEET)
+    about.set_column(0, 0, 24)
+    about.set_column(1, 1, 28)
+    about.set_column(2, 3, 30)
+    about.set_column(4, 4, 18)
+    about.set_column(5, 5, 90)
+    about.write_string(0, 0, f"{meta['title']}, release {version}", title)
+    r = 2
+    for head, rows in about_rows(version):
+        about.write_string(r, 0, head, heading)
+        r += 1
+        is_table = head in ("Fields", "Codes")
+        for i, row in enumerate(rows):
+            if not is_table:  # a label, and its text across the sheet's width
+                about.write_string(r, 0, row[0], bold)
+                about.merge_range(r, 1, r, 5, row[1], wrap)
+                about.set_row(r, 15 * (1 + len(row[1]) // 170))
+            else:
+                for c, v in enumerate(row):
+                    about.write_string(r, c, v, bold if i == 0 else wrap)
+            r += 1
+        r += 1
+
+    for name in _schema.table_names():
+        t = _schema.table(name)
+        ws = wb.add_worksheet(name)
+        records = tables[name]
+        for c, f in enumerate(t.fields):
+            ws.write_string(0, c, f.name, bold)
+            values = [rec.get(f.name) for rec in records]
+            if f.type in ("string", "duration"):
+                ws.set_column(c, c, _width([f.name] + values), text)
+            elif f.type == "date":
+                ws.set_column(c, c, 12, day)
+            else:
+                ws.set_column(c, c, _width([f.name] + values, hi=20))
+            for i, v in enumerate(values, start=1):
+                if v is None:
+                    continue
+                if f.type in ("number", "integer"):
+                    ws.write_number(i, c, v)
+                elif f.type == "date":
+                    ws.write_datetime(i, c, _dt.datetime.combine(v, _dt.time()) if isinstance(v, _dt.date) else
+                                      _dt.datetime.fromisoformat(str(v)), day)
+                elif f.type == "boolean":
+                    ws.write_boolean(i, c, bool(v))
+                else:
+                    s = str(v)
+                    if len(s) > MAX_CELL:
+                        raise ValueError(f"{name}.{f.name}: a text of {len(s)} characters does not fit a cell")
+                    ws.write_string(i, c, s, text)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(records), 1), len(t.fields) - 1)
+    wb.close()
+    return buf.getvalue()
