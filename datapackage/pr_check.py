@@ -185,7 +185,6 @@ def _scratch_build(root: Path, report: Report, work: Path, base: str | None = No
     files = {p.name: p.read_bytes() for p in scratch.iterdir()}
     same = committed.is_dir() and {p.name: p.read_bytes() for p in committed.iterdir() if p.is_file()} == files
     is_published = published(root / "build", version) is not None
-    how = "python -m ketamine_ssri_evidence release X.Y.Z --summary \"what it changes\""
     if same and is_published:
         report.release = f"No new release is needed: the build of raw/ is release {version}, byte for byte."
         return scratch, version
@@ -212,8 +211,9 @@ def _scratch_build(root: Path, report: Report, work: Path, base: str | None = No
         return scratch, version
     report.release_needed = True
     report.release = (f"Release {version} is listed in schemas/package.json but build/{version}/ is not what raw/ "
-                      f"builds, or is not recorded in build/versions.json. To make it, run: {how} (or, for a "
-                      f"release already listed, python -m ketamine_ssri_evidence build) and commit build/.")
+                      f"builds, or is not recorded in build/versions.json. To make it, run: python -m "
+                      f"ketamine_ssri_evidence release {version} --redo --summary \"what it changes\" (it builds "
+                      f"the release and regenerates every file that names it) and commit everything it writes.")
     return scratch, version
 
 
