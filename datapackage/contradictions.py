@@ -33,6 +33,10 @@ class _Group:
     figs: list = field(default_factory=list)  # (figure, span)
     lo_fig: tuple | None = None  # figure with the largest lowest value
     hi_fig: tuple | None = None  # figure with the smallest highest value
+    ceil_lo: tuple | None = None  # 'up to' figure with the lowest ceiling
+    ceil_hi: tuple | None = None  # 'up to' figure with the highest ceiling
+    range_lo: dict | None = None  # printed range with the lowest upper end
+    range_hi: dict | None = None  # printed range with the highest lower end
 
     def add(self, f, s):
         # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
@@ -41,6 +45,16 @@ class _Group:
             self.lo_fig = (f, s)
         if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
             self.hi_fig = (f, s)
+        if f.get("qualifier") == "up_to":
+            if self.ceil_lo is None or s.head < self.ceil_lo[1].head:
+                self.ceil_lo = (f, s)
+            if self.ceil_hi is None or s.head > self.ceil_hi[1].head:
+                self.ceil_hi = (f, s)
+        elif f.get("qualifier") == "range":
+            if self.range_lo is None or f["high"] < self.range_lo["high"]:
+                self.range_lo = f
+            if self.range_hi is None or f["low"] > self.range_hi["low"]:
+                self.range_hi = f
 
 
 def _neg(f) -> tuple:
@@ -137,12 +151,9 @@ def _cross_ceilings(g: _Group, h: _Group):
     """The two 'up to' figures, one of each group, whose ceilings differ most beyond rounding; else None."""
     best = None
     for x, y in ((g, h), (h, g)):
-        cx = [(f, s) for f, s in x.figs if f.get("qualifier") == "up_to"]
-        cy = [(f, s) for f, s in y.figs if f.get("qualifier") == "up_to"]
-        if not cx or not cy:
+        if x.ceil_lo is None or y.ceil_hi is None:
             return None
-        low = min(cx, key=lambda t: (t[1].head, t[0]["figure_id"]))
-        high = max(cy, key=lambda t: (t[1].head, _neg(t[0])))
+        low, high = x.ceil_lo, y.ceil_hi
         gap = high[1].head - low[1].head
         if gap > low[1].tol + high[1].tol and (best is None or gap > best[0]):
             best = (gap, low[0], high[0], x is g)
@@ -152,12 +163,9 @@ def _cross_ceilings(g: _Group, h: _Group):
 def _cross_ranges(g: _Group, h: _Group):
     """Two printed ranges, one of each group, that differ and meet at most in one endpoint; else None."""
     for x, y in ((g, h), (h, g)):
-        rx = [f for f, _ in x.figs if f.get("qualifier") == "range"]
-        ry = [f for f, _ in y.figs if f.get("qualifier") == "range"]
-        if not rx or not ry:
+        if x.range_lo is None or y.range_hi is None:
             return None
-        high_f = min(rx, key=lambda f: (f["high"], f["figure_id"]))
-        low_f = max(ry, key=lambda f: (f["low"], _neg(f)))
+        high_f, low_f = x.range_lo, y.range_hi
         if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
             return high_f, low_f, x is g
     return None

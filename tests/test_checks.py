@@ -322,3 +322,31 @@ def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
             assert not overlap(span(by_id[found[0]["figure_id_a"]]), span(by_id[found[0]["figure_id_b"]]))
     linked = [r for r in rows if r["severity"] == "possible"]
     assert len(linked) <= 1  # two groups: at most one row between them
+
+
+def _disagree(a, b) -> bool:
+    """Do two figures disagree as the rules say, examined as a pair?"""
+    from ketamine_ssri_evidence.compare import overlap
+
+    sa, sb = span(a), span(b)
+    if not overlap(sa, sb):
+        return True
+    if a["qualifier"] == b["qualifier"] == "range" and (a["low"], a["high"]) != (b["low"], b["high"]):
+        if a["low"] >= b["high"] or b["low"] >= a["high"]:
+            return True
+    return a["qualifier"] == b["qualifier"] == "up_to" and abs(sa.head - sb.head) > sa.tol + sb.tol
+
+
+@settings(max_examples=200, deadline=None)
+@given(_figures())
+def test_a_possible_row_exactly_when_some_pair_across_the_loose_link_disagrees(figs):
+    rows = contradictions(figs)
+    stated = [f for f in figs if f["population"] == "trd"]
+    loose = [f for f in figs if f["population"] == "unspecified"]
+    clash = any(_disagree(a, b) for a in stated for b in loose)
+    linked = [r for r in rows if r["severity"] == "possible"]
+    assert bool(linked) == clash
+    if linked:  # the row's two figures are themselves a disagreeing pair, one of each group
+        by_id = {f["figure_id"]: f for f in figs}
+        a, b = by_id[linked[0]["figure_id_a"]], by_id[linked[0]["figure_id_b"]]
+        assert _disagree(a, b) and {a["population"], b["population"]} == {"trd", "unspecified"}
