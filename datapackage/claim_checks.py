@@ -14,7 +14,7 @@ Pure functions over figure, derived-figure and source records; no I/O.
 from __future__ import annotations
 
 from . import _schema
-from .compare import CONTRASTS, fid, is_unspecified, key_fields, key_value, overlap, shown, span
+from .compare import CONTRASTS, fid, is_unspecified, own_end_missing, key_fields, key_shown, key_value, overlap, shown, span
 
 
 def _narrower(field: str, claim, study) -> bool:
@@ -31,6 +31,8 @@ def claim_key_compare(a: dict, s: dict) -> tuple[list[str], list[str], list[tupl
     diffs, wild, adds = [], [], []
     for k in key_fields():
         field = k["field"]
+        if own_end_missing(a, s, field):
+            continue
         va, vs = key_value(a, field), key_value(s, field)
         if va == vs:
             continue
@@ -44,7 +46,7 @@ def claim_key_compare(a: dict, s: dict) -> tuple[list[str], list[str], list[tupl
         elif _narrower(field, a.get(field), s.get(field)):
             adds.append((field, f"{field}: {a.get(field)} (study: {s.get(field)}, which is broader)"))
         else:
-            diffs.append(f"{field}: {a.get(field) or '∅'} → {s.get(field) or '∅'}")
+            diffs.append(f"{field}: {key_shown(a, field)} → {key_shown(s, field)}")
     return diffs, wild, adds
 
 
@@ -72,6 +74,51 @@ def _agrees(a, s) -> tuple[bool, str]:
     return overlap(a, s), "values_differ"
 
 
+def _echo(a: dict, sa, s: dict) -> tuple[bool, list[str], list[str]]:
+    """Is study figure ``s`` the claim's number under another measure? (echo, differences, added details)
+
+    It is when the claim states a value (not a bound), the study's printed value lies within the
+    claim's interval, its measure (or event) is another of the same dimension, and every other detail
+    of the claim is stated by it as the claim checks require (no key difference, no added detail):
+    then the article gave the study's number another name. The details are returned for the reason.
+    """
+    ss = span(s)
+    if ss is None or sa.bound or (s.get("measure"), s.get("event")) == (a.get("measure"), a.get("event")):
+        return False, [], []
+    if _schema.measure_dimension(s["measure"]) != _schema.measure_dimension(a["measure"]):
+        return False, [], []
+    if not sa.lo <= ss.head <= sa.hi:
+        return False, [], []
+    diffs, wild, adds = claim_key_compare(dict(a, measure=s.get("measure"), event=s.get("event")), s)
+    said = [f"its {w.split(' ')[0]} is {s.get(w.split(' ')[0])}, which the article does not state" for w in wild]
+    return not diffs and not adds, diffs, [t for _, t in adds] + said
+
+
+def _no_measure(a: dict, sa, cited: str, pool: list[dict]) -> dict:
+    """The verdict when the study has no figure for the claim's measure: measure_changed or no_figure_for_measure."""
+    echoes, near = [], []
+    for s in sorted(pool, key=lambda s: (bool(s.get("derived_id")), fid(s))):
+        hit, diffs, adds = _echo(a, sa, s)
+        if hit:
+            echoes.append(s)
+        elif diffs or any("(study:" in t for t in adds):
+            near.append((s, diffs + adds))
+    if echoes:
+        s = echoes[0]
+        return _row(a, "inconsistent", "measure_changed",
+                    f"{cited} has no figure for {a['measure']}, but prints {shown(s)} as {s['measure']} for the claim's "
+                    f"treatment, route, population, subgroup and time-point; the article gives that number as "
+                    f"{a['measure']} ({shown(a)}).", s, echoes)
+    what = a["measure"] + (f" ({a['event']})" if a.get("event") else "")
+    also = ""
+    if near:
+        s, why = near[0]
+        also = (f" Its {shown(s)}, a {s['measure']} figure, lies within the claim's number but is not the claim's "
+                f"figure under another name: {'; '.join(why)}.")
+    return _row(a, "not_reported", "no_figure_for_measure",
+                f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.{also}")
+
+
 def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = ()) -> dict:
     """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
     cited = a["attributed_to"]
@@ -88,19 +135,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
     same = [s for s in pool if s.get("measure") == a.get("measure") and s.get("event") == a.get("event")
             and span(s) is not None]
     if not same:
-        dim = _schema.measure_dimension(a["measure"])
-        # the same printed number under another measure: both stated as plain values, equal within rounding
-        echoes = [s for s in study_figures if s.get("measure") != a.get("measure") and a.get("qualifier") == "exact"
-                  and s.get("qualifier") == "exact" and _schema.measure_dimension(s["measure"]) == dim
-                  and abs(span(s).head - sa.head) <= sa.tol + span(s).tol]
-        if echoes:
-            s = echoes[0]
-            return _row(a, "inconsistent", "measure_changed",
-                        f"{cited} prints {shown(s)} as {s['measure']}, but the article gives it as "
-                        f"{a['measure']} ({shown(a)}).", s, echoes)
-        what = a["measure"] + (f" ({a['event']})" if a.get("event") else "")
-        return _row(a, "not_reported", "no_figure_for_measure",
-                    f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.")
+        return _no_measure(a, sa, cited, pool)
     if a["measure"] in CONTRASTS:
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:

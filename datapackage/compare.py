@@ -118,11 +118,34 @@ def key_fields() -> list[dict]:
     return _schema.comparison()["key"]
 
 
+@lru_cache(maxsize=1)
+def _points() -> dict[str, str]:
+    """End fields and the start fields they close (``point_of`` in schemas/comparison.json)."""
+    return {k["field"]: k["point_of"] for k in key_fields() if k.get("point_of")}
+
+
 def key_value(f: dict, field: str):
+    """A figure's value for a key field, as compared: time-points in days; an empty end of a
+    stated start is the start itself (a single time-point, not an unspecified end)."""
     v = f.get(field)
-    if field in ("timepoint", "timepoint_end") and v is not None:
+    if (v is None or v == "") and field in _points():
+        v = f.get(_points()[field])
+    if field in ("timepoint", "timepoint_end") and v is not None and v != "":
         return duration_days(v)
     return v
+
+
+def key_shown(f: dict, field: str) -> str:
+    """A key field as printed in a reason: its code, the start for the end of a single time-point, or '∅'."""
+    v = f.get(field)
+    if (v is None or v == "") and field in _points():
+        v = f.get(_points()[field])
+    return v if v is not None and v != "" else "∅"
+
+
+def own_end_missing(a: dict, b: dict, field: str) -> bool:
+    """Is ``field`` an end field that neither figure states itself? (Its start field then decides.)"""
+    return field in _points() and not a.get(field) and not b.get(field)
 
 
 def is_unspecified(k: dict, v) -> bool:
@@ -138,10 +161,12 @@ def key_compare(a: dict, b: dict) -> tuple[list[str], list[str]]:
     diffs, wild = [], []
     for k in key_fields():
         field = k["field"]
+        if own_end_missing(a, b, field):
+            continue
         va, vb = key_value(a, field), key_value(b, field)
         if k["match"] == "equal":
             if va != vb:
-                diffs.append(f"{field}: {a.get(field) or '∅'} → {b.get(field) or '∅'}")
+                diffs.append(f"{field}: {key_shown(a, field)} → {key_shown(b, field)}")
             continue
         ua, ub = is_unspecified(k, va), is_unspecified(k, vb)
         if ua and ub:
@@ -149,7 +174,7 @@ def key_compare(a: dict, b: dict) -> tuple[list[str], list[str]]:
         if ua or ub:
             wild.append(f"{field} ({'a' if ua else 'b'} unspecified)")
         elif va != vb:
-            diffs.append(f"{field}: {a.get(field)} → {b.get(field)}")
+            diffs.append(f"{field}: {key_shown(a, field)} → {key_shown(b, field)}")
     return diffs, wild
 
 

@@ -33,6 +33,10 @@ class _Group:
     figs: list = field(default_factory=list)  # (figure, span)
     lo_fig: tuple | None = None  # figure with the largest lowest value
     hi_fig: tuple | None = None  # figure with the smallest highest value
+    ceil_lo: tuple | None = None  # 'up to' figure with the lowest ceiling
+    ceil_hi: tuple | None = None  # 'up to' figure with the highest ceiling
+    range_lo: dict | None = None  # printed range with the lowest upper end
+    range_hi: dict | None = None  # printed range with the highest lower end
 
     def add(self, f, s):
         # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
@@ -41,6 +45,16 @@ class _Group:
             self.lo_fig = (f, s)
         if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
             self.hi_fig = (f, s)
+        if f.get("qualifier") == "up_to":
+            if self.ceil_lo is None or s.head < self.ceil_lo[1].head:
+                self.ceil_lo = (f, s)
+            if self.ceil_hi is None or s.head > self.ceil_hi[1].head:
+                self.ceil_hi = (f, s)
+        elif f.get("qualifier") == "range":
+            if self.range_lo is None or f["high"] < self.range_lo["high"]:
+                self.range_lo = f
+            if self.range_hi is None or f["low"] > self.range_hi["low"]:
+                self.range_hi = f
 
 
 def _neg(f) -> tuple:
@@ -115,53 +129,96 @@ def _link(g: _Group, h: _Group) -> list[str] | None:
     """Fields that link two groups only through an unspecified value; None if a stated field differs."""
     wild = []
     a, b = g.figs[0][0], h.figs[0][0]
-    for k, va, vb in zip(key_fields(), g.key, h.key):
+    keys = key_fields()
+    at = {k["field"]: i for i, k in enumerate(keys)}
+    for i, (k, va, vb) in enumerate(zip(keys, g.key, h.key)):
         if va == vb:
             continue
         if k["match"] == "equal":
             return None
+        start = k.get("point_of")
+        if start and (va, vb) == (g.key[at[start]], h.key[at[start]]) and not a.get(k["field"]) and not b.get(k["field"]):
+            continue  # the end of a single time-point mirrors its start, which is listed already
         ua, ub = is_unspecified(k, va), is_unspecified(k, vb)
         if ua == ub:  # both stated and different (both unspecified would be equal)
             return None
         f = k["field"]
-        wild.append(f"{f} ({'a' if ua else 'b'} unspecified; other: {(b if ua else a).get(f)})")
+        wild.append(f"{f} ({'a' if ua else 'b'} unspecified; other: {(b if ua else a).get(f) or (b if ua else a).get(start)})")
     return wild
 
 
+def _cross_ceilings(g: _Group, h: _Group):
+    """The two 'up to' figures, one of each group, whose ceilings differ most beyond rounding; else None."""
+    best = None
+    for x, y in ((g, h), (h, g)):
+        if x.ceil_lo is None or y.ceil_hi is None:
+            return None
+        low, high = x.ceil_lo, y.ceil_hi
+        gap = high[1].head - low[1].head
+        if gap > low[1].tol + high[1].tol and (best is None or gap > best[0]):
+            best = (gap, low[0], high[0], x is g)
+    return best[1:] if best else None
+
+
+def _cross_ranges(g: _Group, h: _Group):
+    """Two printed ranges, one of each group, that differ and meet at most in one endpoint; else None."""
+    for x, y in ((g, h), (h, g)):
+        if x.range_lo is None or y.range_hi is None:
+            return None
+        high_f, low_f = x.range_lo, y.range_hi
+        if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
+            return high_f, low_f, x is g
+    return None
+
+
 def _between(g: _Group, h: _Group) -> dict | None:
-    if not (h.lo_fig[1].lo > g.hi_fig[1].hi or g.lo_fig[1].lo > h.hi_fig[1].hi):
-        return None  # the two groups' values do not conflict
+    """A 'possible' row between two groups linked only through unspecified fields, if they would disagree.
+
+    They would disagree as a group does (values_conflict, ranges_share_endpoint, ceilings_differ),
+    with one figure of each group; the row names that pair and the kind of disagreement.
+    """
+    found = None
+    for x, y in ((g, h), (h, g)):
+        if y.lo_fig[1].lo > x.hi_fig[1].hi:
+            found = (x.hi_fig[0], y.lo_fig[0], x is g, "would conflict")
+            break
+    if found is None and (hit := _cross_ranges(g, h)):
+        found = hit + ("would be different ranges meeting at most at one endpoint",)
+    if found is None and (hit := _cross_ceilings(g, h)):
+        found = hit + ("would give different ceilings",)
+    if found is None:
+        return None
     wild = _link(g, h)
     if not wild:
         return None
-    for x, y in ((g, h), (h, g)):
-        if y.lo_fig[1].lo > x.hi_fig[1].hi:
-            a, b = x.hi_fig[0], y.lo_fig[0]
-            w = wild if x is g else [w.replace("(a ", "(x ").replace("(b ", "(a ").replace("(x ", "(b ") for w in wild]
-            shared = [k["field"] for k, va, vb in zip(key_fields(), g.key, h.key) if va == vb]
-            key = key_text(a, shared)
-            fields = ", ".join(w.split(" ")[0] for w in wild)
-            return _row(a, b, "possible", "unspecified_only",
-                        f"{_q(a)} and {_q(b)} would conflict if they were about the same {fields}; one of them leaves "
-                        f"it unspecified, so they may simply be about different things (not counted as a "
-                        f"contradiction).", key, x.figs + y.figs, "; ".join(w))
-    return None
+    a, b, a_in_g, kind = found
+    x, y = (g, h) if a_in_g else (h, g)
+    w = wild if a_in_g else [w.replace("(a ", "(x ").replace("(b ", "(a ").replace("(x ", "(b ") for w in wild]
+    shared = [k["field"] for k, va, vb in zip(key_fields(), g.key, h.key) if va == vb]
+    key = key_text(a, shared)
+    fields = ", ".join(w.split(" ")[0] for w in wild)
+    return _row(a, b, "possible", "unspecified_only",
+                f"{_q(a)} and {_q(b)} {kind} if they were about the same {fields}; one of them leaves "
+                f"it unspecified, so they may simply be about different things (not counted as a "
+                f"contradiction).", key, x.figs + y.figs, "; ".join(w))
 
 
 def contradictions(figures: list[dict]) -> list[dict]:
     keys = key_fields()
     equal = [i for i, k in enumerate(keys) if k["match"] == "equal"]
     groups: dict[tuple, _Group] = {}
-    spec = [(k["field"], k["field"] in ("timepoint", "timepoint_end"), k["match"] == "equal", k.get("unspecified", ""))
-            for k in keys]
+    spec = [(k["field"], k["field"] in ("timepoint", "timepoint_end"), k["match"] == "equal", k.get("unspecified", ""),
+             k.get("point_of")) for k in keys]
     days = lru_cache(maxsize=4096)(duration_days)
     for f in sorted(figures, key=lambda f: f["figure_id"]):
         s = span(f)
         if s is None:
             continue
         key = [f["source_id"]]
-        for name, is_tp, eq, unspecified in spec:  # unspecified values compare as one value (None)
+        for name, is_tp, eq, unspecified, start in spec:  # unspecified values compare as one value (None)
             v = f.get(name)
+            if start and (v is None or v == ""):
+                v = f.get(start)  # the end of a single time-point is its start, not unspecified
             key.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
         key = tuple(key)
         g = groups.get(key)
@@ -207,8 +264,7 @@ def _across(gs: list[_Group], loose: list[int]) -> list[dict]:
                 h = gs[j]
                 if j == i or (len(masks[j]) < len(loose) and j < i):  # two groups with gaps: once
                     continue
-                if h.lo_fig[1].lo > g.hi_fig[1].hi or g.lo_fig[1].lo > h.hi_fig[1].hi:
-                    r = _between(g, h)
-                    if r:
-                        out.append(r)
+                r = _between(g, h)
+                if r:
+                    out.append(r)
     return out

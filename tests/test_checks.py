@@ -125,6 +125,37 @@ def test_measure_changed():
     assert (row["verdict"], row["rule"]) == ("inconsistent", "measure_changed")
 
 
+def test_measure_changed_reads_the_claims_interval():
+    row = claim(fig("about 25%", "approx", 25, measure="discontinuation_rate"),
+                [fig("23.99%", value=23.99, measure="nonadherence_rate", source="study")])
+    assert (row["verdict"], row["rule"], row["study_value_text"]) == ("inconsistent", "measure_changed", "23.99%")
+
+
+def test_a_number_under_another_measure_and_another_key_is_no_measure_change():
+    # the study's 23.99% is non-adherence of one subgroup over a calendar year; the claim adds a time-point
+    row = claim(fig("approximately 25%", "approx", 25, measure="discontinuation_rate", timepoint="P1M"),
+                [fig("23.99%", value=23.99, measure="nonadherence_rate", subgroup="tricyclic antidepressants",
+                     source="study")])
+    assert (row["verdict"], row["rule"], row["study_figure_id"]) == ("not_reported", "no_figure_for_measure", None)
+    assert row["reason"].endswith(", a nonadherence_rate figure, lies within the claim's number but is not the claim's "
+                                  "figure under another name: timepoint: P1M (study: none); its subgroup is tricyclic "
+                                  "antidepressants, which the article does not state.")
+
+
+def test_a_ceiling_is_no_measure_change():
+    row = claim(fig("up to 72%", "up_to", 72, measure="response_rate"), [fig("20%", value=20, source="study")])
+    assert (row["verdict"], row["rule"]) == ("not_reported", "no_figure_for_measure")
+
+
+def test_a_single_time_point_is_not_a_window():
+    point, window = fig("32.4%", value=32.4, timepoint="P6M"), fig("21–31%", "range", low=21, high=31, timepoint="P6M",
+                                                                     timepoint_end="P12M")
+    assert key_compare(window, point) == (["timepoint_end: P12M → P6M"], [])
+    assert key_compare(point, fig("30%", value=30, timepoint="P6M")) == ([], [])
+    row = claim(window, [dict(point, source_id="study")])
+    assert (row["verdict"], row["rule"]) == ("inconsistent", "key_changed")
+
+
 def test_not_comparable_effect_sizes():
     row = claim(fig("1.52", value=1.52, unit="1", measure="effect_size"),
                 [fig("0.61", value=0.61, unit="1", measure="effect_size", comparator="placebo", source="study")])
@@ -194,6 +225,10 @@ def one(*figs):
     (fig("similar", "qualitative", unit=None, measure="relative_ratio", comparator="ssri"),
      fig("three times", value=3, unit="1", measure="relative_ratio", comparator="ssri"), "conflict", "values_conflict"),
     (fig("72%", value=72, population="unspecified"), fig("20%", value=20), "possible", "unspecified_only"),
+    (fig("up to 47%", "up_to", 47, population="unspecified"), fig("Up to 40%", "up_to", 40, population="mdd_mild_moderate"),
+     "possible", "unspecified_only"),                                      # differing ceilings, linked only loosely
+    (fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time", population="unspecified"),
+     fig("6 to 8 weeks", "range", low=6, high=8, unit="wk", measure="onset_time"), "possible", "unspecified_only"),
 ])
 def test_contradiction_rule(a, b, severity, rule):
     row = one(a, b)
@@ -215,10 +250,20 @@ def test_contradiction_rule(a, b, severity, rule):
      fig("4–8 weeks", "range", low=4, high=8, unit="wk", measure="onset_time")),  # ranges that overlap
     (fig("72%", value=72), fig("20%", value=20, treatment="ssri")),         # different key
     (fig("72%", value=72, subgroup="completers"), fig("20%", value=20, subgroup="all patients")),
+    (fig("21–31%", "range", low=21, high=31, timepoint="P6M", timepoint_end="P12M"),
+     fig("32.4%", value=32.4, timepoint="P6M")),                           # a window and a single time-point
+    (fig("up to 47%", "up_to", 47, population="unspecified"), fig("40%", value=40, population="mdd_mild_moderate")),
     (fig("hours", "qualitative", unit=None, measure="onset_time"), fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time")),
 ])
 def test_no_contradiction(a, b):
     assert one(a, b) is None
+
+
+def test_a_possible_row_says_which_disagreement_it_would_be():
+    row = one(fig("up to 47%", "up_to", 47, population="unspecified"), fig("Up to 40%", "up_to", 40, population="mdd_mild_moderate"))
+    assert (row["value_text_a"], row["value_text_b"]) == ("Up to 40%", "up to 47%")
+    assert " would give different ceilings if they were about the same population; " in row["reason"]
+    assert row["unspecified_matches"] == "population (b unspecified; other: mdd_mild_moderate)"
 
 
 def test_one_row_per_disagreeing_group_with_its_extremes_and_members():
@@ -277,3 +322,31 @@ def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
             assert not overlap(span(by_id[found[0]["figure_id_a"]]), span(by_id[found[0]["figure_id_b"]]))
     linked = [r for r in rows if r["severity"] == "possible"]
     assert len(linked) <= 1  # two groups: at most one row between them
+
+
+def _disagree(a, b) -> bool:
+    """Do two figures disagree as the rules say, examined as a pair?"""
+    from ketamine_ssri_evidence.compare import overlap
+
+    sa, sb = span(a), span(b)
+    if not overlap(sa, sb):
+        return True
+    if a["qualifier"] == b["qualifier"] == "range" and (a["low"], a["high"]) != (b["low"], b["high"]):
+        if a["low"] >= b["high"] or b["low"] >= a["high"]:
+            return True
+    return a["qualifier"] == b["qualifier"] == "up_to" and abs(sa.head - sb.head) > sa.tol + sb.tol
+
+
+@settings(max_examples=200, deadline=None)
+@given(_figures())
+def test_a_possible_row_exactly_when_some_pair_across_the_loose_link_disagrees(figs):
+    rows = contradictions(figs)
+    stated = [f for f in figs if f["population"] == "trd"]
+    loose = [f for f in figs if f["population"] == "unspecified"]
+    clash = any(_disagree(a, b) for a in stated for b in loose)
+    linked = [r for r in rows if r["severity"] == "possible"]
+    assert bool(linked) == clash
+    if linked:  # the row's two figures are themselves a disagreeing pair, one of each group
+        by_id = {f["figure_id"]: f for f in figs}
+        a, b = by_id[linked[0]["figure_id_a"]], by_id[linked[0]["figure_id_b"]]
+        assert _disagree(a, b) and {a["population"], b["population"]} == {"trd", "unspecified"}

@@ -125,3 +125,41 @@ def test_a_stale_review_fails_the_build(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "reviews.csv:2: computed_verdict: consistent (values_agree): " in proc.stdout and "[review-stale]" in proc.stdout
     assert not (tmp_path / "build").exists()
+
+
+@pytest.fixture(scope="module")
+def computed():
+    """claim_checks and contradictions computed from the real raw/, as the build computes them."""
+    from ketamine_ssri_evidence.building import _computed, _records
+    from ketamine_ssri_evidence.validation import validate
+
+    result = validate(raw_dir=ROOT / "raw")
+    built = {t: _records(t, result.rows[t]) for t in ("sources", "figures")}
+    issues = []
+    built["derived_figures"] = _computed("derived_figures", built, ROOT / "raw", issues)
+    out = {t: _computed(t, built, ROOT / "raw", issues) for t in ("claim_checks", "contradictions")}
+    assert issues == []
+    return out
+
+
+LONG = "ktfd-ketamine-vs-antidepressants"
+
+
+@pytest.mark.parametrize("fid,verdict,rule,study", [
+    ("315", "inconsistent", "key_changed", "sakurai-2020-ketamine-maintenance/007"),  # 49% of those who continued
+    ("317", "consistent", "values_agree", "marton-2024-esketamine-persistence/005"),  # the median, about 7 months
+    ("346", "consistent", "values_agree", "marton-2024-esketamine-persistence/005"),
+    ("353", "not_reported", "no_figure_for_measure", None),  # 23.99% is of tricyclic users, with no time-point
+])
+def test_the_followup_claims(computed, fid, verdict, rule, study):
+    r = {r["figure_id"]: r for r in computed["claim_checks"]}[f"{LONG}/{fid}"]
+    assert (r["verdict"], r["rule"], r["study_figure_id"]) == (verdict, rule, study)
+    assert r["final_verdict"] == verdict
+
+
+def test_the_followup_pairs(computed):
+    pairs = {(r["figure_id_a"].split("/")[1], r["figure_id_b"].split("/")[1]): r
+             for r in computed["contradictions"] if r["source_id"] == LONG}
+    ceilings = pairs[("010", "007")]  # 'Up to 40%' in less severe depression against 'up to 47%', no population
+    assert (ceilings["severity"], ceilings["rule"]) == ("possible", "unspecified_only")
+    assert ("081", "281") not in pairs  # 21–31% over 6–12 months and 32.4% at 6 months: different time-points
