@@ -14,7 +14,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._rawio import MAX_CELL_CHARS, normalised_bytes, read_csv, scan_text
+from ._rawio import MAX_CELL_CHARS, MAX_COLUMNS, normalised_bytes, read_csv, scan_text, too_many_columns
 from .issues import Issue
 
 UNIQUE_LIMIT = 20_000  # above this many distinct values, pre-filter before checking each cell
@@ -93,6 +93,14 @@ def read_csv_columns(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
     scan = scan_text(fs_path, shown, issues, max_bytes)
     if scan is None:
         return None
+    if scan.first_line.count(b",") >= MAX_COLUMNS:  # refused before any reader builds the columns
+        try:
+            width = len(next(csv.reader([scan.first_line.decode("utf-8", errors="replace")])))
+        except (csv.Error, StopIteration):
+            width = scan.first_line.count(b",") + 1
+        if width > MAX_COLUMNS:
+            issues.append(too_many_columns(shown, width))
+            return None
     first = scan.first_line.decode("utf-8", errors="replace")
     clean = not (scan.bom or scan.cr or scan.blank_line or '"' in first or not first)
     if clean:
