@@ -156,9 +156,16 @@ def too_many_columns(shown: str, n: int) -> Issue:
     return _issue(shown, 1, "too-many-columns", f"the header has {n:,} columns; the limit is {MAX_COLUMNS}")
 
 
+MAX_RAGGED_ROWS = 1000  # past this many rows of the wrong width, a file is not read further
+
+
 def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_FILE_BYTES,
-             data: bytes | None = None) -> RawTable:
-    """Rows of a CSV file; ``data``, when given, is its already checked bytes."""
+             data: bytes | None = None, on_row=None) -> RawTable:
+    """Rows of a CSV file; ``data``, when given, is its already checked bytes.
+
+    ``on_row(cells, line)``, when given, receives each well-formed row instead of
+    ``RawTable.rows`` (a caller that stores columns needs no dictionary per row).
+    """
     table = RawTable(path=shown)
     text = data.decode("utf-8") if data is not None else read_text(fs_path, shown, issues, max_bytes)
     if text is None:
@@ -186,17 +193,28 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
             seen.add(name)
         table.columns = header
         width = len(header)
+        ragged = 0
         for cells in reader:
             line = start
             start = reader.line_num + 1
             if not cells:  # a blank line
                 continue
             if len(cells) != width:
+                ragged += 1
+                if ragged > MAX_RAGGED_ROWS:
+                    issues.append(_issue(shown, 0, "too-many-problems",
+                                         f"more than {MAX_RAGGED_ROWS:,} rows have the wrong number of cells; "
+                                         "the file was not read further: is it a CSV file with this header?"))
+                    table.readable = False
+                    return table
                 issues.append(_issue(shown, line, "ragged-row",
                                      f"the row has {len(cells)} cells; the header has {width}",
                                      "", ",".join(cells)[:80]))
                 continue
-            table.rows.append({name: Cell(v, line) for name, v in zip(header, cells)})
+            if on_row is not None:
+                on_row(cells, line)
+            else:
+                table.rows.append({name: Cell(v, line) for name, v in zip(header, cells)})
     except csv.Error as e:
         msg = str(e)
         line = reader.line_num or 1
