@@ -229,6 +229,19 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
     return table
 
 
+def _events(yaml, text: str, loader):
+    """The YAML event stream, stopped once it is deeper or longer than the limits allow."""
+    depth = 0
+    for count, ev in enumerate(yaml.parse(text, Loader=loader)):
+        yield ev
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if depth > MAX_YAML_DEPTH or count > MAX_YAML_EVENTS:
+            return
+
+
 def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_YAML_BYTES) -> RawTable:
     """A flat YAML mapping -> one row. Scalars stay text (no YAML type guessing)."""
     import yaml
@@ -242,7 +255,17 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
     try:
         bad = False
         depth = 0
-        for count, ev in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+        # libyaml when PyYAML has it (a hundred times faster on hostile input); a file it
+        # refuses is parsed again by the pure-Python parser, for its exact messages
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            events = list(_events(yaml, text, loader))
+        except yaml.YAMLError:
+            if loader is yaml.SafeLoader:
+                raise
+            loader = yaml.SafeLoader
+            events = list(_events(yaml, text, loader))
+        for count, ev in enumerate(events):
             line = ev.start_mark.line + 1
             if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
@@ -268,7 +291,7 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
         if bad:
             table.readable = False
             return table
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
     except (RecursionError, MemoryError):
         issues.append(_issue(shown, 1, "yaml-limit", "too deeply nested or too large to read; "
                              "source.yaml is a flat mapping of keys to text"))
