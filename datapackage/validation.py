@@ -32,6 +32,7 @@ HINT_ALLOWS = {
     "at_least": {"at_least"},
     "at_most": {"at_most"},
 }
+MAX_DURATION_DAYS = 365_250  # 1,000 years: a longer duration is a typing slip (or an attack), never data
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _INTEGER = re.compile(r"-?[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -101,8 +102,8 @@ class _CellChecker:
             if not _NUMBER.fullmatch(v):
                 return None, (("type", "not a plain decimal number (digits, an optional minus sign and decimal point; no %, commas, exponent, NaN or infinity)"),)
             parsed = float(v)
-            if not math.isfinite(parsed):  # pragma: no cover - the pattern excludes it
-                return None, (("type", "not a finite number"),)
+            if not math.isfinite(parsed):  # hundreds of digits
+                return None, (("type", "too large to be a number (it overflows to infinity)"),)
         elif f.type == "integer":
             if not _INTEGER.fullmatch(v) or len(v) > 18:
                 return None, (("type", "not a whole number"),)
@@ -118,6 +119,8 @@ class _CellChecker:
             days = duration_days(v)
             if days is None:
                 return None, (("type", "not an ISO 8601 duration such as P6M, P2W, P1D or PT24H"),)
+            if not math.isfinite(days) or days > MAX_DURATION_DAYS:
+                return None, (("type", "a duration of more than 1,000 years is not a time-point of a study"),)
             parsed = v
         if f.type in ("number", "integer"):
             if f.minimum is not None and parsed < f.minimum:
@@ -350,6 +353,7 @@ def _prefilter(f: _schema.Field, checker: _CellChecker, arr, n: int):
         rx = r"^-?[0-9]+(\.[0-9]+)?$" if f.type == "number" else r"^-?[0-9]{1,18}$"
         ok = np_(pc.match_substring_regex(arr, rx))
         m |= filled & ~ok
+        m |= np_(pc.greater(pc.utf8_length(arr), 300))  # so many digits that a float overflows
         if f.minimum is not None or f.maximum is not None:
             vals = np_(pc.cast(pc.if_else(pa.array(ok), arr, "0"), pa.float64()))
             if f.minimum is not None:
