@@ -20,8 +20,6 @@ from ._textsafety import safe_text
 
 MAX_RAW_ENTRIES = 10_000  # source folders (and stray entries) in raw/
 MAX_FOLDER_ENTRIES = 100  # entries in one source folder
-FOLDER_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # the source_id pattern (checked against schemas/)
-MAX_FOLDER_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -84,15 +82,15 @@ def shown_name(name: str) -> str:
     return safe_text(name)
 
 
-def folder_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a source folder (None: it can)."""
+def folder_name_problem(name: str, pattern: str, max_length: int | None) -> str | None:
+    """Why ``name`` cannot be a source folder named after a source_id of ``pattern`` (None: it can)."""
     if name.startswith("."):
         return "a hidden folder is not read; a source folder is named after its source_id"
     if any(0xDC80 <= ord(c) <= 0xDCFF for c in name):
         return "the folder name is not valid UTF-8; name it after its source_id ([a-z0-9-])"
-    if len(name) > MAX_FOLDER_NAME:
-        return f"the folder name has {len(name)} characters; a source_id has at most {MAX_FOLDER_NAME}"
-    if not FOLDER_NAME.fullmatch(name):
+    if max_length is not None and len(name) > max_length:
+        return f"the folder name has {len(name)} characters; a source_id has at most {max_length}"
+    if not re.fullmatch(pattern, name):
         return ("not a valid source_id (lower-case letters, digits and single hyphens, "
                 "such as smith-2020-ketamine-trial); a source folder is named after its source_id")
     return None

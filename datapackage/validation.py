@@ -507,13 +507,14 @@ def _raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], gener
                              "nothing was read"))
         return []
     folders = []
+    sid = _schema.table("sources").field("source_id")  # a source folder is named after its source_id
     tables = [_schema.table(n) for n in _schema.contributed_table_names()]
     expected = tuple(t.raw_file for t in tables)
     for e in found:
         shown = f"{label}/{fs.shown_name(e.name)}"
         out = local.setdefault(e.name, [])
         if e.kind == "dir":
-            why = fs.folder_name_problem(e.name)
+            why = fs.folder_name_problem(e.name, sid.pattern or ".+", sid.max_length)
             if why is None:
                 folders.append(e.name)
             else:
@@ -601,14 +602,14 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
     raw_dir = Path(raw_dir) if raw_given else _schema.ROOT / "raw"
     if snapshots is None and os.environ.get(SNAPSHOTS_ENV):
         snapshots = os.environ[SNAPSHOTS_ENV]
-    if snapshots is not None and not Path(snapshots).is_dir():
+    if snapshots is not None and not os.path.isdir(snapshots):
         raise UsageError(f"snapshot directory {snapshots} does not exist")
     chosen: set[str] | None = folders
     if paths:
         raw_dir, named = _select(paths, raw_dir, raw_given)
         chosen = named if chosen is None or named is None else chosen | named
-    if not raw_dir.is_dir() or os.path.islink(raw_dir) and not raw_dir.is_dir():
-        raise UsageError(f"{raw_dir} does not exist")
+    if not os.path.isdir(raw_dir):
+        raise UsageError(f"{_textsafety.safe_text(str(raw_dir))} does not exist")
     base = raw_dir.parent
     label = _textsafety.safe_text(raw_dir.name or str(raw_dir))
 
