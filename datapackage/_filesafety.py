@@ -1,7 +1,8 @@
 """What ``raw/`` and its source folders hold, looked at without following links.
 
 A contribution is plain folders holding plain files. Everything else is reported before
-any file is opened: symbolic links (never followed, so never read), devices, FIFOs and
+any file is opened: symbolic links (never followed, so never read), hard links (a file
+with another name elsewhere may be a system file; git never makes one), devices, FIFOs and
 sockets, a folder where a file belongs, files whose names are near misses of the names the
 validator reads (``Figures.CSV``, ``figure.csv``, ``source.yml``), other files that a
 contribution does not use, folder names that are not valid source ids, and more entries
@@ -45,7 +46,7 @@ def kind_of(mode: int) -> str:
     return "other"
 
 
-KIND_WORDS = {"symlink": "a symbolic link", "fifo": "a FIFO (named pipe)", "device": "a device file",
+KIND_WORDS = {"symlink": "a symbolic link", "hardlink": "a file with other names (a hard link)", "fifo": "a FIFO (named pipe)", "device": "a device file",
               "socket": "a socket", "other": "not a regular file", "dir": "a folder", "file": "a file"}
 
 
@@ -67,7 +68,10 @@ def entries(folder: Path, limit: int) -> tuple[list[Entry], int, str | None]:
                 if len(found) > limit:
                     break
                 try:
-                    kind = kind_of(e.stat(follow_symlinks=False).st_mode)
+                    st = e.stat(follow_symlinks=False)
+                    kind = kind_of(st.st_mode)
+                    if kind == "file" and st.st_nlink > 1:
+                        kind = "hardlink"
                 except OSError:
                     kind = "missing"
                 found.append(Entry(e.name, Path(e.path), kind))
@@ -131,7 +135,7 @@ def open_regular(path: Path):
             raise NotRegular("symlink") from None
         raise
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
         os.close(fd)
-        raise NotRegular(kind_of(st.st_mode))
+        raise NotRegular(kind_of(st.st_mode) if not stat.S_ISREG(st.st_mode) else "hardlink")
     return os.fdopen(fd, "rb"), st.st_size

@@ -61,7 +61,7 @@ def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) ->
     try:
         f, size = open_regular(fs_path)
     except NotRegular as e:
-        issues.append(_issue(shown, 0, "symlink" if e.kind == "symlink" else "special-file",
+        issues.append(_issue(shown, 0, {"symlink": "symlink", "hardlink": "hard-link"}.get(e.kind, "special-file"),
                              f"the file is {KIND_WORDS.get(e.kind, 'not a regular file')}; it is never read"))
         return None
     except OSError as e:

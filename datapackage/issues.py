@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "unexpected-file": "raw/ or a source folder holds a file or folder that no table reads.",
     "bad-folder-name": "A folder under raw/ is not named like a source_id (hidden, upper case, not UTF-8, too long, ...).",
     "too-many-entries": "raw/ or a source folder holds more files and folders than the limit.",
+    "hard-link": "A file under raw/ has other names (a hard link), so it may be a system file; it is never read.",
     # CSV structure
     "csv-syntax": "The CSV cannot be read (for example an unclosed quote).",
     "ragged-row": "A row has more or fewer cells than the header.",

@@ -522,6 +522,9 @@ def _raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], gener
         elif e.kind == "symlink":
             out.append(Issue(shown, 0, "", "", "symlink",
                              "a symbolic link in raw/ is never followed; put the source folder itself here"))
+        elif e.kind == "hardlink":
+            out.append(Issue(shown, 0, "", "", "hard-link", "a file directly in raw/ is not read, and this one "
+                             "has other names (a hard link); raw/ holds only source folders"))
         elif e.kind == "file":
             hint = fs.near_miss(e.name, expected)
             where = (f"; {hint} belongs in the source folder raw/<source_id>/" if hint
@@ -556,6 +559,9 @@ def _folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str
             if e.kind == "symlink":
                 out.append(Issue(shown, 0, "", "", "symlink", f"{e.name} is a symbolic link; links are never "
                                  "followed or read: commit the file itself"))
+            elif e.kind == "hardlink":
+                out.append(Issue(shown, 0, "", "", "hard-link", f"{e.name} has other names (a hard link), so it "
+                                 "may be another file on this machine; it is never read: put a copy here"))
             elif e.kind == "dir":
                 out.append(Issue(shown, 0, "", "", "not-a-file", f"{e.name} is a folder; it must be a file"))
             elif e.kind != "file":
@@ -564,6 +570,9 @@ def _folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str
             continue
         if e.kind == "symlink":
             out.append(Issue(shown, 0, "", "", "symlink", "a symbolic link in a source folder is never followed or read"))
+            continue
+        if e.kind == "hardlink":
+            out.append(Issue(shown, 0, "", "", "hard-link", "a file with other names (a hard link) is never read"))
             continue
         if e.kind not in ("file", "dir"):
             out.append(Issue(shown, 0, "", "", "special-file",
