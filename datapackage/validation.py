@@ -787,14 +787,15 @@ def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues:
                 for i in np.nonzero(usable(p, "attributed_to") & own)[0]:
                     add(p, i, "attributed_to", "self-attribution",
                         "a figure is attributed to another source (the study it credits), not to its own; empty attributed_to")
-        _restates_rules(ps, add, usable)
+        # a figure of a file that could not be read may exist: not reported as unknown
+        _restates_rules(ps, add, usable, result.unreadable.get("figures", set()))
 
 
 # "Restates <figure_id>" in a note names the figure it restates (CONTRIBUTING.md)
 _RESTATES = re.compile(r"\bRestates\s+([^\s'\"()\[\],;]+/[^\s'\"()\[\],;]*)", re.IGNORECASE)
 
 
-def _restates_rules(ps: list[_CsvPart], add, usable) -> None:
+def _restates_rules(ps: list[_CsvPart], add, usable, unread: set[str] = frozenset()) -> None:
     """A note's ``Restates <figure_id>`` names another figure that exists."""
     import numpy as np
     import pyarrow as pa
@@ -821,7 +822,7 @@ def _restates_rules(ps: list[_CsvPart], add, usable) -> None:
         if target == own:
             add(p, i, "note", "restates-self", f"the note says this figure restates itself ({target}); "
                 "name the earlier figure it restates")
-        elif not ok:
+        elif not ok and target.split("/", 1)[0] not in unread:
             add(p, i, "note", "restates-unknown", f"the note restates {target}, but no figure has that figure_id")
 
 
