@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .diff import diff
+from .diff import diff_all
 from .releases import releases
 
 
@@ -29,8 +29,8 @@ def changelog(root=None) -> str:
             out.append(f"\n- figures: {len(figs)} ({_source_counts(figs)})\n")
             continue
         schema: list[str] = []
-        for table, key in (("sources", "source_id"), ("figures", "figure_id")):
-            d = diff(rels[i - 1]["version"], r["version"], table, key, root)
+        for d in diff_all(rels[i - 1]["version"], r["version"], root):
+            table = d["table"]
             line = f"\n- {table}: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed"
             if table == "figures" and d["added"]:
                 line += f" (added by source: {_source_counts(d['added'])})"

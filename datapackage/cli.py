@@ -6,6 +6,10 @@ import os
 import sys
 
 from .issues import render_github, render_json, render_text
+from .release_metadata import ReleaseMetadataError
+
+# commands that read the release list of schemas/package.json, which is checked first
+READS_RELEASES = ("validate", "build", "changelog", "docs", "release", "check-pr")
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 RENDER = {"text": render_text, "json": render_json, "github": render_github}
@@ -50,15 +54,28 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: $DATAPACKAGE_BASE_URL, then download_base_url in schemas/package.json)")
     d.add_argument("--cache", metavar="DIR", help="download cache (default: $DATAPACKAGE_CACHE or the user cache folder)")
 
-    df = sub.add_parser("diff", help="figures added, removed and changed between two releases, and schema changes")
+    df = sub.add_parser("diff", help="rows added, removed and changed (by full primary key) between two releases, "
+                                      "and schema changes")
     df.add_argument("v1", metavar="V1", help="a version, or the path of a release folder")
     df.add_argument("v2", metavar="V2", help="a version, or the path of a release folder")
-    df.add_argument("--table", default="figures", choices=_table_names(), help="table to compare (default: figures)")
+    df.add_argument("--table", default="figures", choices=_table_names() + ["all"],
+                    help="table to compare, or all (default: figures)")
     df.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
     sub.add_parser("changelog", help="regenerate CHANGELOG.md from the releases and their diffs")
 
-    sub.add_parser("docs", help="write DATA_DICTIONARY.md from schemas/")
+    sub.add_parser("docs", help="write DATA_DICTIONARY.md from schemas/ and the README's counts from the release")
+
+    rl = sub.add_parser("release", help="cut a release: check the version against what changed, record it, "
+                                        "build it, regenerate the changelog, docs, citation, counts and report")
+    rl.add_argument("version", metavar="X.Y.Z", help="the new version (a next version of the last release)")
+    rl.add_argument("--summary", required=True, metavar="TEXT", help="what the release changes, in a sentence or two")
+    rl.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
+    rl.add_argument("--source-commit", metavar="SHA", help="the commit that published the previous release "
+                    "(default: the recorded one, else the last commit that changed build/<previous>/)")
+    rl.add_argument("--redo", action="store_true", help="cut the last release again (only while it is unpublished)")
+    rl.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
+    rl.add_argument("--no-report", action="store_true", help="do not regenerate report/")
 
     r = sub.add_parser("report", help="write a self-contained HTML report with charts of a release")
     r.add_argument("--version", metavar="V", help="release version (default: current)")
@@ -121,7 +138,7 @@ class _Checked:
 def _build(args) -> int:
     from pathlib import Path
 
-    from .building import BuildError, build
+    from .building import BuildError, BuildWriteError, build
     from .releases import ReleaseConflict
     from .validation import UsageError
 
@@ -138,6 +155,9 @@ def _build(args) -> int:
         return EXIT_DATA
     except ReleaseConflict as e:
         print(f"build stopped, nothing was written: {e}", file=sys.stderr)
+        return EXIT_DATA
+    except BuildWriteError as e:
+        print(f"build stopped: {e}", file=sys.stderr)
         return EXIT_DATA
     print(f"built {target}")
     return EXIT_OK
@@ -179,22 +199,21 @@ def _download(args) -> int:
 def _diff(args) -> int:
     import json as _json
 
-    from . import _schema
-    from .diff import diff, render
+    from .diff import DiffError, diff, diff_all, render, render_all
     from .loading import ReleaseError
 
-    key = _schema.table(args.table).primary_key[0]
     try:
-        d = diff(args.v1, args.v2, args.table, key)
-    except ReleaseError as e:
+        d = diff_all(args.v1, args.v2) if args.table == "all" else diff(args.v1, args.v2, args.table)
+    except (ReleaseError, DiffError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    text = (lambda limit=None: render_all(d, limit)) if args.table == "all" else (lambda limit=None: render(d, limit))
     if args.format == "json":
         print(_json.dumps(d, ensure_ascii=False, indent=2))
     elif args.format == "markdown":
-        print("```\n" + render(d, limit=50) + "```")
+        print("```\n" + text(50) + "```")
     else:
-        sys.stdout.write(render(d))
+        sys.stdout.write(text())
     return EXIT_OK
 
 
@@ -214,9 +233,44 @@ def _changelog(args) -> int:
 
 
 def _docs(args) -> int:
-    from .docs import data_dictionary
+    from . import _schema
+    from .docs import data_dictionary, readme_counts, with_readme_counts
 
-    return _write_generated("DATA_DICTIONARY.md", data_dictionary())
+    _write_generated("DATA_DICTIONARY.md", data_dictionary())
+    readme = (_schema.ROOT / "README.md").read_text(encoding="utf-8")
+    try:
+        text = with_readme_counts(readme, readme_counts())
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_DATA
+    return _write_generated("README.md", text) if text != readme else EXIT_OK
+
+
+def _release(args) -> int:
+    from .building import BuildError, BuildWriteError
+    from .release_cut import ReleaseRefused, plan, release, render
+    from .releases import ReleaseConflict
+
+    try:
+        if args.dry_run:
+            result, _ = plan(args.version, args.summary, args.date, source_commit=args.source_commit, redo=args.redo)
+        else:
+            result = release(args.version, args.summary, args.date, source_commit=args.source_commit, redo=args.redo,
+                             report=not args.no_report)
+    except ReleaseRefused as e:
+        print(f"release refused, nothing was written: {e}", file=sys.stderr)
+        return EXIT_DATA
+    except BuildError as e:
+        sys.stdout.write(RENDER["text"](e.issues))
+        print("release stopped: raw/ does not validate; nothing was written", file=sys.stderr)
+        return EXIT_DATA
+    except (ReleaseConflict, BuildWriteError) as e:
+        print(f"release stopped (schemas/package.json restored): {e}", file=sys.stderr)
+        return EXIT_DATA
+    sys.stdout.write(render(result))
+    if args.dry_run:
+        print("dry run: nothing was written")
+    return EXIT_OK
 
 
 def _report(args) -> int:
@@ -241,9 +295,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"validate": _validate, "build": _build, "tables": _tables, "codes": _codes,
                "download": _download, "diff": _diff, "changelog": _changelog,
-               "docs": _docs, "report": _report}[args.command]
+               "docs": _docs, "report": _report, "release": _release}[args.command]
     try:
+        if args.command in READS_RELEASES:
+            from .releases import package_metadata
+
+            package_metadata()  # a broken release list: every problem in one line each, before anything else
         return handler(args)
+    except ReleaseMetadataError as e:
+        from .release_metadata import render_text as render_release_problems
+
+        sys.stdout.write(render_release_problems(e.issues))
+        return EXIT_DATA
     except BrokenPipeError:  # output piped into head and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

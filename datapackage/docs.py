@@ -67,3 +67,73 @@ def data_dictionary() -> str:
             out.append(f"| `{_cell(code)}` | {_cell(row['label'])} | {_cell(row['definition'])} |"
                        + "".join(f" {_cell(row[c])} |" for c in extra) + "\n")
     return "".join(out)
+
+
+# ------------------------------------------------------------------ the README's counts
+
+COUNTS_BEGIN = "<!-- counts: generated from the current release by `python -m ketamine_ssri_evidence docs`; do not edit -->"
+COUNTS_END = "<!-- end of counts -->"
+
+
+def _csv_rows(folder, table: str) -> list[dict[str, str]]:
+    import csv
+
+    path = folder / f"{table}.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _tally(values, vocab: str | None = None) -> str:
+    from collections import Counter
+
+    c = Counter(values)
+    order = list(_schema.vocabulary(vocab)) if vocab else sorted(c)
+    label = (lambda code: _schema.vocabulary(vocab)[code]["label"].lower()) if vocab else str
+    return ", ".join(f"{label(k)} {c[k]}" for k in order + sorted(set(c) - set(order)) if c.get(k))
+
+
+def readme_counts(version: str | None = None, root=None) -> str:
+    """The README's block of counts (figures per source, computed tables) of a release."""
+    from collections import Counter
+
+    from .loading import current_version, release_dir
+
+    version = version or current_version(root)
+    folder = release_dir(version, root, download=False)
+    sources, figures = _csv_rows(folder, "sources"), _csv_rows(folder, "figures")
+    per = Counter(f["source_id"] for f in figures)
+    articles = [s for s in sources if s.get("kind") == "web_article"]
+    cited = [s for s in sources if s.get("kind") != "web_article"]
+    n_art = sum(per[s["source_id"]] for s in articles)
+    lines = [COUNTS_BEGIN, "",
+             f"Release **{version}** holds **{len(figures)} figures** from **{len(sources)} sources**: "
+             f"{n_art} figures from the {len(articles)} archived web articles and "
+             f"{len(figures) - n_art} from the {len(cited)} studies and other documents they cite."]
+    claims, pairs = _csv_rows(folder, "claim_checks"), _csv_rows(folder, "contradictions")
+    if claims or pairs:
+        lines[-1] += (f" The computed tables: **claim_checks** has {len(claims)} rows "
+                      f"({_tally((r['verdict'] for r in claims), 'verdict')}); **contradictions** has "
+                      f"{len(pairs)} pairs ({_tally((r['severity'] for r in pairs), 'severity')}).")
+    lines += ["", "| source | figures | what it is |", "|---|---:|---|"]
+    for s in sorted(articles, key=lambda s: (-per[s["source_id"]], s["source_id"])):
+        what = s.get("title", "") + (f" — {s['publisher']}" if s.get("publisher") else "")
+        lines.append(f"| `{s['source_id']}` | {per[s['source_id']]} | {_cell(what)} |")
+    resolution = _schema.vocabulary("resolution")
+    for code, row in resolution.items():
+        group = [s for s in cited if s.get("resolution") == code]
+        if group:
+            n = sum(per[s["source_id"]] for s in group)
+            kinds = _tally((s["kind"] for s in group), "source_kind")
+            lines.append(f"| {len(group)} cited sources: {row['label'].lower()} | {n} | {kinds} |")
+    return "\n".join(lines + ["", COUNTS_END])
+
+
+def with_readme_counts(readme: str, block: str) -> str:
+    """``readme`` with its counts block replaced by ``block``; ValueError if it has no block."""
+    start, end = readme.find(COUNTS_BEGIN), readme.find(COUNTS_END)
+    if start < 0 or end < start:
+        raise ValueError("README.md has no block of counts (the lines "
+                         f"{COUNTS_BEGIN!r} and {COUNTS_END!r})")
+    return readme[:start] + block + readme[end + len(COUNTS_END):]

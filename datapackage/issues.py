@@ -87,6 +87,11 @@ CODES: dict[str, str] = {
     "snapshot-not-found": "The snapshot file named by source.yaml is not in the snapshot directory.",
     "snapshot-hash": "The snapshot file's SHA-256 differs from snapshot_sha256.",
     "text-not-in-snapshot": "value_text does not occur in the source's snapshot.",
+    # derived figures and reviews (checked by the build)
+    "derived-input": "A derived figure names an input that is not a figure of its source, or the wrong number of inputs.",
+    "derived-formula": "A derived figure's formula does not fit its inputs (a complement of a non-share, a count over a non-count).",
+    "review-unknown-figure": "A review names a figure that has no claim check.",
+    "review-stale": "The computed verdict or rule changed since the review was made; review the claim again.",
     # published releases (build/versions.json)
     "published-missing": "A file that build/versions.json lists as published is missing.",
     "published-changed": "A published file differs from its bytes and sha256 in build/versions.json (published files never change).",

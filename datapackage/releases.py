@@ -21,7 +21,15 @@ class ReleaseConflict(Exception):
 
 
 def package_metadata() -> dict:
-    return json.loads((_schema.ROOT / "schemas" / "package.json").read_text(encoding="utf-8"))
+    """schemas/package.json, its release list checked strictly (see :mod:`.release_metadata`)."""
+    from .release_metadata import ReleaseMetadataError, parse
+
+    path = _schema.ROOT / "schemas" / "package.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ReleaseMetadataError.unreadable(path, e) from None
+    return parse(text)
 
 
 def releases() -> list[dict]:

@@ -509,11 +509,16 @@ def _raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], gener
     folders = []
     sid = _schema.table("sources").field("source_id")  # a source folder is named after its source_id
     tables = [_schema.table(n) for n in _schema.contributed_table_names()]
-    expected = tuple(t.raw_file for t in tables)
+    expected = tuple(t.raw_file for t in tables) + _extra_files()[0]
+    own = _extra_files()[1]  # files of raw/ itself
     for e in found:
         shown = f"{label}/{fs.shown_name(e.name)}"
         out = local.setdefault(e.name, [])
-        if e.kind == "dir":
+        if e.name in own and e.kind == "file":
+            continue
+        if e.name in own and e.kind == "dir":
+            out.append(Issue(shown, 0, "", "", "not-a-file", f"{e.name} is a folder; it must be a file"))
+        elif e.kind == "dir":
             why = fs.folder_name_problem(e.name, sid.pattern or ".+", sid.max_length)
             if why is None:
                 folders.append(e.name)
@@ -536,12 +541,21 @@ def _raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], gener
     return folders
 
 
+def _extra_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Contributed files the build reads besides the tables of schemas/: in a source folder
+    (derived figures) and in raw/ itself (reviewed verdicts)."""
+    from .derive import DERIVED_FILE
+    from .reviews import REVIEWS_FILE
+
+    return (DERIVED_FILE,), (REVIEWS_FILE,)
+
+
 def _folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str, str]:
     """The kind of each table's file in source folder ``d`` (``file`` can be read); reports
     links, special files, folders where a file belongs, near-miss names and stray entries."""
     from . import _filesafety as fs
 
-    expected = tuple(t.raw_file for t in tables)
+    expected = tuple(t.raw_file for t in tables) + _extra_files()[0]
     found, count, error = fs.entries(d, fs.MAX_FOLDER_ENTRIES)
     kinds = {name: "missing" for name in expected}
     if error:
@@ -586,7 +600,7 @@ def _folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str
         else:
             out.append(Issue(shown, 0, "", "", "unexpected-file",
                              f"{fs.KIND_WORDS[e.kind]} that no table reads; a source folder holds only "
-                             f"{' and '.join(expected)}"))
+                             f"{', '.join(expected[:-1])} and {expected[-1]}"))
     return kinds
 
 

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ketamine_ssri_evidence import _schema
-from ketamine_ssri_evidence.checks import check_claim, claim_checks, contradiction, contradictions, key_compare, span
+from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
+from ketamine_ssri_evidence.compare import key_compare, span
+from ketamine_ssri_evidence.contradictions import contradictions
 
 _n = iter(range(1, 10_000))
 
@@ -12,7 +16,8 @@ _n = iter(range(1, 10_000))
 def fig(value_text, qualifier="exact", value=None, low=None, high=None, unit="%", measure="remission_rate",
         treatment="ketamine", route="unspecified", population="trd", source="article", **kw):
     f = {f.name: None for f in _schema.table("figures").fields}
-    f.update(figure_id=f"{source}/{next(_n):03d}", source_id=source, value_text=value_text, qualifier=qualifier,
+    f.update(figure_id=f"{source}/{next(_n):04d}", source_id=source, value_text=value_text, qualifier=qualifier,
+             locator="Results",
              value=value, low=low, high=high, unit=unit, measure=measure, treatment=treatment, route=route,
              population=population)
     f.update(kw)
@@ -55,18 +60,54 @@ def test_at_least():
     assert claim(fig("more than two-thirds", "at_least", 66.67), [fig("68.7%", value=68.7, source="study")])["verdict"] == "consistent"
 
 
-def test_article_changed_the_population_or_treatment():
+def test_article_changed_the_population():
+    row = claim(fig("32.4%", value=32.4, population="trd"), [fig("32.4%", value=32.4, population="ptsd", source="study")])
+    assert (row["verdict"], row["rule"]) == ("inconsistent", "key_changed")
+    assert row["key_differences"] == "population: trd → ptsd"
+
+
+def test_a_claim_broader_than_its_study_changed_the_key():
+    row = claim(fig("32.4%", value=32.4, treatment="antidepressant", route="oral"),
+                [fig("32.4%", value=32.4, treatment="ssri", route="oral", source="study")])
+    assert (row["verdict"], row["rule"]) == ("inconsistent", "key_changed")
+
+
+def test_a_narrower_treatment_is_a_detail_the_claim_adds():
     row = claim(fig("32.4%", value=32.4, treatment="ssri", route="oral", population="mdd"),
                 [fig("32.4%", value=32.4, treatment="antidepressant", route="oral", population="mdd", source="study")])
-    assert (row["verdict"], row["rule"]) == ("inconsistent", "key_changed")
-    assert row["key_differences"] == "treatment: ssri → antidepressant"
+    assert (row["verdict"], row["rule"]) == ("not_reported", "claim_adds_treatment")
+    assert row["claim_adds"] == "treatment: ssri (study: antidepressant, which is broader)"
 
 
-def test_unspecified_matches_any_and_says_so():
+def test_unspecified_on_the_study_side_is_no_wildcard():
     row = claim(fig("33%", value=33, timepoint="P12M", timepoint_anchor="treatment_start"),
                 [fig("32.9%", value=32.9, source="study")])
+    assert (row["verdict"], row["rule"]) == ("not_reported", "claim_adds_timepoint")
+    assert row["claim_adds"] == "timepoint: P12M (study: none)"
+    assert "does not confirm the claim" in row["reason"] and "'32.9%'" in row["reason"]
+
+
+@pytest.mark.parametrize("field,value,rule", [
+    ("population", "trd", "claim_adds_population"), ("route", "iv", "claim_adds_route"),
+    ("subgroup", "completers", "claim_adds_subgroup"), ("timepoint_sessions", 6, "claim_adds_timepoint"),
+])
+def test_every_added_detail_is_named(field, value, rule):
+    study = fig("50%", value=50, population="unspecified", source="study")
+    row = claim(fig("50%", value=50, **{"population": "unspecified", field: value}), [study])
+    assert (row["verdict"], row["rule"]) == ("not_reported", rule)
+    assert row["claim_adds"].startswith(f"{field}: {value}")
+
+
+def test_a_claim_that_says_less_than_its_study_matches_and_says_so():
+    row = claim(fig("32.9%", value=32.9, population="unspecified"), [fig("32.9%", value=32.9, timepoint="P1Y", source="study")])
     assert row["verdict"] == "consistent"
-    assert row["unspecified_matches"] == "timepoint (study unspecified)"
+    assert row["unspecified_matches"] == "population (article unspecified); timepoint (article unspecified)"
+
+
+def test_the_closest_study_figure_is_the_one_that_states_the_claims_details():
+    vague, exact = fig("40%", value=40, source="study"), fig("33%", value=33, timepoint="P12M", source="study")
+    row = claim(fig("33%", value=33, timepoint="P12M"), [vague, exact])
+    assert (row["verdict"], row["study_figure_id"]) == ("consistent", exact["figure_id"])
 
 
 def test_time_points_compare_in_days():
@@ -108,30 +149,83 @@ def test_only_attributed_figures_are_checked():
     assert [r["figure_id"] for r in rows] == [a["figure_id"]]
 
 
+# ---------------------------------------------------------------- derived study figures
+
+def test_claims_are_checked_against_derived_figures_and_say_so():
+    from ketamine_ssri_evidence.derive import compute
+
+    dropout = fig("11.27%", value=11.27, measure="discontinuation_rate", source="study")
+    value, unit, expression, n, tol = compute("complement", [dropout])
+    assert (value, unit, expression, tol) == (100 - 11.27, "%", "100% − 11.27% = 88.73%", 0.005)
+    derived = {"derived_id": "study/d01", "source_id": "study", "formula": "complement", "inputs": dropout["figure_id"],
+               "expression": expression, "value": value, "unit": unit, "measure": "completion_rate",
+               "treatment": "ketamine", "route": "unspecified", "population": "trd"}
+    row = claim_checks([dict(fig("nearly 89%", "approx", 89, measure="completion_rate"), attributed_to="study"), dropout],
+                       [STUDY], [derived])[0]
+    assert (row["verdict"], row["study_derived_id"], row["study_figure_id"]) == ("consistent", "study/d01", None)
+    assert row["study_value_text"] == "[derived: 100% − 11.27% = 88.73%]"
+
+
+def test_a_count_over_its_denominator():
+    from ketamine_ssri_evidence.derive import compute
+
+    three = fig("Three", value=3, unit="{patient}", measure="discontinuation_count")
+    n = fig("85", value=85, unit="{patient}", measure="sample_size")
+    value, unit, expression, size, tol = compute("count_over_n", [three, n])
+    assert (round(value, 4), unit, expression, size, tol) == (3.5294, "%", "Three / 85 × 100 ≈ 3.529%", 85, 0.0)
+    assert isinstance(compute("count_over_n", [n, fig("3.5%", value=3.5)]), str)  # a share is no count
+    assert isinstance(compute("complement", [n]), str)  # a count has no complement
+
+
 # ---------------------------------------------------------------- contradictions
+
+def one(*figs):
+    rows = contradictions(list(figs))
+    assert len(rows) <= 1, rows
+    return rows[0] if rows else None
+
 
 @pytest.mark.parametrize("a,b,severity,rule", [
     (fig("72%", value=72), fig("70%", value=70), "conflict", "values_conflict"),
     (fig("30–40%", "range", low=30, high=40), fig("60%", value=60), "conflict", "values_conflict"),
-    (fig("about 40%", "approx", 40), fig("up to 80%", "up_to", 80), "tension", "qualifier_only"),
-    (fig("Up to 72%", "up_to", 72), fig("up to 70%", "up_to", 70), "tension", "qualifier_only"),
-    (fig("72%", value=72, population="unspecified"), fig("20%", value=20), "tension", "unspecified_only"),
+    (fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time"),
+     fig("6 to 8 weeks", "range", low=6, high=8, unit="wk", measure="onset_time"), "conflict", "ranges_share_endpoint"),
+    (fig("Up to 72%", "up_to", 72), fig("up to 70%", "up_to", 70), "tension", "ceilings_differ"),
+    (fig("similar", "qualitative", unit=None, measure="relative_ratio", comparator="ssri"),
+     fig("three times", value=3, unit="1", measure="relative_ratio", comparator="ssri"), "conflict", "values_conflict"),
+    (fig("72%", value=72, population="unspecified"), fig("20%", value=20), "possible", "unspecified_only"),
 ])
 def test_contradiction_rule(a, b, severity, rule):
-    row = contradiction(a, b)
+    row = one(a, b)
     assert (row["severity"], row["rule"]) == (severity, rule)
+    assert {row["value_text_a"], row["value_text_b"]} == {a["value_text"], b["value_text"]}
+    assert row["locator_a"] and row["locator_b"] and row["key"].startswith("measure=")
 
 
 @pytest.mark.parametrize("a,b", [
     (fig("33%", value=33), fig("32.9%", value=32.9)),                       # same within rounding
     (fig("about 30%", "approx", 30), fig("32%", value=32)),                 # within 'about'
     (fig("up to 72%", "up_to", 72), fig("72%", value=72)),                  # the ceiling itself
+    (fig("60.6%", value=60.6), fig("up to 77%", "up_to", 77)),              # inside a ceiling
+    (fig("3–4 hours", "range", low=3, high=4, unit="h", measure="onset_time"),
+     fig("within 6 hours", "at_most", 6, unit="h", measure="onset_time")),  # inside a window
+    (fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time"),
+     fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time")),  # the same range twice
+    (fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time"),
+     fig("4–8 weeks", "range", low=4, high=8, unit="wk", measure="onset_time")),  # ranges that overlap
     (fig("72%", value=72), fig("20%", value=20, treatment="ssri")),         # different key
     (fig("72%", value=72, subgroup="completers"), fig("20%", value=20, subgroup="all patients")),
     (fig("hours", "qualitative", unit=None, measure="onset_time"), fig("2–6 weeks", "range", low=2, high=6, unit="wk", measure="onset_time")),
 ])
 def test_no_contradiction(a, b):
-    assert contradiction(a, b) is None
+    assert one(a, b) is None
+
+
+def test_one_row_per_disagreeing_group_with_its_extremes_and_members():
+    figs = [fig("72%", value=72) for _ in range(50)] + [fig("20%", value=20) for _ in range(50)] + [fig("40%", value=40)]
+    (row,) = contradictions(figs)
+    assert (row["value_text_a"], row["value_text_b"], row["group_size"]) == ("20%", "72%", 101)
+    assert row["members"].startswith("20%: ") and " | 40%: " in row["members"] and row["members"].count(", ") == 98
 
 
 def test_contradictions_stay_within_a_source():
@@ -142,5 +236,44 @@ def test_contradictions_stay_within_a_source():
 def test_units_are_compared_canonically():
     a = fig("2 weeks", value=2, unit="wk", measure="onset_time", population="unspecified")
     b = fig("14 days", value=14, unit="d", measure="onset_time", population="unspecified")
-    assert contradiction(a, b) is None
+    assert one(a, b) is None
     assert span(a).head == span(b).head == 14
+
+
+# ---------------------------------------------------------------- grouping against every pair
+
+_QUAL = st.sampled_from(["exact", "approx", "up_to", "at_least", "at_most", "range"])
+
+
+@st.composite
+def _figures(draw):
+    out = []
+    for i in range(draw(st.integers(2, 12))):
+        q = draw(_QUAL)
+        population = draw(st.sampled_from(["trd", "unspecified"]))
+        if q == "range":
+            lo = draw(st.integers(0, 90))
+            hi = draw(st.integers(lo + 1, 100))
+            out.append(fig(f"{lo}–{hi}%", "range", low=lo, high=hi, population=population))
+        else:
+            v = draw(st.integers(0, 100))
+            out.append(fig(f"{v}%", q, v, population=population))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_figures())
+def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
+    from ketamine_ssri_evidence.compare import overlap
+
+    rows = contradictions(figs)
+    for population in ("trd", "unspecified"):
+        group = [f for f in figs if f["population"] == population]
+        clash = any(not overlap(span(a), span(b)) for i, a in enumerate(group) for b in group[i + 1:])
+        found = [r for r in rows if r["rule"] == "values_conflict" and r["figure_id_a"] in {f["figure_id"] for f in group}]
+        assert bool(found) == clash
+        if found:  # the row's two figures are themselves a conflicting pair
+            by_id = {f["figure_id"]: f for f in group}
+            assert not overlap(span(by_id[found[0]["figure_id_a"]]), span(by_id[found[0]["figure_id_b"]]))
+    linked = [r for r in rows if r["severity"] == "possible"]
+    assert len(linked) <= 1  # two groups: at most one row between them

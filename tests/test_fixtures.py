@@ -22,6 +22,11 @@ RUNTIME = sorted(make_invalid.RUNTIME)
 UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in _schema.table_names() for f in _schema.table(t).fields)}
 
 
+# codes that the build reports (derived figures and reviews, read by the build, not by validate):
+# tests/test_reviews_and_derived.py triggers each of them
+BUILD_CODES = {"derived-input", "derived-formula", "review-unknown-figure", "review-stale"}
+
+
 def _expected(case):
     with (case / "expected.csv").open(encoding="utf-8", newline="") as f:
         return sorted((r["path"], int(r["line"]), r["code"]) for r in csv.DictReader(f))
@@ -55,6 +60,9 @@ def test_invalid_case_made_at_test_time(name, tmp_path):
 def test_every_code_has_a_fixture(code):
     covered = {c for case in CASES for _, _, c in _expected(case)}
     covered |= {c for name in RUNTIME for _, _, c in make_invalid.RUNTIME[name][1]}
+    if code in BUILD_CODES:
+        assert f'"{code}")' in (ROOT / "tests" / "test_reviews_and_derived.py").read_text(encoding="utf-8")
+        return
     if code in UNREACHABLE:
         assert UNREACHABLE[code](), f"{code} is reachable now: add a fixture for it"
         return

@@ -59,7 +59,7 @@ def test_load_a_pinned_version():
 def test_unknown_version_and_table_say_what_exists():
     with pytest.raises(kse.ReleaseError, match="known versions"):
         kse.load("figures", version="9.9.9")
-    with pytest.raises(kse.ReleaseError, match="tables: sources, figures, claim_checks"):
+    with pytest.raises(kse.ReleaseError, match="tables: sources, figures, derived_figures, claim_checks"):
         kse.load("nope")
 
 

@@ -10,6 +10,7 @@ from conftest import ROOT
 from ketamine_ssri_evidence import releases
 from ketamine_ssri_evidence.building import build
 from ketamine_ssri_evidence.releases import ReleaseConflict, read_manifest, verify
+from ketamine_ssri_evidence.versioning import next_versions
 
 
 def test_every_published_file_matches_the_manifest():
@@ -49,19 +50,36 @@ def test_a_new_version_leaves_earlier_ones_alone(tmp_path, monkeypatch):
     raw, out, desc = _copy_project(tmp_path)
     v1 = build(raw_dir=raw, out_dir=out, root_descriptor=desc)
     first = {p.name: p.read_bytes() for p in v1.iterdir()}
-    rels = releases.releases() + [{"version": "99.0.0", "date": "2099-01-01", "summary": "test"}]
-    monkeypatch.setattr(releases, "releases", lambda: rels)
-    monkeypatch.setattr(releases, "current_release", lambda: rels[-1])
-    import ketamine_ssri_evidence.building as b
-    monkeypatch.setattr(b, "current_release", lambda: rels[-1])
+    nxt = next_versions(releases.current_release()["version"])["patch"]
+    meta = releases.package_metadata()
+    meta["releases"][-1]["source_commit"] = "0" * 40
+    meta["releases"].append({"version": nxt, "date": "2099-01-01", "summary": "test"})
     fig = next(raw.glob("*/figures.csv"))
     fig.write_text(fig.read_text(encoding="utf-8").replace(",remission_rate,", ",response_rate,", 1), encoding="utf-8")
-    v2 = build(raw_dir=raw, out_dir=out, root_descriptor=desc)
-    assert v2.name == "99.0.0"
+    v2 = build(raw_dir=raw, out_dir=out, root_descriptor=desc, meta=meta)
+    assert v2.name == nxt
     assert {p.name: p.read_bytes() for p in v1.iterdir()} == first
-    assert [e["version"] for e in read_manifest(out)["versions"]] == [rels[-2]["version"], "99.0.0"]
-    assert json.loads(desc.read_text())["version"] == "99.0.0"
+    assert [e["version"] for e in read_manifest(out)["versions"]] == [meta["releases"][-2]["version"], nxt]
+    assert json.loads(desc.read_text())["version"] == nxt
     assert verify(out) == []
+
+
+def test_build_refuses_too_small_a_bump(tmp_path):
+    """A hand-edited release list: a patch release that adds rows is refused, nothing written."""
+    raw, out, desc = _copy_project(tmp_path)
+    build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    nxt = next_versions(releases.current_release()["version"])["patch"]
+    meta = releases.package_metadata()
+    meta["releases"].append({"version": nxt, "date": "2099-01-01", "summary": "test"})
+    src = next(p for p in sorted(raw.iterdir()) if p.is_dir())
+    new = raw / "example-new-source"
+    new.mkdir()
+    for f in ("source.yaml", "figures.csv"):
+        (new / f).write_text((src / f).read_text(encoding="utf-8").replace(src.name, new.name), encoding="utf-8")
+    with pytest.raises(ReleaseConflict, match=f"{nxt} is a patch release, but the changes .* need a minor release"):
+        build(raw_dir=raw, out_dir=out, root_descriptor=desc, meta=meta)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_citation_names_the_current_release():
@@ -82,13 +100,20 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
     import sys
 
     done = 0
-    for r in releases.releases():
+    rels = releases.releases()
+    for i, r in enumerate(rels):
         commit = r.get("source_commit")
-        if not commit:
+        if i == len(rels) - 1:
             continue  # the current release: checked against raw/ by test_gate
+        assert commit, f"release {r['version']} has no source_commit: it could never be rebuilt"
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit], capture_output=True)
         if archive.returncode != 0:
-            pytest.skip(f"commit {commit} is not in this clone (shallow?)")
+            shallow = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"],
+                                     capture_output=True, text=True)
+            if shallow.returncode != 0 or shallow.stdout.strip() == "true":
+                pytest.skip(f"commit {commit} of release {r['version']} is not in this clone "
+                            "(not a git checkout, or a shallow clone: git fetch --unshallow)")
+            pytest.fail(f"release {r['version']}: source_commit {commit} is not a commit of this repository")
         tree = tmp_path / r["version"]
         tree.mkdir()
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
@@ -103,3 +128,10 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
             assert (tree / "build" / r["version"] / f.name).read_bytes() == f.read_bytes(), f"{r['version']}/{f.name}"
         done += 1
     assert done or len(releases.releases()) == 1
+
+
+def test_readme_counts_are_up_to_date():
+    from ketamine_ssri_evidence.docs import readme_counts, with_readme_counts
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert with_readme_counts(readme, readme_counts()) == readme, "run: python -m ketamine_ssri_evidence docs"

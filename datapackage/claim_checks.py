@@ -1,0 +1,160 @@
+"""Claim checks: each article figure that credits a study, against that study's figures.
+
+A claim is read as a careful reviewer reads it (schemas/comparison.json, ``claim_rules``;
+written out in docs/verdict-rules.md): the study confirms a claim only if it states every
+detail the claim states. A claim that leaves a field unspecified matches any study value
+(the claim says less); a claim that states a time-point, population, route, treatment or
+subgroup the study's figure does not state ADDS it, and the study does not confirm it
+(not_reported, rule claim_adds_<field>). Unspecified on the study's side is no wildcard.
+Derived study figures (a complement, a count over its denominator) are compared like
+printed ones, and the row says so.
+
+Pure functions over figure, derived-figure and source records; no I/O.
+"""
+from __future__ import annotations
+
+from . import _schema
+from .compare import CONTRASTS, fid, is_unspecified, key_fields, key_value, overlap, shown, span
+
+
+def _narrower(field: str, claim, study) -> bool:
+    """Is the claim's code a part of the study's broader code (ssri within antidepressant)?"""
+    table = _schema.comparison()["claim_rules"]["narrower"].get(field, {})
+    return claim in table.get(study, [])
+
+
+def claim_key_compare(a: dict, s: dict) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """(differences, unspecified matches, added details) of claim ``a`` against study figure ``s``.
+
+    An added detail is ``(field, 'field: claim value (study: value or none)')``.
+    """
+    diffs, wild, adds = [], [], []
+    for k in key_fields():
+        field = k["field"]
+        va, vs = key_value(a, field), key_value(s, field)
+        if va == vs:
+            continue
+        ua, us = is_unspecified(k, va), is_unspecified(k, vs)
+        if ua and us:
+            continue
+        if k["match"] != "equal" and ua:
+            wild.append(f"{field} (article unspecified)")
+        elif k["match"] != "equal" and us:
+            adds.append((field, f"{field}: {a.get(field)} (study: none)"))
+        elif _narrower(field, a.get(field), s.get(field)):
+            adds.append((field, f"{field}: {a.get(field)} (study: {s.get(field)}, which is broader)"))
+        else:
+            diffs.append(f"{field}: {a.get(field) or '∅'} → {s.get(field) or '∅'}")
+    return diffs, wild, adds
+
+
+def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
+         compared: list[dict] = (), diffs=(), wild=(), adds=()) -> dict:
+    derived = bool(study and study.get("derived_id"))
+    return {
+        "figure_id": a["figure_id"], "source_id": a["source_id"], "attributed_to": a["attributed_to"],
+        "verdict": verdict, "rule": rule, "article_value_text": a["value_text"],
+        "study_figure_id": study["figure_id"] if study and not derived else None,
+        "study_derived_id": study["derived_id"] if derived else None,
+        "study_value_text": (f"[derived: {study['expression']}]" if derived else study["value_text"]) if study else None,
+        "compared_with": "; ".join(fid(s) for s in compared) or None,
+        "key_differences": "; ".join(diffs) or None,
+        "unspecified_matches": "; ".join(wild) or None,
+        "claim_adds": "; ".join(t for _, t in adds) or None,
+        "reason": reason,
+    }
+
+
+def _agrees(a, s) -> tuple[bool, str]:
+    """Does the study's span support the article's? Returns (agree, rule when not)."""
+    if a.bound == "up_to" and s.hi < a.head - a.tol:
+        return False, "ceiling_not_reached"  # 'up to X' says X is reached; the study stays below
+    return overlap(a, s), "values_differ"
+
+
+def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = ()) -> dict:
+    """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
+    cited = a["attributed_to"]
+    if study_source is None or study_source.get("resolution") == "unresolved":
+        return _row(a, "unverifiable", "study_unresolved",
+                    f"{cited} could not be matched to a document, so {shown(a)} cannot be checked.")
+    if not study_figures:
+        return _row(a, "unverifiable", "study_not_read",
+                    f"{cited} was identified but none of its text could be read, so {shown(a)} cannot be checked.")
+    sa = span(a)
+    if sa is None:
+        return _row(a, "not_comparable", "qualitative_claim", f"{shown(a)} states no number to compare with {cited}.")
+    pool = list(study_figures) + list(study_derived)
+    same = [s for s in pool if s.get("measure") == a.get("measure") and s.get("event") == a.get("event")
+            and span(s) is not None]
+    if not same:
+        dim = _schema.measure_dimension(a["measure"])
+        # the same printed number under another measure: both stated as plain values, equal within rounding
+        echoes = [s for s in study_figures if s.get("measure") != a.get("measure") and a.get("qualifier") == "exact"
+                  and s.get("qualifier") == "exact" and _schema.measure_dimension(s["measure"]) == dim
+                  and abs(span(s).head - sa.head) <= sa.tol + span(s).tol]
+        if echoes:
+            s = echoes[0]
+            return _row(a, "inconsistent", "measure_changed",
+                        f"{cited} prints {shown(s)} as {s['measure']}, but the article gives it as "
+                        f"{a['measure']} ({shown(a)}).", s, echoes)
+        what = a["measure"] + (f" ({a['event']})" if a.get("event") else "")
+        return _row(a, "not_reported", "no_figure_for_measure",
+                    f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.")
+    if a["measure"] in CONTRASTS:
+        like = [s for s in same if s.get("comparator") == a.get("comparator")]
+        if not like:
+            s = same[0]
+            return _row(a, "not_comparable", "comparator_differs",
+                        f"{shown(a)} is against {a.get('comparator') or 'no stated comparator'}; "
+                        f"{cited}'s {shown(s)} is against {s.get('comparator') or 'no stated comparator'}.", s, same)
+        same = like
+    scored = []
+    for s in same:
+        diffs, wild, adds = claim_key_compare(a, s)
+        agree, why = _agrees(sa, span(s))
+        scored.append(((len(diffs), len(adds), not agree, len(wild), bool(s.get("derived_id")), fid(s)),
+                       s, diffs, wild, adds, agree, why))
+    scored.sort(key=lambda t: t[0])
+    _, s, diffs, wild, adds, agree, why = scored[0]
+    rest = (s, same, diffs, wild, adds)
+    derived = " (derived from its printed figures)" if s.get("derived_id") else ""
+    if diffs:
+        return _row(a, "inconsistent", "key_changed",
+                    f"{cited} states {a['measure']} only for another key ({'; '.join(diffs)}); its closest "
+                    f"figure is {shown(s)}{derived} against the article's {shown(a)}.", *rest)
+    if adds:
+        field = adds[0][0]
+        rule = _schema.comparison()["claim_rules"]["adds_rule"][field]
+        numbers = "the numbers agree" if agree else "the numbers differ too"
+        return _row(a, "not_reported", rule,
+                    f"The article's {shown(a)} states {'; '.join(t for _, t in adds)}, which {cited}'s closest figure "
+                    f"{shown(s)}{derived} does not state ({numbers}): the study does not confirm the claim as worded.",
+                    *rest)
+    note = f" (the article leaves {', '.join(w.split(' ')[0] for w in wild)} unspecified)" if wild else ""
+    if agree:
+        return _row(a, "consistent", "values_agree",
+                    f"{cited} states {shown(s)}{derived}; the article's {shown(a)} agrees within its qualifier and "
+                    f"rounding{note}.", *rest)
+    if why == "ceiling_not_reached":
+        return _row(a, "inconsistent", why, f"The article says {shown(a)}, but {cited}'s figure is {shown(s)}{derived}{note}.",
+                    *rest)
+    return _row(a, "inconsistent", "values_differ", f"{cited} states {shown(s)}{derived}; the article says {shown(a)}{note}.",
+                *rest)
+
+
+def claim_checks(figures: list[dict], sources: list[dict], derived: list[dict] = ()) -> list[dict]:
+    from .derive import tolerance
+
+    by_source: dict[str, list[dict]] = {}
+    for f in figures:
+        by_source.setdefault(f["source_id"], []).append(f)
+    by_id = {f["figure_id"]: f for f in figures}
+    derived_by_source: dict[str, list[dict]] = {}
+    for d in derived:
+        d = dict(d, qualifier="exact", _tol=tolerance(d, by_id))
+        derived_by_source.setdefault(d["source_id"], []).append(d)
+    src = {s["source_id"]: s for s in sources}
+    return [check_claim(f, src.get(f["attributed_to"]), by_source.get(f["attributed_to"], []),
+                        derived_by_source.get(f["attributed_to"], []))
+            for f in figures if f.get("attributed_to")]

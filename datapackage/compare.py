@@ -1,0 +1,165 @@
+"""Figures as numbers and keys: what the claim checks and the contradictions compare.
+
+Every figure becomes an interval in its dimension's canonical unit: a printed number stands
+for half a unit of its last printed digit either side, a hedged one ("about") for a share of
+itself (``approx_relative_tolerance`` in schemas/comparison.json), and a bound ("up to",
+"at least") for a half-open interval. A comparative word ("similar") stands for the ratio
+interval declared in ``comparative_words``. The comparison key (which fields must match, and
+how an unspecified field counts) is read from schemas/comparison.json.
+
+Pure functions over figure records (dicts of typed values, as the build has them); no I/O.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import _schema
+from .durations import duration_days
+from .figuretext import parse
+
+BOUNDS = ("up_to", "at_least", "at_most")
+CONTRASTS = ("effect_size", "relative_ratio", "rate_difference")
+_DIGITS = re.compile(r"[0-9][0-9,]*(?:\.([0-9]+))?")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A figure as numbers: ``lo``–``hi`` it allows, and the ``head`` value it states."""
+
+    lo: float
+    hi: float
+    head: float  # the printed value (a range's midpoint); for a bound, the bound
+    tol: float  # how far from head the printed figure still reaches (rounding, 'about', half a range)
+    bound: str | None  # up_to / at_least / at_most, else None
+
+
+def _rounding(f: dict) -> float:
+    """Half a unit of the last printed digit, in the figure's own unit."""
+    return _rounding_of(f.get("value_text") or "", f.get("unit"))
+
+
+_WORDISH = re.compile(r"half|third|quarter|fifth|[a-z]+-[a-z]+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def _rounding_of(text: str, unit: str | None) -> float:
+    if _DIGITS.search(text) and not _WORDISH.search(text):  # plain digits: no need to parse words
+        return 0.5 * 10 ** -max(len(m.group(1) or "") for m in _DIGITS.finditer(text))
+    p = parse(text)
+    if any(p.fractions):
+        return 0.5 if unit == "%" else 0.005
+    decimals = [len(m.group(1) or "") for m in _DIGITS.finditer(text)]
+    if not decimals:  # spelled out ("three months", "a month"): a whole number
+        return 0.5 if p.numbers else 0.0
+    return 0.5 * 10 ** -max(decimals)
+
+
+def comparative(f: dict) -> dict | None:
+    """The declared ratio interval of a qualitative comparative figure ('similar'), else None."""
+    if f.get("measure") != "relative_ratio" or f.get("qualifier") != "qualitative":
+        return None
+    words = _schema.comparison().get("comparative_words", {})
+    hit = words.get((f.get("value_text") or "").strip().lower())
+    return hit if isinstance(hit, dict) else None
+
+
+def span(f: dict) -> Span | None:
+    """The interval a figure allows, in canonical units; None for qualitative figures."""
+    q = f.get("qualifier")
+    word = comparative(f)
+    if word is not None:
+        lo, hi = float(word["low"]), float(word["high"])
+        return Span(lo, hi, 1.0, max(1.0 - lo, hi - 1.0), None)
+    if q == "qualitative" or f.get("unit") is None:
+        return None
+    factor = _schema.unit_factor(f["unit"])
+    rel = float(_schema.comparison()["approx_relative_tolerance"])
+    tol = f["_tol"] if "_tol" in f else _rounding(f)  # a derived figure carries its propagated tolerance
+    v, lo, hi = f.get("value"), f.get("low"), f.get("high")
+    if v is None and (lo is None or hi is None):
+        return None
+    if q in ("range", "approx_range"):
+        a, b = lo - tol, hi + tol
+        if q == "approx_range":
+            a, b = min(a, lo * (1 - rel)), max(b, hi * (1 + rel))
+        head = (lo + hi) / 2
+    else:
+        t = max(tol, rel * abs(v)) if q == "approx" else tol
+        a, b, head = v - t, v + t, v
+    width = b - head
+    if q in ("up_to", "at_most"):
+        a = -math.inf
+    elif q == "at_least":
+        b = math.inf
+    return Span(a * factor, b * factor, head * factor, width * factor, q if q in BOUNDS else None)
+
+
+def overlap(x: Span, y: Span) -> bool:
+    return x.lo <= y.hi and y.lo <= x.hi
+
+
+def shown(f: dict) -> str:
+    """A figure as a reader sees it: its printed text (or a derived figure's expression) and id."""
+    if f.get("derived_id"):
+        return f"[derived: {f['expression']}] ({f['derived_id']})"
+    return f"'{f.get('value_text')}' ({f['figure_id']})"
+
+
+def fid(f: dict) -> str:
+    return f.get("derived_id") or f["figure_id"]
+
+
+# ------------------------------------------------------------------ keys
+
+def key_fields() -> list[dict]:
+    return _schema.comparison()["key"]
+
+
+def key_value(f: dict, field: str):
+    v = f.get(field)
+    if field in ("timepoint", "timepoint_end") and v is not None:
+        return duration_days(v)
+    return v
+
+
+def is_unspecified(k: dict, v) -> bool:
+    return v is None or v == "" or (k["match"] != "equal" and v == k.get("unspecified", ""))
+
+
+def key_compare(a: dict, b: dict) -> tuple[list[str], list[str]]:
+    """(differences, unspecified matches) between two figures over the comparison key.
+
+    A difference reads ``field: a → b``; an unspecified match ``field (a unspecified)``.
+    Symmetric in what it tolerates: used for contradictions, where neither side is the claim.
+    """
+    diffs, wild = [], []
+    for k in key_fields():
+        field = k["field"]
+        va, vb = key_value(a, field), key_value(b, field)
+        if k["match"] == "equal":
+            if va != vb:
+                diffs.append(f"{field}: {a.get(field) or '∅'} → {b.get(field) or '∅'}")
+            continue
+        ua, ub = is_unspecified(k, va), is_unspecified(k, vb)
+        if ua and ub:
+            continue
+        if ua or ub:
+            wild.append(f"{field} ({'a' if ua else 'b'} unspecified)")
+        elif va != vb:
+            diffs.append(f"{field}: {a.get(field)} → {b.get(field)}")
+    return diffs, wild
+
+
+def key_text(f: dict, fields=None) -> str:
+    """The comparison key of a figure as 'field=value; ...' (fields with a value only)."""
+    out = []
+    for k in key_fields():
+        if fields is not None and k["field"] not in fields:
+            continue
+        v = f.get(k["field"])
+        if v is not None and v != "":
+            out.append(f"{k['field']}={v}")
+    return "; ".join(out)

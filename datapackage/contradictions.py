@@ -1,0 +1,214 @@
+"""Contradictions within a source, found by grouping on the comparison key.
+
+Figures of one source that share every key field exactly (an unspecified field counts as a
+value of its own) form a group. A group disagrees when (schemas/comparison.json,
+``contradiction_rules``; written out in docs/verdict-rules.md):
+
+- values_conflict (conflict): some figure's lowest value lies above another's highest. In one
+  dimension, intervals overlap pairwise exactly when the largest low is at most the smallest
+  high, so one pass finds it and names the two extremes;
+- ranges_share_endpoint (conflict): two printed ranges differ and meet at most in one endpoint
+  (2–6 weeks and 6–8 weeks);
+- ceilings_differ (tension): two 'up to' figures state ceilings that differ beyond rounding.
+
+A value inside a stated ceiling or window is no contradiction. Two groups whose keys match
+only because one leaves a field unspecified are compared as wholes (unspecified_only, severity
+possible: a lower class, not counted as a contradiction). One row per disagreeing group or
+pair of groups, so the output grows with the disagreements, not with the square of the figures.
+
+Pure functions over figure records; no I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .compare import is_unspecified, key_fields, key_text, span
+from .durations import duration_days
+
+
+@dataclass
+class _Group:
+    key: tuple
+    figs: list = field(default_factory=list)  # (figure, span)
+    lo_fig: tuple | None = None  # figure with the largest lowest value
+    hi_fig: tuple | None = None  # figure with the smallest highest value
+
+    def add(self, f, s):
+        # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
+        self.figs.append((f, s))
+        if self.lo_fig is None or s.lo > self.lo_fig[1].lo:
+            self.lo_fig = (f, s)
+        if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
+            self.hi_fig = (f, s)
+
+
+def _neg(f) -> tuple:
+    """Sort key preferring the lower figure_id among equal values."""
+    return tuple(-ord(c) for c in f["figure_id"])
+
+
+def _members(pairs) -> tuple[int, str]:
+    by_text: dict[str, list] = {}
+    for f, s in pairs:
+        by_text.setdefault(f["value_text"], []).append((s.head, f["figure_id"]))
+    parts = sorted((min(h for h, _ in v), t, sorted(i for _, i in v)) for t, v in by_text.items())
+    return sum(len(v) for v in by_text.values()), " | ".join(f"{t}: {', '.join(ids)}" for _, t, ids in parts)
+
+
+def _row(a, b, severity, rule, reason, key, pairs, wild=None) -> dict:
+    size, members = _members(pairs)
+    return {
+        "figure_id_a": a["figure_id"], "figure_id_b": b["figure_id"], "source_id": a["source_id"],
+        "measure": a["measure"], "severity": severity, "rule": rule,
+        "value_text_a": a["value_text"], "value_text_b": b["value_text"],
+        "locator_a": a["locator"], "locator_b": b["locator"], "key": key, "group_size": size,
+        "members": members, "unspecified_matches": wild, "reason": reason,
+    }
+
+
+def _q(f) -> str:
+    return f"'{f['value_text']}' ({f['figure_id']})"
+
+
+def _in(x: float, f: dict) -> str:
+    """A canonical value in the figure's own unit, for the reason text."""
+    from . import _schema
+
+    unit = f.get("unit")
+    if not unit or unit == "1":
+        return f"{x:.4g}"
+    return f"{x / _schema.unit_factor(unit):.4g} {unit}"
+
+
+def _within(g: _Group) -> dict | None:
+    if len(g.figs) < 2:
+        return None
+    key = key_text(g.figs[0][0])
+    hi_f, hi_s = g.hi_fig
+    lo_f, lo_s = g.lo_fig
+    if lo_s.lo > hi_s.hi:
+        return _row(hi_f, lo_f, "conflict", "values_conflict",
+                    f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
+                    f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
+                    f"qualifiers).", key, g.figs)
+    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") == "range"]
+    if len(ranges) > 1:
+        low_f = max(ranges, key=lambda t: (t[0]["low"], _neg(t[0])))[0]
+        high_f = min(ranges, key=lambda t: (t[0]["high"], t[0]["figure_id"]))[0]
+        if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
+            return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
+                        f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
+                        f"most at one endpoint: they cannot both describe it.", key, g.figs)
+    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") == "up_to"]
+    if len(ceilings) > 1:
+        low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
+        high_c = max(ceilings, key=lambda t: (t[1].head, _neg(t[0])))
+        if high_c[1].head - low_c[1].head > low_c[1].tol + high_c[1].tol:
+            return _row(low_c[0], high_c[0], "tension", "ceilings_differ",
+                        f"{_q(low_c[0])} and {_q(high_c[0])} give different ceilings for the same thing ({key}): "
+                        f"at most one of them is the ceiling.", key, g.figs)
+    return None
+
+
+def _link(g: _Group, h: _Group) -> list[str] | None:
+    """Fields that link two groups only through an unspecified value; None if a stated field differs."""
+    wild = []
+    a, b = g.figs[0][0], h.figs[0][0]
+    for k, va, vb in zip(key_fields(), g.key, h.key):
+        if va == vb:
+            continue
+        if k["match"] == "equal":
+            return None
+        ua, ub = is_unspecified(k, va), is_unspecified(k, vb)
+        if ua == ub:  # both stated and different (both unspecified would be equal)
+            return None
+        f = k["field"]
+        wild.append(f"{f} ({'a' if ua else 'b'} unspecified; other: {(b if ua else a).get(f)})")
+    return wild
+
+
+def _between(g: _Group, h: _Group) -> dict | None:
+    if not (h.lo_fig[1].lo > g.hi_fig[1].hi or g.lo_fig[1].lo > h.hi_fig[1].hi):
+        return None  # the two groups' values do not conflict
+    wild = _link(g, h)
+    if not wild:
+        return None
+    for x, y in ((g, h), (h, g)):
+        if y.lo_fig[1].lo > x.hi_fig[1].hi:
+            a, b = x.hi_fig[0], y.lo_fig[0]
+            w = wild if x is g else [w.replace("(a ", "(x ").replace("(b ", "(a ").replace("(x ", "(b ") for w in wild]
+            shared = [k["field"] for k, va, vb in zip(key_fields(), g.key, h.key) if va == vb]
+            key = key_text(a, shared)
+            fields = ", ".join(w.split(" ")[0] for w in wild)
+            return _row(a, b, "possible", "unspecified_only",
+                        f"{_q(a)} and {_q(b)} would conflict if they were about the same {fields}; one of them leaves "
+                        f"it unspecified, so they may simply be about different things (not counted as a "
+                        f"contradiction).", key, x.figs + y.figs, "; ".join(w))
+    return None
+
+
+def contradictions(figures: list[dict]) -> list[dict]:
+    keys = key_fields()
+    equal = [i for i, k in enumerate(keys) if k["match"] == "equal"]
+    groups: dict[tuple, _Group] = {}
+    spec = [(k["field"], k["field"] in ("timepoint", "timepoint_end"), k["match"] == "equal", k.get("unspecified", ""))
+            for k in keys]
+    days = lru_cache(maxsize=4096)(duration_days)
+    for f in sorted(figures, key=lambda f: f["figure_id"]):
+        s = span(f)
+        if s is None:
+            continue
+        key = [f["source_id"]]
+        for name, is_tp, eq, unspecified in spec:  # unspecified values compare as one value (None)
+            v = f.get(name)
+            key.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
+        key = tuple(key)
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = _Group(key[1:])
+        g.add(f, s)
+    out = [r for g in groups.values() if (r := _within(g))]
+    buckets: dict[tuple, list[_Group]] = {}
+    for key, g in groups.items():
+        buckets.setdefault((key[0],) + tuple(g.key[i] for i in equal), []).append(g)
+    loose = [i for i, k in enumerate(keys) if k["match"] != "equal"]
+    for gs in buckets.values():
+        if len(gs) > 1:
+            out.extend(_across(gs, loose))
+    return out
+
+
+def _across(gs: list[_Group], loose: list[int]) -> list[dict]:
+    """Rows between groups of one bucket that are linked only through unspecified fields.
+
+    Two groups are linked when they agree on every field both state. Groups are indexed by
+    which fields they state, so each group with an unspecified field finds the groups it is
+    linked with by a lookup, not by examining every other group.
+    """
+    masks = [tuple(i for i in loose if g.key[i] is not None) for g in gs]
+    by_mask: dict[tuple, list[int]] = {}
+    for j, m in enumerate(masks):
+        by_mask.setdefault(m, []).append(j)
+    index: dict[tuple, dict[tuple, list[int]]] = {}
+    out = []
+    for i, g in enumerate(gs):
+        if len(masks[i]) == len(loose):
+            continue  # states every field: found from the other side
+        mine = set(masks[i])
+        for m, js in by_mask.items():
+            common = tuple(x for x in m if x in mine)
+            look = index.get((m, common))
+            if look is None:
+                look = index[(m, common)] = {}
+                for j in js:
+                    look.setdefault(tuple(gs[j].key[x] for x in common), []).append(j)
+            for j in look.get(tuple(g.key[x] for x in common), ()):
+                h = gs[j]
+                if j == i or (len(masks[j]) < len(loose) and j < i):  # two groups with gaps: once
+                    continue
+                if h.lo_fig[1].lo > g.hi_fig[1].hi or g.lo_fig[1].lo > h.hi_fig[1].hi:
+                    r = _between(g, h)
+                    if r:
+                        out.append(r)
+    return out
