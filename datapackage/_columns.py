@@ -14,7 +14,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._rawio import MAX_CELL_CHARS, normalised_bytes, read_csv, scan_text
+from ._rawio import MAX_CELL_CHARS, MAX_COLUMNS, normalised_bytes, read_csv, scan_text, too_many_columns
 from .issues import Issue
 
 UNIQUE_LIMIT = 20_000  # above this many distinct values, pre-filter before checking each cell
@@ -29,17 +29,6 @@ class ColumnTable:
     n: int = 0
 
 
-def _from_rows(shown: str, raw) -> ColumnTable:
-    import numpy as np
-    import pyarrow as pa
-
-    ct = ColumnTable(shown, list(raw.columns), n=len(raw.rows))
-    names = list(dict.fromkeys(raw.columns))
-    ct.cols = {n: pa.array([r[n].value for r in raw.rows], type=pa.string()) for n in names}
-    ct.lines = np.array([min(c.line for c in r.values()) for r in raw.rows], dtype=np.int64)
-    return ct
-
-
 def _fast(source, shown: str, header: list[str], coded: set[str]) -> ColumnTable | None:
     """pyarrow's reading of the file, or None when it might differ from Python's csv module."""
     import numpy as np
@@ -52,7 +41,7 @@ def _fast(source, shown: str, header: list[str], coded: set[str]) -> ColumnTable
     for newlines in (False, True):
         try:
             table = pacsv.read_csv(
-                str(source),
+                str(source) if isinstance(source, Path) else pa.BufferReader(source),
                 read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True, block_size=1 << 22),
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines),
                 # coded columns (few distinct values) as dictionaries: a fraction of the memory
@@ -93,18 +82,61 @@ def read_csv_columns(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
     scan = scan_text(fs_path, shown, issues, max_bytes)
     if scan is None:
         return None
-    first = scan.first_line.decode("utf-8", errors="replace")
-    clean = not (scan.bom or scan.cr or scan.blank_line or '"' in first or not first)
+    if scan.first_line.count(b",") >= MAX_COLUMNS:  # refused before any reader builds the columns
+        try:
+            width = len(next(csv.reader([scan.first_line.decode("utf-8", errors="replace")])))
+        except (csv.Error, StopIteration):
+            width = scan.first_line.count(b",") + 1
+        if width > MAX_COLUMNS:
+            issues.append(too_many_columns(shown, width))
+            return None
+    data = normalised_bytes(fs_path, scan) if scan.bom or scan.cr else None
+    first_line = scan.first_line if data is None else data.split(b"\n", 1)[0]
+    first = first_line.decode("utf-8", errors="replace")
+    clean = not (scan.blank_line or '"' in first or not first)
     if clean:
         try:
             header = next(csv.reader([first]))
         except (csv.Error, StopIteration):
             header = []
-        ct = _fast(fs_path, shown, header, set(coded)) if header else None
-        if ct is not None:
-            return ct
+        if header:
+            # a BOM or CR line endings are reported; the rest of the file is read as usual
+            ct = _fast(fs_path if data is None else data, shown, header, set(coded))
+            if ct is not None:
+                return ct
     # the careful reader: exact messages for every structural problem
-    raw = read_csv(fs_path, shown, issues, max_bytes, data=normalised_bytes(fs_path, scan))
+    return _careful(fs_path, shown, issues, max_bytes, data if data is not None else normalised_bytes(fs_path, scan))
+
+
+def _careful(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int, data: bytes) -> ColumnTable | None:
+    """The line-by-line reader, its rows gathered into pyarrow columns in batches (a Python
+    string per cell for a whole file would cost many times the file's size)."""
+    import numpy as np
+    import pyarrow as pa
+
+    batch: list[list[str]] = []
+    chunks: list[list] = []
+    lines: list[int] = []
+
+    def flush():
+        if batch:
+            chunks.append([pa.array(col, type=pa.string()) for col in zip(*batch)])
+            batch.clear()
+
+    def on_row(cells, line):
+        batch.append(cells)
+        lines.append(line)
+        if len(batch) >= 50_000:
+            flush()
+
+    raw = read_csv(fs_path, shown, issues, max_bytes, data=data, on_row=on_row)
     if not raw.readable:
         return None
-    return _from_rows(shown, raw)
+    flush()
+    names = list(dict.fromkeys(raw.columns))
+    last = {n: k for k, n in enumerate(raw.columns)}  # a repeated column: its last occurrence
+    ct = ColumnTable(shown, list(raw.columns), n=len(lines))
+    ct.cols = {n: pa.chunked_array([c[last[n]] for c in chunks], type=pa.string()) if chunks
+               else pa.array([], type=pa.string()) for n in names}
+    ct.lines = np.array(lines, dtype=np.int64)
+    return ct

@@ -11,11 +11,15 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._filesafety import KIND_WORDS, NotRegular, open_regular
 from .issues import Issue
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a contributed figures.csv or source.yaml
 MAX_YAML_BYTES = 256 * 1024
 MAX_CELL_CHARS = 10_000
+MAX_COLUMNS = 200  # header width of a contributed CSV (the schema has a few dozen fields)
+MAX_YAML_DEPTH = 10  # nesting of source.yaml (a flat mapping needs 2)
+MAX_YAML_EVENTS = 50_000  # keys, values and list items of source.yaml
 _CHUNK = 1 << 24
 
 
@@ -55,10 +59,19 @@ def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) ->
     Returns None when the file cannot be read as text (the reason is reported).
     """
     try:
-        size = fs_path.stat().st_size
+        f, size = open_regular(fs_path)
+    except NotRegular as e:
+        issues.append(_issue(shown, 0, {"symlink": "symlink", "hardlink": "hard-link"}.get(e.kind, "special-file"),
+                             f"the file is {KIND_WORDS.get(e.kind, 'not a regular file')}; it is never read"))
+        return None
     except OSError as e:
         issues.append(_issue(shown, 0, "missing-file", f"cannot read the file: {e.strerror or e}"))
         return None
+    with f:
+        return _scan(f, size, shown, issues, max_bytes)
+
+
+def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int) -> Scan | None:
     if size > max_bytes:
         issues.append(_issue(shown, 0, "file-too-large", f"the file has {size:,} bytes; the limit is {max_bytes:,} bytes"))
         return None
@@ -71,7 +84,7 @@ def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) ->
     offset = 0
     previous = b""
     try:
-        with fs_path.open("rb") as f:
+        if True:
             while True:
                 chunk = f.read(_CHUNK)
                 last = not chunk
@@ -117,7 +130,9 @@ def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) ->
 
 def normalised_bytes(fs_path: Path, scan: Scan) -> bytes:
     """The bytes of a scanned file, without BOM and with LF line endings."""
-    data = fs_path.read_bytes()
+    f, _ = open_regular(fs_path)
+    with f:
+        data = f.read()
     if scan.bom:
         data = data[3:]
     if scan.cr:
@@ -137,9 +152,20 @@ def read_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int) ->
     return None if data is None else data.decode("utf-8")
 
 
+def too_many_columns(shown: str, n: int) -> Issue:
+    return _issue(shown, 1, "too-many-columns", f"the header has {n:,} columns; the limit is {MAX_COLUMNS}")
+
+
+MAX_RAGGED_ROWS = 1000  # past this many rows of the wrong width, a file is not read further
+
+
 def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_FILE_BYTES,
-             data: bytes | None = None) -> RawTable:
-    """Rows of a CSV file; ``data``, when given, is its already checked bytes."""
+             data: bytes | None = None, on_row=None) -> RawTable:
+    """Rows of a CSV file; ``data``, when given, is its already checked bytes.
+
+    ``on_row(cells, line)``, when given, receives each well-formed row instead of
+    ``RawTable.rows`` (a caller that stores columns needs no dictionary per row).
+    """
     table = RawTable(path=shown)
     text = data.decode("utf-8") if data is not None else read_text(fs_path, shown, issues, max_bytes)
     if text is None:
@@ -156,6 +182,10 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
             table.readable = False
             return table
         start = reader.line_num + 1
+        if len(header) > MAX_COLUMNS:
+            issues.append(too_many_columns(shown, len(header)))
+            table.readable = False
+            return table
         seen: set[str] = set()
         for name in header:
             if name in seen:
@@ -163,17 +193,28 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
             seen.add(name)
         table.columns = header
         width = len(header)
+        ragged = 0
         for cells in reader:
             line = start
             start = reader.line_num + 1
             if not cells:  # a blank line
                 continue
             if len(cells) != width:
+                ragged += 1
+                if ragged > MAX_RAGGED_ROWS:
+                    issues.append(_issue(shown, 0, "too-many-problems",
+                                         f"more than {MAX_RAGGED_ROWS:,} rows have the wrong number of cells; "
+                                         "the file was not read further: is it a CSV file with this header?"))
+                    table.readable = False
+                    return table
                 issues.append(_issue(shown, line, "ragged-row",
                                      f"the row has {len(cells)} cells; the header has {width}",
                                      "", ",".join(cells)[:80]))
                 continue
-            table.rows.append({name: Cell(v, line) for name, v in zip(header, cells)})
+            if on_row is not None:
+                on_row(cells, line)
+            else:
+                table.rows.append({name: Cell(v, line) for name, v in zip(header, cells)})
     except csv.Error as e:
         msg = str(e)
         line = reader.line_num or 1
@@ -188,6 +229,19 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
     return table
 
 
+def _events(yaml, text: str, loader):
+    """The YAML event stream, stopped once it is deeper or longer than the limits allow."""
+    depth = 0
+    for count, ev in enumerate(yaml.parse(text, Loader=loader)):
+        yield ev
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if depth > MAX_YAML_DEPTH or count > MAX_YAML_EVENTS:
+            return
+
+
 def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_YAML_BYTES) -> RawTable:
     """A flat YAML mapping -> one row. Scalars stay text (no YAML type guessing)."""
     import yaml
@@ -200,9 +254,32 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
     # 1. the event stream: refuse anchors, aliases and tags before building anything
     try:
         bad = False
-        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        depth = 0
+        # libyaml when PyYAML has it (a hundred times faster on hostile input); a file it
+        # refuses is parsed again by the pure-Python parser, for its exact messages
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            events = list(_events(yaml, text, loader))
+        except yaml.YAMLError:
+            if loader is yaml.SafeLoader:
+                raise
+            loader = yaml.SafeLoader
+            events = list(_events(yaml, text, loader))
+        for count, ev in enumerate(events):
             line = ev.start_mark.line + 1
-            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+            if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            if depth > MAX_YAML_DEPTH:
+                issues.append(_issue(shown, line, "yaml-limit", f"nested more than {MAX_YAML_DEPTH} levels deep; "
+                                     "source.yaml is a flat mapping of keys to text"))
+                bad = True
+            elif count > MAX_YAML_EVENTS:
+                issues.append(_issue(shown, line, "yaml-limit", f"more than {MAX_YAML_EVENTS:,} keys, values and "
+                                     "list items; source.yaml is a short record"))
+                bad = True
+            elif isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
                 issues.append(_issue(shown, line, "yaml-alias", "anchors (&) and aliases (*) are not allowed in source.yaml"))
                 bad = True
             elif getattr(ev, "tag", None) and not (isinstance(ev, yaml.ScalarEvent) and ev.implicit[0]) \
@@ -214,7 +291,12 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
         if bad:
             table.readable = False
             return table
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
+    except (RecursionError, MemoryError):
+        issues.append(_issue(shown, 1, "yaml-limit", "too deeply nested or too large to read; "
+                             "source.yaml is a flat mapping of keys to text"))
+        table.readable = False
+        return table
     except yaml.YAMLError as e:
         # the construct that is broken (context) is more useful than where the parser noticed
         context, problem_mark = getattr(e, "context_mark", None), getattr(e, "problem_mark", None)

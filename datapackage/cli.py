@@ -27,7 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check raw/ (or the given source folders) and report every problem")
-    v.add_argument("paths", nargs="*", metavar="PATH", help="source folders to check (default: every folder of raw/)")
+    v.add_argument("paths", nargs="*", metavar="PATH",
+                   help="source folders, or files in them, to check (default: every folder of raw/)")
+    v.add_argument("--changed", nargs="?", const="", metavar="BASE",
+                   help="check the source folders that differ from git revision BASE (default: the merge-base "
+                        "with origin/main, else main), plus every rule that spans sources")
     v.add_argument("--raw", metavar="DIR", help="the raw/ folder to read (default: the project's)")
     v.add_argument("--snapshots", metavar="DIR",
                    help="folder of archived source texts; turns on the provenance check "
@@ -104,12 +108,49 @@ def _validate(args) -> int:
     from .validation import UsageError, validate
 
     try:
-        result = validate(args.paths or None, raw_dir=args.raw, snapshots=args.snapshots, keep_rows=False)
+        if args.changed is not None:
+            result = _validate_changed(args)
+            if result is None:
+                sys.stdout.write(RENDER[args.format]([]))
+                return EXIT_OK
+        else:
+            result = validate(args.paths or None, raw_dir=args.raw, snapshots=args.snapshots, keep_rows=False)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(RENDER[args.format](result.issues))
     return EXIT_DATA if result.issues else EXIT_OK
+
+
+def _validate_changed(args):
+    """``validate --changed``: the changed folders and every rule that spans sources; None when
+    nothing under raw/ or schemas/ changed (only the published files are checked then)."""
+    from pathlib import Path
+
+    from . import _schema
+    from .changes import ChangesError, changed
+    from .validation import UsageError, validate
+
+    raw = Path(args.raw) if args.raw else _schema.ROOT / "raw"
+    try:
+        ch = changed(raw, _schema.SCHEMAS, args.changed or None)
+    except ChangesError as e:
+        raise UsageError(str(e)) from None
+    print(ch.describe(), file=sys.stderr)
+    if not ch.folders and not ch.everything and not args.paths:
+        from ._published import verify_published
+
+        problems = verify_published(raw.parent / "build")
+        return _Checked(problems) if problems else None
+    if ch.everything:
+        return validate(raw_dir=raw, snapshots=args.snapshots, keep_rows=False)
+    return validate(args.paths or None, raw_dir=raw, snapshots=args.snapshots, keep_rows=False,
+                    folders=ch.folders, cross_sources_everywhere=True)
+
+
+class _Checked:
+    def __init__(self, issues):
+        self.issues = sorted(issues)
 
 
 def _build(args) -> int:

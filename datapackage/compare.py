@@ -22,7 +22,7 @@ from .figuretext import parse
 
 BOUNDS = ("up_to", "at_least", "at_most")
 CONTRASTS = ("effect_size", "relative_ratio", "rate_difference")
-_DIGITS = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+_DIGITS = re.compile(r"[0-9][0-9,]*(?:\.([0-9]+))?")
 
 
 @dataclass(frozen=True)

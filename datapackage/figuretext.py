@@ -43,15 +43,15 @@ WORD_FRACTIONS = {
 _HEDGES = (
     # (qualifier hint, regex); checked in order, first match wins
     ("up_to", r"\bup\s+to\b|\bas\s+high\s+as\b|\bas\s+many\s+as\b|\bas\s+much\s+as\b"),
-    ("at_least", r"\bat\s+least\b|\bmore\s+than\b|\bover\b|\bor\s+more\b|\bor\s+longer\b|\bgreater\s+than\b|\bexceeds?\b|\+(?!\d)|≥|>"),
+    ("at_least", r"\bat\s+least\b|\bmore\s+than\b|\bover\b|\bor\s+more\b|\bor\s+longer\b|\bgreater\s+than\b|\bexceeds?\b|\+(?![0-9])|≥|>"),
     ("at_most", r"\bless\s+than\b|\bfewer\s+than\b|\bunder\b|\bno\s+more\s+than\b|\bat\s+most\b|\bbelow\b|≤|<"),
     ("approx", r"\babout\b|\baround\b|~|\broughly\b|\bnearly\b|\bapproximately\b|\bapprox\.?|\balmost\b|\bcirca\b|\bca\.|≈"),
 )
 _HEDGE_RES = tuple((q, re.compile(p, re.IGNORECASE)) for q, p in _HEDGES)
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212-"
-_NUM = r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w.,])\d+(?:\.\d+)?(?![\d])|(?<![\w\d])\.\d+(?![\d])"
-_DECADE = re.compile(r"(?<![\w])(\d{3}0)[’']?s\b")
+_NUM = r"(?<![\w.])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])|(?<![\w.,])[0-9]+(?:\.[0-9]+)?(?![0-9])|(?<![\w])\.[0-9]+(?![0-9])"
+_DECADE = re.compile(r"(?<![\w])([0-9]{3}0)[’']?s\b")
 
 
 def _word_alternation(words) -> str:
@@ -60,7 +60,7 @@ def _word_alternation(words) -> str:
 
 
 _TOKEN = re.compile(
-    "(?P<decade>(?<![\\w])\\d{3}0[’']?s\\b)"
+    "(?P<decade>(?<![\\w])[0-9]{3}0[’']?s\\b)"
     f"|(?P<num>{_NUM})"
     f"|(?P<frac>\\b(?:{_word_alternation(WORD_FRACTIONS)})\\b)"
     f"|(?P<word>\\b(?:{_word_alternation(WORD_NUMBERS)})\\b)",
@@ -98,7 +98,7 @@ def _number(tok: re.Match) -> tuple[list[float], bool]:
     kind = tok.lastgroup
     text = tok.group(kind)
     if kind == "decade":
-        start = float(re.match(r"\d+", text).group())
+        start = float(re.match(r"[0-9]+", text).group())
         return [start, start + 9], False
     if kind == "num":
         return [float(text.replace(",", ""))], False

@@ -14,12 +14,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _schema
+from . import _schema, _textsafety
 from ._columns import UNIQUE_LIMIT
 from ._rawio import MAX_FILE_BYTES, RawTable, read_yaml_record
 from .durations import duration_days
 from .figuretext import parse as parse_figure_text
-from .issues import Issue
+from .issues import Issue, IssueList
 
 SNAPSHOTS_ENV = "DATAPACKAGE_SNAPSHOTS"
 POINT_QUALIFIERS = ("exact", "approx", "up_to", "at_least", "at_most")
@@ -32,6 +32,7 @@ HINT_ALLOWS = {
     "at_least": {"at_least"},
     "at_most": {"at_most"},
 }
+MAX_DURATION_DAYS = 365_250  # 1,000 years: a longer duration is a typing slip (or an attack), never data
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _INTEGER = re.compile(r"-?[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -87,14 +88,22 @@ class _CellChecker:
             return None, ((("required", "a value is required"),) if f.required else ())
         problems: list[tuple[str, str]] = []
         parsed: object = v
+        hidden = _textsafety.invisible(v)
+        if hidden:
+            return None, (("invisible-character", _textsafety.invisible_reason(hidden)),)
+        if f.type in ("number", "integer", "date", "duration"):
+            odd = _textsafety.non_ascii_digits(v)
+            if odd:
+                names = ", ".join(_textsafety.char_name(c) for c in odd[:5])
+                return None, (("non-ascii-digit", f"contains {names}; write numbers with the ASCII digits 0-9"),)
         if f.max_length is not None and len(v) > f.max_length:
             return None, (("max-length", f"{len(v):,} characters; at most {f.max_length:,} allowed"),)
         if f.type == "number":
             if not _NUMBER.fullmatch(v):
                 return None, (("type", "not a plain decimal number (digits, an optional minus sign and decimal point; no %, commas, exponent, NaN or infinity)"),)
             parsed = float(v)
-            if not math.isfinite(parsed):  # pragma: no cover - the pattern excludes it
-                return None, (("type", "not a finite number"),)
+            if not math.isfinite(parsed):  # hundreds of digits
+                return None, (("type", "too large to be a number (it overflows to infinity)"),)
         elif f.type == "integer":
             if not _INTEGER.fullmatch(v) or len(v) > 18:
                 return None, (("type", "not a whole number"),)
@@ -110,6 +119,8 @@ class _CellChecker:
             days = duration_days(v)
             if days is None:
                 return None, (("type", "not an ISO 8601 duration such as P6M, P2W, P1D or PT24H"),)
+            if not math.isfinite(days) or days > MAX_DURATION_DAYS:
+                return None, (("type", "a duration of more than 1,000 years is not a time-point of a study"),)
             parsed = v
         if f.type in ("number", "integer"):
             if f.minimum is not None and parsed < f.minimum:
@@ -326,6 +337,7 @@ def _prefilter(f: _schema.Field, checker: _CellChecker, arr, n: int):
 
     empty = np_(pc.equal(arr, ""))
     m = empty.copy() if f.required else np.zeros(n, dtype=bool)
+    m |= _textsafety.maybe_invisible(arr)
     filled = ~empty
     if f.max_length is not None:
         m |= np_(pc.greater(pc.utf8_length(arr), f.max_length))
@@ -341,6 +353,7 @@ def _prefilter(f: _schema.Field, checker: _CellChecker, arr, n: int):
         rx = r"^-?[0-9]+(\.[0-9]+)?$" if f.type == "number" else r"^-?[0-9]{1,18}$"
         ok = np_(pc.match_substring_regex(arr, rx))
         m |= filled & ~ok
+        m |= np_(pc.greater(pc.utf8_length(arr), 300))  # so many digits that a float overflows
         if f.minimum is not None or f.maximum is not None:
             vals = np_(pc.cast(pc.if_else(pa.array(ok), arr, "0"), pa.float64()))
             if f.minimum is not None:
@@ -429,47 +442,199 @@ def _figure_rules_by_combination(part: _CsvPart, checkers: dict[str, _CellChecke
 
 # ---------------------------------------------------------------- driver
 
-def _source_dirs(raw_dir: Path) -> list[Path]:
-    if not raw_dir.is_dir():
+ALL = None  # a selection of every source folder
+
+
+def _select(paths, raw_dir: Path, raw_given: bool) -> tuple[Path, set[str] | None]:
+    """The raw/ folder and the names of the source folders that ``paths`` name (None: all).
+
+    A path may be written in any form (relative, absolute, ``./``, a trailing slash, from
+    inside raw/) and may name raw/ itself, a source folder or a file in one. Paths are
+    compared by the folder that holds them, so a link is named, never followed.
+    """
+    names: set[str] = set()
+    every = False
+    inferred: Path | None = None
+    for p in paths:
+        text = os.fspath(p)
+        try:
+            ap = os.path.abspath(text)
+            exists = os.path.lexists(ap)
+            real = os.path.realpath(ap)
+            parent, name = os.path.split(ap)
+            grand, folder = os.path.split(parent)
+            raw_real = os.path.realpath(raw_dir)
+            real_parent, real_grand = os.path.realpath(parent), os.path.realpath(grand)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{_textsafety.safe_text(text)}: {getattr(e, 'strerror', None) or e}") from None
+        if not exists:
+            raise UsageError(f"{_textsafety.safe_text(text)} is not a source folder (no such directory or file)")
+        if real == raw_real and not os.path.islink(ap):
+            every = True
+        elif real_parent == raw_real:
+            names.add(name)
+        elif real_grand == raw_real:
+            names.add(folder)
+        elif not raw_given:
+            # a folder outside the project's raw/: its own parent is the raw/ to read
+            is_dir = os.path.isdir(ap) and not os.path.islink(ap)
+            holds = is_dir and any(os.path.lexists(os.path.join(ap, t.raw_file))
+                                   for t in map(_schema.table, _schema.contributed_table_names()))
+            here = Path(ap) if is_dir and not holds else Path(parent) if is_dir else Path(grand)
+            if inferred is not None and os.path.realpath(here) != os.path.realpath(inferred):
+                raise UsageError("the given paths are in different raw/ folders; validate one at a time or pass --raw")
+            inferred = raw_dir = here
+            if here == Path(ap):
+                every = True
+            else:
+                names.add(name if here == Path(parent) else folder)
+        else:
+            raise UsageError(f"{_textsafety.safe_text(text)} is not inside {_textsafety.safe_text(str(raw_dir))} "
+                             "(a source folder, or a file in one)")
+    return raw_dir, (ALL if every else names)
+
+
+def _raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], general: list[Issue]) -> list[str]:
+    """Names of the source folders in ``raw_dir``; every other entry is reported under its name."""
+    from . import _filesafety as fs
+
+    found, count, error = fs.entries(raw_dir, fs.MAX_RAW_ENTRIES)
+    if error:
+        raise UsageError(f"cannot list {raw_dir}: {error}")
+    if count > fs.MAX_RAW_ENTRIES:
+        general.append(Issue(label, 0, "", "", "too-many-entries",
+                             f"raw/ holds more than {fs.MAX_RAW_ENTRIES:,} entries; the limit is {fs.MAX_RAW_ENTRIES:,}; "
+                             "nothing was read"))
         return []
-    return sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = []
+    sid = _schema.table("sources").field("source_id")  # a source folder is named after its source_id
+    tables = [_schema.table(n) for n in _schema.contributed_table_names()]
+    expected = tuple(t.raw_file for t in tables) + _extra_files()[0]
+    own = _extra_files()[1]  # files of raw/ itself
+    for e in found:
+        shown = f"{label}/{fs.shown_name(e.name)}"
+        out = local.setdefault(e.name, [])
+        if e.name in own and e.kind == "file":
+            continue
+        if e.name in own and e.kind == "dir":
+            out.append(Issue(shown, 0, "", "", "not-a-file", f"{e.name} is a folder; it must be a file"))
+        elif e.kind == "dir":
+            why = fs.folder_name_problem(e.name, sid.pattern or ".+", sid.max_length)
+            if why is None:
+                folders.append(e.name)
+            else:
+                out.append(Issue(shown, 0, "", "", "bad-folder-name", why))
+        elif e.kind == "symlink":
+            out.append(Issue(shown, 0, "", "", "symlink",
+                             "a symbolic link in raw/ is never followed; put the source folder itself here"))
+        elif e.kind == "hardlink":
+            out.append(Issue(shown, 0, "", "", "hard-link", "a file directly in raw/ is not read, and this one "
+                             "has other names (a hard link); raw/ holds only source folders"))
+        elif e.kind == "file":
+            hint = fs.near_miss(e.name, expected)
+            where = (f"; {hint} belongs in the source folder raw/<source_id>/" if hint
+                     else "; raw/ holds only source folders")
+            out.append(Issue(shown, 0, "", "", "unexpected-file", f"a file directly in raw/ is not read{where}"))
+        else:
+            out.append(Issue(shown, 0, "", "", "special-file",
+                             f"{fs.KIND_WORDS.get(e.kind, 'not a regular file')} is never read; raw/ holds only source folders"))
+    return folders
+
+
+def _extra_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Contributed files the build reads besides the tables of schemas/: in a source folder
+    (derived figures) and in raw/ itself (reviewed verdicts)."""
+    from .derive import DERIVED_FILE
+    from .reviews import REVIEWS_FILE
+
+    return (DERIVED_FILE,), (REVIEWS_FILE,)
+
+
+def _folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str, str]:
+    """The kind of each table's file in source folder ``d`` (``file`` can be read); reports
+    links, special files, folders where a file belongs, near-miss names and stray entries."""
+    from . import _filesafety as fs
+
+    expected = tuple(t.raw_file for t in tables) + _extra_files()[0]
+    found, count, error = fs.entries(d, fs.MAX_FOLDER_ENTRIES)
+    kinds = {name: "missing" for name in expected}
+    if error:
+        out.append(Issue(shown_dir, 0, "", "", "missing-file", f"cannot list the folder: {error}"))
+        return kinds
+    if count > fs.MAX_FOLDER_ENTRIES:
+        out.append(Issue(shown_dir, 0, "", "", "too-many-entries",
+                         f"the folder holds more than {fs.MAX_FOLDER_ENTRIES} entries; the limit is {fs.MAX_FOLDER_ENTRIES}; "
+                         "it was not read"))
+        return {name: "unlisted" for name in expected}
+    for e in found:
+        shown = f"{shown_dir}/{fs.shown_name(e.name)}"
+        if e.name in kinds:
+            kinds[e.name] = e.kind
+            if e.kind == "symlink":
+                out.append(Issue(shown, 0, "", "", "symlink", f"{e.name} is a symbolic link; links are never "
+                                 "followed or read: commit the file itself"))
+            elif e.kind == "hardlink":
+                out.append(Issue(shown, 0, "", "", "hard-link", f"{e.name} has other names (a hard link), so it "
+                                 "may be another file on this machine; it is never read: put a copy here"))
+            elif e.kind == "dir":
+                out.append(Issue(shown, 0, "", "", "not-a-file", f"{e.name} is a folder; it must be a file"))
+            elif e.kind != "file":
+                out.append(Issue(shown, 0, "", "", "special-file",
+                                 f"{e.name} is {fs.KIND_WORDS.get(e.kind, 'not a regular file')}; it must be a regular file"))
+            continue
+        if e.kind == "symlink":
+            out.append(Issue(shown, 0, "", "", "symlink", "a symbolic link in a source folder is never followed or read"))
+            continue
+        if e.kind == "hardlink":
+            out.append(Issue(shown, 0, "", "", "hard-link", "a file with other names (a hard link) is never read"))
+            continue
+        if e.kind not in ("file", "dir"):
+            out.append(Issue(shown, 0, "", "", "special-file",
+                             f"{fs.KIND_WORDS.get(e.kind, 'not a regular file')} is never read"))
+            continue
+        hint = fs.near_miss(e.name, expected)
+        if hint:
+            also = f" ({hint} is there too: merge them)" if (d / hint).exists() or os.path.lexists(d / hint) else ""
+            out.append(Issue(shown, 0, "", "", "misnamed-file",
+                             f"only {hint} is read (exact name, lower case); rename this {'folder' if e.kind == 'dir' else 'file'} to {hint}{also}"))
+        else:
+            out.append(Issue(shown, 0, "", "", "unexpected-file",
+                             f"{fs.KIND_WORDS[e.kind]} that no table reads; a source folder holds only "
+                             f"{', '.join(expected[:-1])} and {expected[-1]}"))
+    return kinds
 
 
 def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
              snapshots: str | os.PathLike | None = None, max_bytes: int = MAX_FILE_BYTES,
-             keep_rows: bool = True) -> Result:
+             keep_rows: bool = True, folders: "set[str] | None" = None, cross_sources_everywhere: bool = False,
+             build_dir: str | os.PathLike | None = None) -> Result:
     """Validate the source folders in ``paths`` (default: every folder of ``raw_dir``).
 
-    ``raw_dir`` defaults to the project's ``raw/``; messages show paths relative to its
-    parent. ``snapshots`` (default: the ``DATAPACKAGE_SNAPSHOTS`` environment variable)
-    turns on the provenance check. ``keep_rows=False`` skips building the typed rows
-    (``Result.rows``) of the CSV tables, which only the build needs.
+    ``raw_dir`` defaults to the project's ``raw/`` (or, for a folder outside it, the folder's
+    parent); messages show paths relative to its parent. ``paths`` may name source folders
+    or files in them, in any form; every folder is read, so the rules that span sources see
+    all of them, and problems are reported for the named ones. ``folders`` names the folders
+    to report instead (folders that no longer exist included); with
+    ``cross_sources_everywhere`` the rules that span sources report in every folder.
+    ``snapshots`` (default: the ``DATAPACKAGE_SNAPSHOTS`` environment variable) turns on the
+    provenance check. ``keep_rows=False`` skips building the typed rows (``Result.rows``) of
+    the CSV tables, which only the build needs. Every published file under ``build_dir``
+    (default: ``build/`` beside ``raw_dir``) is checked against its ``versions.json``.
     """
-    raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
-    base = raw_dir.parent
+    raw_given = raw_dir is not None
+    raw_dir = Path(raw_dir) if raw_given else _schema.ROOT / "raw"
     if snapshots is None and os.environ.get(SNAPSHOTS_ENV):
         snapshots = os.environ[SNAPSHOTS_ENV]
-    if snapshots is not None and not Path(snapshots).is_dir():
+    if snapshots is not None and not os.path.isdir(snapshots):
         raise UsageError(f"snapshot directory {snapshots} does not exist")
-    all_dirs = _source_dirs(raw_dir)
+    chosen: set[str] | None = folders
     if paths:
-        selected = []
-        for p in paths:
-            p = Path(p)
-            if p.is_file():
-                p = p.parent
-            if not p.is_dir():
-                raise UsageError(f"{p} is not a source folder (no such directory)")
-            selected.append(p)
-        if not any(p.resolve() == raw_dir.resolve() for p in selected):
-            dirs = list(dict.fromkeys([*(d for d in all_dirs), *selected]))
-        else:
-            dirs, selected = all_dirs, all_dirs
-        chosen = {p.resolve() for p in selected}
-    else:
-        if not raw_dir.is_dir():
-            raise UsageError(f"{raw_dir} does not exist")
-        dirs, chosen = all_dirs, {p.resolve() for p in all_dirs}
+        raw_dir, named = _select(paths, raw_dir, raw_given)
+        chosen = named if chosen is None or named is None else chosen | named
+    if not os.path.isdir(raw_dir):
+        raise UsageError(f"{_textsafety.safe_text(str(raw_dir))} does not exist")
+    base = raw_dir.parent
+    label = _textsafety.safe_text(raw_dir.name or str(raw_dir))
 
     from ._columns import read_csv_columns
 
@@ -477,62 +642,77 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
     tables = [_schema.table(n) for n in _schema.contributed_table_names()]
     checkers = {t.name: {f.name: _CellChecker(t.name, f) for f in t.raw_fields} for t in tables}
     parts: dict[str, list[_CsvPart]] = {t.name: [] for t in tables if t.raw_format == "csv"}
-    reported: list[Issue] = []
+    reported = IssueList()
+    by_entry: dict[str, list[Issue]] = {}
     for t in tables:
         result.rows[t.name] = []
-    for d in dirs:
-        local: list[Issue] = []
-        report = d.resolve() in chosen
+    names = _raw_entries(raw_dir, label, by_entry, reported)
+    for entry, found in by_entry.items():
+        if chosen is None or entry in chosen:
+            reported.extend(found)
+    for name in names:
+        d = raw_dir / name
+        local = IssueList()
+        report = chosen is None or name in chosen
+        shown_dir = f"{label}/{name}"
+        kinds = _folder_files(d, shown_dir, tables, local)
         for t in tables:
             fs_path = d / t.raw_file
-            shown = _shown(fs_path, base)
-            if not fs_path.is_file():
-                if t.raw_format == "yaml":  # the record is required; tables of rows are optional
+            shown = f"{shown_dir}/{t.raw_file}"
+            if kinds[t.raw_file] != "file":
+                if kinds[t.raw_file] != "missing" or "unlisted" in kinds.values():
+                    result.unreadable.setdefault(t.name, set()).add(name)
+                elif t.raw_format == "yaml":  # the record is required; tables of rows are optional
                     local.append(Issue(shown, 0, "", "", "missing-file", f"every source folder needs {t.raw_file}"))
-                    result.unreadable.setdefault(t.name, set()).add(d.name)
+                    result.unreadable.setdefault(t.name, set()).add(name)
                 continue
             if t.raw_format == "yaml":
                 raw = read_yaml_record(fs_path, shown, local)
                 if not raw.readable:  # reported once; the folder still counts as a source
-                    result.unreadable.setdefault(t.name, set()).add(d.name)
+                    result.unreadable.setdefault(t.name, set()).add(name)
                     continue
                 _check_columns(t, shown, raw.columns, {k: c.line for k, c in raw.rows[0].items()}, local)
                 row = _yaml_row(t, raw, checkers[t.name], local)
-                row["_folder"], row["_report"] = d.name, report
+                row["_folder"], row["_report"] = name, report
                 result.rows[t.name].append(row)
                 continue
             ct = read_csv_columns(fs_path, shown, local, max_bytes, {f.name for f in t.raw_fields if f.vocabulary})
             if ct is None:
-                result.unreadable.setdefault(t.name, set()).add(d.name)
+                result.unreadable.setdefault(t.name, set()).add(name)
                 continue
             _check_columns(t, shown, ct.header, {}, local)
             if not ct.n and not any(i.path == shown for i in local):
                 local.append(Issue(shown, 2, "", "", "no-rows", "the file has a header but no rows"))
-            part = _CsvPart(d.name, report, ct, _check_columns_of(t, ct, checkers[t.name], local))
+            part = _CsvPart(name, report, ct, _check_columns_of(t, ct, checkers[t.name], local))
             parts[t.name].append(part)
             if report and t.name == "figures":
                 _figure_rules_by_combination(part, checkers[t.name], local)
         if report:
-            reported.extend(local)
-    _cross_table_rules(result, parts, reported)
+            reported.merge(local)
+    _cross_table_rules(result, parts, reported, everywhere=cross_sources_everywhere)
     if snapshots is not None:
         _provenance(result, parts, Path(snapshots), reported)
+    from ._published import verify_published
+
+    build = Path(build_dir) if build_dir is not None else base / "build"
+    reported.extend(verify_published(build, _textsafety.safe_text(build.name or str(build))))
     if keep_rows:
-        for name, ps in parts.items():
-            fields = [f.name for f in _schema.table(name).raw_fields]
+        for tname, ps in parts.items():
+            fields = [f.name for f in _schema.table(tname).raw_fields]
             for part in ps:
-                result.rows[name].extend(_row(part, checkers[name], i, fields) for i in range(part.ct.n))
-    result.issues = sorted(set(reported))
+                result.rows[tname].extend(_row(part, checkers[tname], i, fields) for i in range(part.ct.n))
+    result.issues = sorted(set(reported.finish()))
     return result
 
 
-def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues: list[Issue]) -> None:
+def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues: list[Issue],
+                       everywhere: bool = False) -> None:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     def report(row, fld, code, why):
-        if row["_report"]:
+        if row["_report"] or everywhere:
             _fig_issue(issues, row, fld, code, why)
 
     sources = result.rows.get("sources", [])
@@ -551,7 +731,7 @@ def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues:
             report(s, "snapshot_sha256", "snapshot-hash-missing", "snapshot is set, so snapshot_sha256 is required")
 
     def add(part, i, fld, code, why):
-        if part.report:
+        if part.report or everywhere:
             issues.append(Issue(part.ct.path, int(part.ct.lines[i]), fld, part.ct.cols[fld][int(i)].as_py(), code, why))
 
     def usable(part, fld):
@@ -614,6 +794,50 @@ def _cross_table_rules(result: Result, parts: dict[str, list[_CsvPart]], issues:
                 off = usable(p, "figure_id") & ~pc.starts_with(p.ct.cols["figure_id"], f"{p.folder}/").to_numpy(zero_copy_only=False)
                 for i in np.nonzero(off)[0]:
                     add(p, i, "figure_id", "id-prefix", f"figure_id must start with '{p.folder}/'")
+            if "attributed_to" in p.ct.cols:
+                own = pc.equal(p.ct.cols["attributed_to"], p.folder).to_numpy(zero_copy_only=False)
+                if "source_id" in p.ct.cols:
+                    own |= pc.equal(p.ct.cols["attributed_to"], p.ct.cols["source_id"]).to_numpy(zero_copy_only=False)
+                for i in np.nonzero(usable(p, "attributed_to") & own)[0]:
+                    add(p, i, "attributed_to", "self-attribution",
+                        "a figure is attributed to another source (the study it credits), not to its own; empty attributed_to")
+        # a figure of a file that could not be read may exist: not reported as unknown
+        _restates_rules(ps, add, usable, result.unreadable.get("figures", set()))
+
+
+# "Restates <figure_id>" in a note names the figure it restates (CONTRIBUTING.md)
+_RESTATES = re.compile(r"\bRestates\s+([^\s'\"()\[\],;]+/[^\s'\"()\[\],;]*)", re.IGNORECASE)
+
+
+def _restates_rules(ps: list[_CsvPart], add, usable, unread: set[str] = frozenset()) -> None:
+    """A note's ``Restates <figure_id>`` names another figure that exists."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = []  # (part, row, target)
+    for p in ps:
+        if "note" not in p.ct.cols:
+            continue
+        hit = ~p.bad["note"] & pc.match_substring(p.ct.cols["note"], "restates", ignore_case=True).to_numpy(zero_copy_only=False)
+        for i in np.nonzero(hit)[0]:
+            for m in _RESTATES.finditer(p.ct.cols["note"][int(i)].as_py()):
+                found.append((p, int(i), m.group(1).rstrip(".:")))
+    if not found:
+        return
+    targets = pa.array([t for _, _, t in found], type=pa.string())
+    known = np.zeros(len(found), dtype=bool)
+    for p in ps:
+        if "figure_id" in p.ct.cols:
+            ids = pc.filter(p.ct.cols["figure_id"], pa.array(usable(p, "figure_id")))
+            known |= pc.is_in(targets, value_set=ids).to_numpy(zero_copy_only=False)
+    for (p, i, target), ok in zip(found, known):
+        own = p.ct.cols["figure_id"][i].as_py() if "figure_id" in p.ct.cols else None
+        if target == own:
+            add(p, i, "note", "restates-self", f"the note says this figure restates itself ({target}); "
+                "name the earlier figure it restates")
+        elif not ok and target.split("/", 1)[0] not in unread:
+            add(p, i, "note", "restates-unknown", f"the note restates {target}, but no figure has that figure_id")
 
 
 def _normalise(text: str) -> str:

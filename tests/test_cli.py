@@ -76,3 +76,54 @@ def test_tables_command():
     from ketamine_ssri_evidence import _schema
 
     assert proc.returncode == 0 and proc.stdout.split() == list(_schema.table_names())
+
+
+# --- every way of naming what to validate ------------------------------------------------
+import pytest  # noqa: E402
+
+from ketamine_ssri_evidence.validation import UsageError, validate  # noqa: E402
+
+HEISER = "heiser-ketamine-vs-ssris"
+
+
+@pytest.mark.parametrize("cwd, path", [
+    (".", f"raw/{HEISER}"), (".", f"raw/{HEISER}/"), (".", f"./raw/{HEISER}"), (".", f"raw/../raw/{HEISER}"),
+    (".", f"raw/{HEISER}/figures.csv"), (".", f"raw/{HEISER}/source.yaml"), (".", "raw"), (".", "raw/"),
+    ("raw", HEISER), ("raw", f"./{HEISER}/"), ("raw", "."), ("raw", f"{HEISER}/figures.csv"),
+    (f"raw/{HEISER}", "."), (f"raw/{HEISER}", "figures.csv"), (f"raw/{HEISER}", "../"),
+    ("/", "ABSOLUTE"),
+])
+def test_every_path_form_validates_clean(cwd, path, monkeypatch):
+    """A relative path used to be read twice: every row clashed with itself (duplicate-id)."""
+    monkeypatch.chdir(ROOT / cwd if cwd != "/" else "/")
+    if path == "ABSOLUTE":
+        path = str(ROOT / "raw" / HEISER)
+    assert [i.render() for i in validate([path], keep_rows=False).issues] == []
+
+
+def test_the_contributor_command_of_contributing_md():
+    proc = run("validate", f"raw/{HEISER}", f"raw/{HEISER}/figures.csv", "raw/juby-2024-ketamine-clinic/")
+    assert proc.returncode == 0 and proc.stdout == "0 problems\n", proc.stdout
+
+
+@pytest.mark.parametrize("form", ["folder", "file", "outside"])
+def test_one_folder_gets_the_same_problems_as_everything(form):
+    """Rules that span sources (ids used by another source) hold when one folder is named."""
+    raw = FIXTURES / "invalid" / "id-in-other-source" / "raw"
+    everything = [i for i in validate(raw_dir=raw).issues if i.path.startswith("raw/second/")]
+    target = raw / "second" if form != "file" else raw / "second" / "figures.csv"
+    kw = {} if form == "outside" else {"raw_dir": raw}  # outside: raw/ is the folder's parent
+    got = validate([target], **kw).issues
+    assert got == everything and {i.code for i in got} == {"duplicate-id", "id-prefix"}
+    assert validate([raw / "demo"], raw_dir=raw).issues == []
+
+
+def test_a_path_outside_the_raw_folder_is_a_usage_error(tmp_path):
+    (tmp_path / "x").mkdir()
+    with pytest.raises(UsageError, match="is not inside"):
+        validate([tmp_path / "x"], raw_dir=FIXTURES / "valid" / "raw")
+
+
+def test_a_path_too_long_is_a_usage_error():
+    proc = run("validate", "raw/" + "x" * 5000)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")

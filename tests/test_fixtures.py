@@ -14,6 +14,10 @@ from ketamine_ssri_evidence.issues import CODES
 from ketamine_ssri_evidence.validation import validate
 
 CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
+sys.path.insert(0, str(FIXTURES))
+import make_invalid  # noqa: E402  (the cases made at test time: links, FIFOs, odd file names)
+
+RUNTIME = sorted(make_invalid.RUNTIME)
 # codes that no fixture can trigger while no schema field uses the constraint behind them
 UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in _schema.table_names() for f in _schema.table(t).fields)}
 
@@ -45,9 +49,17 @@ def test_invalid_fixture(case):
     assert got == _expected(case)
 
 
+@pytest.mark.parametrize("name", RUNTIME)
+def test_invalid_case_made_at_test_time(name, tmp_path):
+    raw = make_invalid.make_runtime(name, tmp_path / name)
+    got = sorted((i.path, i.line, i.code) for i in validate(raw_dir=raw, snapshots=raw.parent / "snapshots").issues)
+    assert got == sorted(make_invalid.RUNTIME[name][1])
+
+
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_every_code_has_a_fixture(code):
     covered = {c for case in CASES for _, _, c in _expected(case)}
+    covered |= {c for name in RUNTIME for _, _, c in make_invalid.RUNTIME[name][1]}
     if code in BUILD_CODES:
         assert f'"{code}")' in (ROOT / "tests" / "test_reviews_and_derived.py").read_text(encoding="utf-8")
         return
