@@ -117,5 +117,15 @@ def descriptor(version: str, files: dict[str, bytes], prefix: str = "", meta: di
                 "dialect": {"sheetName": table, "header": True, "excel": {"sheet": table}},
                 "schema": resource_schema(table),
             })
+    # the metadata files for other readers are resources too, so that a descriptor pinned by
+    # its hash covers every file of the release
+    from .reader_files import CARD, CROISSANT
+
+    for name, path, fmt, mediatype, what in (
+            ("croissant", CROISSANT, "JSON-LD", "application/ld+json", "Croissant metadata of the release"),
+            ("dataset-card", CARD, "Markdown", "text/markdown", "the dataset card (for dataset hubs)")):
+        if path in files:
+            resources.append({"name": name, **_file(f"{prefix}{path}", files[path]), "format": fmt,
+                              "mediatype": mediatype, "description": f"{what[0].upper()}{what[1:]}."})
     pkg["resources"] = resources
     return pkg

@@ -8,7 +8,7 @@
    unless it is recorded already or given with ``--source-commit``.
 3. ``schemas/package.json`` gets the new release; then the build writes
    ``build/<version>/``, ``build/versions.json`` and ``datapackage.json``, and CHANGELOG.md,
-   DATA_DICTIONARY.md, CITATION.cff, the README's counts and ``report/`` (when matplotlib
+   DATA_DICTIONARY.md, CITATION.cff, the README's counts and ``report/`` (when altair
    is installed) are regenerated.
 
 Every refusal is a :class:`ReleaseRefused` with a one-line message, raised before anything
@@ -216,14 +216,20 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
         _atomic_text(root / name, text)
         result.written.append(name)
     cff = root / "CITATION.cff"
-    _atomic_text(cff, citation_text(cff.read_text(encoding="utf-8") if cff.is_file() else "cff-version: 1.2.0\n",
-                                    version, new_date))
+    if root.resolve() == _schema.ROOT.resolve():  # the whole file, references included, from schemas/ and raw/
+        from .citation import citation_cff
+
+        _atomic_text(cff, citation_cff(version, new_date, raw_dir=root / "raw"))
+    else:
+        _atomic_text(cff, citation_text(cff.read_text(encoding="utf-8") if cff.is_file() else "cff-version: 1.2.0\n",
+                                        version, new_date))
     result.written.append("CITATION.cff")
     if report:
         try:
-            import matplotlib  # noqa: F401
+            import altair  # noqa: F401
+            import vl_convert  # noqa: F401
         except ImportError:
-            result.skipped.append("report/: matplotlib is not installed (pip install -e '.[report]', then "
+            result.skipped.append("report/: altair and vl-convert are not installed (pip install -e '.[report]', then "
                                   "python -m ketamine_ssri_evidence report)")
         else:
             from .report import write_report

@@ -41,8 +41,8 @@ def server(tmp_path):
 
 @pytest.fixture
 def new(server):
-    """A version 0.3.0 the package does not know; yields the sha256 of its datapackage.json."""
-    return hs.add_version(server.folder, "0.3.0", VERSION)
+    """A version 9.0.0 the package does not know; yields the sha256 of its datapackage.json."""
+    return hs.add_version(server.folder, "9.0.0", VERSION)
 
 
 def _files(d):
@@ -99,7 +99,7 @@ def test_cli_download(server, tmp_path):
 def test_newest_by_default(server, tmp_path, new):
     with pytest.warns(TrustWarning):
         target = download(None, tmp_path / "dest", base_url=server.url, cache=tmp_path / "cache")
-    assert target.name == "0.3.0"
+    assert target.name == "9.0.0"
 
 
 def test_unknown_version_lists_known_ones(server, tmp_path):
@@ -112,61 +112,61 @@ def test_unknown_version_lists_known_ones(server, tmp_path):
 
 
 def test_unknown_version_is_trusted_on_first_use_and_said_so(server, tmp_path, new):
-    folder = _tofu("0.3.0", base_url=server.url, cache=tmp_path / "cache")
+    folder = _tofu("9.0.0", base_url=server.url, cache=tmp_path / "cache")
     assert (folder / "figures.parquet").is_file()
-    assert [v.trusted for v in kse.versions(cache=tmp_path / "cache", server=False) if v.version == "0.3.0"] == ["tofu"]
+    assert [v.trusted for v in kse.versions(cache=tmp_path / "cache", server=False) if v.version == "9.0.0"] == ["tofu"]
 
 
 def test_tofu_version_changed_later_is_refused(server, tmp_path, new):
-    _tofu("0.3.0", base_url=server.url, cache=tmp_path / "cache")
-    p = server.folder / "0.3.0" / "figures.csv"
+    _tofu("9.0.0", base_url=server.url, cache=tmp_path / "cache")
+    p = server.folder / "9.0.0" / "figures.csv"
     p.write_bytes(p.read_bytes().replace(b"72", b"92", 1))
     man = hs.manifest(server.folder)
     for f in man["versions"][-1]["files"]:
-        if f["path"] == "0.3.0/figures.csv":
+        if f["path"] == "9.0.0/figures.csv":
             f["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
     hs.write_manifest(server.folder, man)
-    with pytest.raises(DownloadError, match=r"changes release 0\.3\.0 \(figures\.csv\) since it was first downloaded"):
+    with pytest.raises(DownloadError, match=r"changes release 9\.0\.0 \(figures\.csv\) since it was first downloaded"):
         fetch(None, base_url=server.url, cache=tmp_path / "cache")
 
 
 def test_pin_by_descriptor_hash(server, tmp_path, new):
     with warnings.catch_warnings():
         warnings.simplefilter("error", TrustWarning)  # a pinned version is not trusted on first use
-        folder = fetch("0.3.0", base_url=server.url, cache=tmp_path / "cache", sha256=new)
+        folder = fetch("9.0.0", base_url=server.url, cache=tmp_path / "cache", sha256=new)
     assert (folder / "figures.csv").is_file()
-    assert [v.trusted for v in kse.versions(cache=tmp_path / "cache", server=False) if v.version == "0.3.0"] == ["pinned"]
+    assert [v.trusted for v in kse.versions(cache=tmp_path / "cache", server=False) if v.version == "9.0.0"] == ["pinned"]
 
 
 def test_pin_by_file_hashes(server, tmp_path, new):
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (server.folder / "0.3.0").iterdir()}
-    folder = fetch("0.3.0", base_url=server.url, cache=tmp_path / "cache", sha256=files)
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (server.folder / "9.0.0").iterdir()}
+    folder = fetch("9.0.0", base_url=server.url, cache=tmp_path / "cache", sha256=files)
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(files)
 
 
 def test_partial_file_pins_are_not_enough(server, tmp_path, new):
-    h = hashlib.sha256((server.folder / "0.3.0" / "figures.csv").read_bytes()).hexdigest()
+    h = hashlib.sha256((server.folder / "9.0.0" / "figures.csv").read_bytes()).hexdigest()
     with pytest.raises(DownloadError, match=r"not covered by the pinned hashes; pin them too with sha256="):
-        fetch("0.3.0", base_url=server.url, cache=tmp_path / "cache", sha256={"figures.csv": h})
+        fetch("9.0.0", base_url=server.url, cache=tmp_path / "cache", sha256={"figures.csv": h})
 
 
 def test_wrong_pin_is_refused(server, tmp_path, new):
     with pytest.raises(DownloadError, match="not the pinned"):
-        fetch("0.3.0", base_url=server.url, cache=tmp_path / "cache", sha256="ab" * 32)
+        fetch("9.0.0", base_url=server.url, cache=tmp_path / "cache", sha256="ab" * 32)
     assert not list((tmp_path / "cache").rglob("*.csv"))
 
 
 def test_pinned_descriptor_that_lies_about_a_file(server, tmp_path, new):
     """The descriptor is pinned, the server then serves a figures.csv it does not list."""
-    p = server.folder / "0.3.0" / "figures.csv"
+    p = server.folder / "9.0.0" / "figures.csv"
     p.write_bytes(p.read_bytes() + b"\n")
     man = hs.manifest(server.folder)
     for f in man["versions"][-1]["files"]:
-        if f["path"] == "0.3.0/figures.csv":
+        if f["path"] == "9.0.0/figures.csv":
             f["bytes"], f["sha256"] = p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest()
     hs.write_manifest(server.folder, man)
     with pytest.raises(DownloadError, match="than the pinned datapackage.json"):
-        fetch("0.3.0", base_url=server.url, cache=tmp_path / "cache", sha256=new)
+        fetch("9.0.0", base_url=server.url, cache=tmp_path / "cache", sha256=new)
 
 
 def test_pin_that_disagrees_with_shipped_hashes(server, tmp_path):
@@ -175,15 +175,15 @@ def test_pin_that_disagrees_with_shipped_hashes(server, tmp_path):
 
 
 def test_cli_pin(server, tmp_path, new):
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "0.3.0",
+    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "9.0.0",
                            "--dest", str(tmp_path / "d"), "--base-url", server.url, "--cache", str(tmp_path / "c"),
                            "--sha256", new], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "0.3.0",
+    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "9.0.0",
                            "--dest", str(tmp_path / "d2"), "--base-url", server.url, "--cache", str(tmp_path / "c2")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0
-    assert proc.stderr.startswith("warning: release 0.3.0 is not known to this package") and "--sha256 HASH" in proc.stderr
+    assert proc.stderr.startswith("warning: release 9.0.0 is not known to this package") and "--sha256 HASH" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
@@ -236,7 +236,7 @@ DAMAGE = ["truncated", "wrong-hash", "directory", "symlink", "missing"]
 @pytest.mark.parametrize("kind", DAMAGE)
 @pytest.mark.parametrize("which", ["shipped", "tofu"])
 def test_damaged_cache_entry_is_fetched_again(server, tmp_path, new, kind, which):
-    version = VERSION if which == "shipped" else "0.3.0"
+    version = VERSION if which == "shipped" else "9.0.0"
     cache = tmp_path / "cache"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrustWarning)
@@ -254,22 +254,22 @@ def test_damaged_cache_entry_is_fetched_again(server, tmp_path, new, kind, which
 def test_damaged_cache_offline_says_what_to_do(server, tmp_path, new, kind):
     cache = tmp_path / "cache"
     url = server.url
-    _tofu("0.3.0", base_url=url, cache=cache)
-    _damage(kind, cache / "releases" / "0.3.0" / "figures.csv", tmp_path / "x")
+    _tofu("9.0.0", base_url=url, cache=cache)
+    _damage(kind, cache / "releases" / "9.0.0" / "figures.csv", tmp_path / "x")
     server.close()
     with pytest.raises(DownloadError) as info:
-        fetch("0.3.0", base_url=url, cache=cache, timeout=5)
+        fetch("9.0.0", base_url=url, cache=cache, timeout=5)
     msg = str(info.value)
-    assert "cached copy of release 0.3.0 is incomplete or damaged" in msg and "Connect to the network" in msg
+    assert "cached copy of release 9.0.0 is incomplete or damaged" in msg and "Connect to the network" in msg
     with pytest.raises(DownloadError, match=r"no download address is set to fetch it again: pass base_url=URL"):
-        fetch("0.3.0", cache=cache)
+        fetch("9.0.0", cache=cache)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "directory", "symlink", "not-an-entry"])
 def test_damaged_trust_record_heals(server, tmp_path, new, damage):
     cache = tmp_path / "cache"
-    _tofu("0.3.0", base_url=server.url, cache=cache)
-    record = cache / "releases" / "0.3.0" / ".entry.json"
+    _tofu("9.0.0", base_url=server.url, cache=cache)
+    record = cache / "releases" / "9.0.0" / ".entry.json"
     if damage == "truncated":
         record.write_bytes(record.read_bytes()[:50])
     elif damage == "empty":
@@ -281,9 +281,9 @@ def test_damaged_trust_record_heals(server, tmp_path, new, damage):
         record.unlink()
         os.symlink("/etc/hostname", record)
     else:
-        record.write_text('{"version": "0.3.0", "files": 5}')
+        record.write_text('{"version": "9.0.0", "files": 5}')
     # with the server: fetched again (and trusted on first use again)
-    _tofu("0.3.0", base_url=server.url, cache=cache)
+    _tofu("9.0.0", base_url=server.url, cache=cache)
     assert json.loads(record.read_text())["trust"] == "tofu"
 
 
@@ -388,11 +388,11 @@ def test_versions_lists_shipped_cached_and_server(server, tmp_path, new):
     for v in shipped:
         assert records[v].trusted == "shipped-hash" and records[v].where in ("local", "cached", "shipped")
         assert records[v].date == shipped[v]["date"]
-    assert records["0.3.0"].where == "server" and records["0.3.0"].trusted == "tofu"
-    assert records["0.3.0"].date == "2026-12-24"
+    assert records["9.0.0"].where == "server" and records["9.0.0"].trusted == "tofu"
+    assert records["9.0.0"].date == "2026-12-24"
     assert [r.version for r in records.values() if r.current] == [kse.current_version()]
-    _tofu("0.3.0", base_url=server.url, cache=cache)
-    assert {r.version: r.where for r in kse.versions(cache=cache, server=False)}["0.3.0"] == "cached"
+    _tofu("9.0.0", base_url=server.url, cache=cache)
+    assert {r.version: r.where for r in kse.versions(cache=cache, server=False)}["9.0.0"] == "cached"
     import pandas as pd
 
     table = pd.DataFrame(kse.versions(cache=cache, server=False))
@@ -417,28 +417,28 @@ def test_versions_when_the_server_is_down(server, tmp_path):
 def test_load_latest(server, tmp_path, new):
     with pytest.warns(TrustWarning):
         df = kse.load("figures", version="latest", base_url=server.url, cache=tmp_path / "cache")
-    assert df.attrs["version"] == "0.3.0"
+    assert df.attrs["version"] == "9.0.0"
     # no server: the newest version here
-    assert kse.latest_version(cache=tmp_path / "cache") == "0.3.0"
+    assert kse.latest_version(cache=tmp_path / "cache") == "9.0.0"
     assert kse.load("sources", version="latest").attrs["version"] == kse.current_version()
 
 
 def test_cached_version_loads_offline_with_no_address(server, tmp_path, new, monkeypatch):
     cache = tmp_path / "cache"
     with pytest.warns(TrustWarning):
-        kse.load("figures", version="0.3.0", base_url=server.url, cache=cache)
+        kse.load("figures", version="9.0.0", base_url=server.url, cache=cache)
     server.close()
     monkeypatch.setattr(dl, "package_metadata", lambda: {"download_base_url": ""})
-    df = kse.load("figures", version="0.3.0", cache=cache)
-    assert df.attrs["version"] == "0.3.0" and len(df) == len(kse.load("figures"))
+    df = kse.load("figures", version="9.0.0", cache=cache)
+    assert df.attrs["version"] == "9.0.0" and len(df) == len(kse.load("figures"))
     monkeypatch.setenv("DATAPACKAGE_CACHE", str(cache))
-    assert kse.load("sources", version="0.3.0").attrs["version"] == "0.3.0"
+    assert kse.load("sources", version="9.0.0").attrs["version"] == "9.0.0"
 
 
 def test_load_a_version_not_present_locally(server, tmp_path, new, monkeypatch):
     monkeypatch.setenv("DATAPACKAGE_BASE_URL", server.url)
     monkeypatch.setenv("DATAPACKAGE_CACHE", str(tmp_path / "cache"))
-    df = kse.load("figures", version="0.3.0", sha256=new)
+    df = kse.load("figures", version="9.0.0", sha256=new)
     assert len(df) == len(kse.load("figures"))
 
 
@@ -500,8 +500,8 @@ def test_a_fifo_in_the_cache_does_not_block(server, tmp_path):
 
 
 def test_a_tofu_release_with_a_malformed_descriptor_is_an_error_not_a_traceback(server, tmp_path):
-    hs.add_version(server.folder, "0.3.0", VERSION)
-    desc = server.folder / "0.3.0" / "datapackage.json"
+    hs.add_version(server.folder, "9.0.0", VERSION)
+    desc = server.folder / "9.0.0" / "datapackage.json"
     d = json.loads(desc.read_text())
     for r in d["resources"]:
         if r["name"] == "figures":
@@ -509,11 +509,11 @@ def test_a_tofu_release_with_a_malformed_descriptor_is_an_error_not_a_traceback(
     desc.write_text(json.dumps(d))
     man = hs.manifest(server.folder)
     for f in man["versions"][-1]["files"]:
-        if f["path"] == "0.3.0/datapackage.json":
+        if f["path"] == "9.0.0/datapackage.json":
             f["bytes"], f["sha256"] = desc.stat().st_size, hashlib.sha256(desc.read_bytes()).hexdigest()
     hs.write_manifest(server.folder, man)
     with pytest.warns(TrustWarning), pytest.raises(kse.ReleaseError, match="malformed"):
-        kse.load("figures", version="0.3.0", base_url=server.url, cache=tmp_path / "cache")
+        kse.load("figures", version="9.0.0", base_url=server.url, cache=tmp_path / "cache")
 
 
 def test_the_former_parameter_name_still_works(server, tmp_path):

@@ -86,9 +86,9 @@ def _absolute_version(man, world):
 
 def _file_path(path):
     def edit(man, world):
-        e = _newest(man, version="0.3.0")
+        e = _newest(man, version="9.0.0")
         for f in e["files"]:
-            f["path"] = "0.3.0/" + f["path"].split("/", 1)[1]
+            f["path"] = "9.0.0/" + f["path"].split("/", 1)[1]
         e["files"][0]["path"] = path.format(world=world)
     return edit
 
@@ -111,16 +111,16 @@ def _twice(man, world):
 
 
 def _huge_size(man, world):
-    e = _newest(man, version="0.3.0")
+    e = _newest(man, version="9.0.0")
     for f in e["files"]:
-        f["path"] = "0.3.0/" + f["path"].split("/", 1)[1]
+        f["path"] = "9.0.0/" + f["path"].split("/", 1)[1]
     e["files"][0]["bytes"] = 10 ** 15
 
 
 def _bool_size(man, world):
-    e = _newest(man, version="0.3.0")
+    e = _newest(man, version="9.0.0")
     for f in e["files"]:
-        f["path"] = "0.3.0/" + f["path"].split("/", 1)[1]
+        f["path"] = "9.0.0/" + f["path"].split("/", 1)[1]
     e["files"][0]["bytes"] = True
 
 
@@ -138,14 +138,14 @@ def _file_role(role, name="figures.csv", version=VERSION):
 
 def _tofu(role, name="figures.csv"):
     def setup(server, served, world):
-        hs.add_version(served, "0.3.0", VERSION)
-        server.play(f"0.3.0/{name}", role)
+        hs.add_version(served, "9.0.0", VERSION)
+        server.play(f"9.0.0/{name}", role)
     return setup
 
 
 def _tampered_tofu_with_pin(server, served, world):
-    pin = hs.add_version(served, "0.3.0", VERSION)
-    (served / "0.3.0" / "datapackage.json").write_text("{}")  # the server swaps the descriptor ...
+    pin = hs.add_version(served, "9.0.0", VERSION)
+    (served / "9.0.0" / "datapackage.json").write_text("{}")  # the server swaps the descriptor ...
     man = hs.manifest(served)
     for f in man["versions"][-1]["files"]:  # ... and its own manifest to match
         if f["path"].endswith("datapackage.json"):
@@ -187,13 +187,13 @@ CASES = [
     # names from the server are checked before any path is made of them
     Case("version-traversal", _man(_traversal_version), r"not a semantic version", version=None),
     Case("version-absolute", _man(_absolute_version), r"not a semantic version", version=None),
-    Case("file-traversal", _man(_file_path("0.3.0/../../escape.csv")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
-    Case("file-absolute", _man(_file_path("{world}/escape.csv")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
-    Case("file-hidden", _man(_file_path("0.3.0/.bashrc")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
-    Case("file-subfolder", _man(_file_path("0.3.0/a/b.csv")), r"not 0\.3\.0/<bare file name>", version="0.3.0"),
+    Case("file-traversal", _man(_file_path("9.0.0/../../escape.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
+    Case("file-absolute", _man(_file_path("{world}/escape.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
+    Case("file-hidden", _man(_file_path("9.0.0/.bashrc")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
+    Case("file-subfolder", _man(_file_path("9.0.0/a/b.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
     Case("listed-twice", _man(_twice), r"listed twice", version=None),
-    Case("size-too-large", _man(_huge_size), r"bytes .* is not a size", version="0.3.0"),
-    Case("size-not-a-number", _man(_bool_size), r"bytes 'True' is not a size", version="0.3.0"),
+    Case("size-too-large", _man(_huge_size), r"bytes .* is not a size", version="9.0.0"),
+    Case("size-not-a-number", _man(_bool_size), r"bytes 'True' is not a size", version="9.0.0"),
     # the package's hashes are the trust root
     Case("known-hash-changed", _man(_tamper_known), r"changes the published files of release", version=None),
     Case("known-size-changed", _man(_resize_known), r"changes the published files of release", version=None),
@@ -202,7 +202,7 @@ CASES = [
          r"changes the published files of release"),
     Case("tampered-file", _file_role(hs.body(b"x" * 100)), r"announces 100 bytes"),
     Case("tampered-file-same-size", _tampered_file_same_size, r"sha256 differs from the trusted one"),
-    Case("pinned-descriptor-swapped", _tampered_tofu_with_pin, r"not the pinned", version="0.3.0",
+    Case("pinned-descriptor-swapped", _tampered_tofu_with_pin, r"not the pinned", version="9.0.0",
          options={"sha256": "@pin"}),
     Case("plain-http-elsewhere", _nothing, r"refused the plain http:// address", options={"base_url": "http://192.0.2.1/"}),
     Case("not-a-url-scheme", _nothing, r"not an https:// URL", options={"base_url": "ftp://127.0.0.1/"}),
@@ -229,7 +229,7 @@ CASES = [
     Case("manifest-silent", _manifest_role(hs.silent), r"deadline of 1\.5 s", version=None, deadline=DEADLINE),
     Case("file-endless", _file_role(hs.endless), r"more than the \d+ bytes the trusted manifest lists"),
     Case("tofu-file-endless", _tofu(hs.endless), r"more than the \d+ bytes the trusted manifest lists",
-         version="0.3.0"),
+         version="9.0.0"),
     Case("length-too-long", _file_role(hs.length(10 ** 9)), r"announces 1000000000 bytes"),
     Case("length-too-short", _file_role(hs.length(100)), r"announces 100 bytes"),
     Case("cut-short", _file_role(hs.cut_short), r"connection ended after|sent \d+ of the \d+ bytes"),
@@ -247,7 +247,7 @@ CASES = [
     Case("odd-status", _file_role(hs.odd_status), r"answered 999"),
     Case("manifest-empty", _manifest_role(hs.body(b"", "application/json")), r"not valid JSON", version=None),
     Case("manifest-nan-size", _manifest_role(hs.body(
-        b'{"versions": [{"version": "0.3.0", "date": "2026-12-24", "files": [{"path": "0.3.0/a.csv", "bytes": NaN, '
+        b'{"versions": [{"version": "9.0.0", "date": "2026-12-24", "files": [{"path": "9.0.0/a.csv", "bytes": NaN, '
         b'"sha256": "' + b"0" * 64 + b'"}]}]}', "application/json")), r"bytes 'nan' is not a size", version=None),
     Case("redirect-with-hidden-characters", _file_role(hs.bidi_location), r"\\u202e|not a URL"),
     Case("server-down", lambda server, served, world: server.close(), r"cannot reach .*offline"),

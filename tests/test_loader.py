@@ -13,7 +13,7 @@ from ketamine_ssri_evidence import _schema
 
 
 def test_import_is_light():
-    code = ("import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandera', 'frictionless', 'matplotlib', 'pyarrow', 'yaml') "
+    code = ("import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandera', 'frictionless', 'matplotlib', 'altair', 'vl_convert', 'xlsxwriter', 'pyarrow', 'yaml') "
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
