@@ -22,7 +22,7 @@ from .issues import Issue
 from .package_descriptor import descriptor
 from .reader_files import reader_files
 from .release_metadata import parse_version
-from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, manifest_bytes,
+from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, described_with, manifest_bytes,
                        manifest_entry, package_metadata, read_manifest)
 from .validation import validate
 
@@ -175,7 +175,8 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None,
             records = _records(table, result.rows[table])
         built[table] = records
         check_with_pandera(table, records)
-    return release_files(version, built, meta)
+    with described_with(meta):
+        return release_files(version, built, meta)
 
 
 # ------------------------------------------------------------------ writing, crash-safe

@@ -12,6 +12,8 @@ package ships (:func:`shipped_manifest`) is the trust root for every version it 
 """
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import json
 import re
@@ -104,9 +106,27 @@ def is_sha256(h: object) -> bool:
     return isinstance(h, str) and _SHA256.fullmatch(h) is not None
 
 
+_METADATA_OVERRIDE: list[dict] = []  # set by described_with() while a release is rendered
+
+
+@contextlib.contextmanager
+def described_with(meta: dict):
+    """Within the block, :func:`package_metadata` returns ``meta``: a release is rendered, by
+    every module that describes it, with the metadata it will be published under (the release
+    command renders a new release before writing it to schemas/package.json)."""
+    _METADATA_OVERRIDE.append(meta)
+    try:
+        yield
+    finally:
+        _METADATA_OVERRIDE.pop()
+
+
 def package_metadata() -> dict:
     """schemas/package.json, its release list checked strictly (see :mod:`.release_metadata`)."""
     from .release_metadata import ReleaseMetadataError, parse
+
+    if _METADATA_OVERRIDE:
+        return _METADATA_OVERRIDE[-1]
 
     path = _schema.ROOT / "schemas" / "package.json"
     try:
