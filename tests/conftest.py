@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,3 +16,47 @@ ARTICLES = Path(os.environ.get("DATAPACKAGE_SNAPSHOTS", ROOT.parent / "shared" /
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# tests/fixtures/regenerate.py: how a golden case runs and renders (a script, not a package)
+regenerate = _module(FIXTURES / "regenerate.py")
+
+
+@dataclass
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+def cli(*argv: str, env: dict[str, str] | None = None) -> CliRun:
+    """Run ``python -m ketamine_ssri_evidence *argv`` in this process.
+
+    Same exit status and output as the command (argparse's SystemExit included), without
+    starting an interpreter. ``env`` sets environment variables for the call only.
+    """
+    from ketamine_ssri_evidence import cli as _cli
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = _cli.main(list(argv))
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return CliRun(code, out.getvalue(), err.getvalue())
