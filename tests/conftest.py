@@ -4,7 +4,6 @@ import contextlib
 import importlib.util
 import io
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +13,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # workplace; the provenance test runs only when they are there (or named by the variable).
 ARTICLES = Path(os.environ.get("DATAPACKAGE_SNAPSHOTS", ROOT.parent / "shared" / "sources" / "articles"))
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+try:  # Hypothesis profiles: HYPOTHESIS_PROFILE=mutation makes runs short and repeatable
+    from hypothesis import settings
+
+    settings.register_profile("mutation", max_examples=30, deadline=None, derandomize=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
 
 
 def _module(path: Path):
