@@ -94,11 +94,11 @@ class ParsedFigure:
         return not self.numbers
 
 
-def _number(tok: re.Match) -> tuple[list[float], bool]:
+def _number(tok: re.Match[str]) -> tuple[list[float], bool]:
     kind = tok.lastgroup
-    text = tok.group(kind)
+    text = tok.group()  # each alternative of _TOKEN is one whole named group
     if kind == "decade":
-        start = float(re.match(r"\d+", text).group())
+        start = float(text[:4])  # "1960s", "1960's"
         return [start, start + 9], False
     if kind == "num":
         return [float(text.replace(",", ""))], False
@@ -107,9 +107,9 @@ def _number(tok: re.Match) -> tuple[list[float], bool]:
         for w, v in WORD_FRACTIONS.items():
             if re.sub(r"[\s-]+", " ", w) == key:
                 return [float(v)], True
-    for w, v in WORD_NUMBERS.items():
+    for w, n in WORD_NUMBERS.items():
         if re.sub(r"[\s-]+", " ", w) == key:
-            return [float(v)], False
+            return [float(n)], False
     raise ValueError(text)  # pragma: no cover - the regex only matches known words
 
 
@@ -121,7 +121,17 @@ def _hint(text: str) -> str | None:
 
 
 def parse(text: str) -> ParsedFigure:
-    """Parse ``text``; never raises for any string."""
+    """Parse ``text``; never raises for any string.
+
+    >>> parse("Up to 72%")
+    ParsedFigure(numbers=(72.0,), fractions=(False,), hint='up_to', is_range=False)
+    >>> parse("$3,000–$6,000").numbers, parse("about 30% to 47%").hint
+    ((3000.0, 6000.0), 'approx_range')
+    >>> parse("Half").numbers, parse("Half").fractions
+    ((0.5,), (True,))
+    >>> parse("hours to days").qualitative
+    True
+    """
     if not isinstance(text, str):
         raise TypeError("text must be a str")
     idiom = _ONE_OR_N.search(text)

@@ -21,7 +21,11 @@ def _build_dir(root) -> Path:
 
 
 def versions(root=None) -> list[str]:
-    """Versions present in the local ``build/``, oldest first."""
+    """Versions present in the local ``build/``, oldest first.
+
+    >>> versions()[:2]
+    ['0.1.0', '0.2.0']
+    """
     d = _build_dir(root)
     found = [p.name for p in d.iterdir() if p.is_dir() and (p / "datapackage.json").is_file()] if d.is_dir() else []
     return sorted(found, key=version_key)
@@ -62,7 +66,11 @@ def _descriptor(folder: Path) -> dict:
 
 
 def tables(version: str | None = None, root=None) -> list[str]:
-    """Names of the tables a release holds."""
+    """Names of the tables a release holds.
+
+    >>> tables("0.1.0")
+    ['sources', 'figures']
+    """
     desc = _descriptor(release_dir(version, root))
     return [r["name"] for r in desc["resources"] if r.get("format") == "csv"]
 
@@ -80,7 +88,7 @@ def dtypes(table: str, schema: dict | None = None) -> dict:
         fields = [(f.name, f.type, list(_schema.vocabulary(f.vocabulary)) if f.vocabulary else None) for f in t.fields]
     else:
         fields = [(f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum")) for f in schema["fields"]]
-    out = {}
+    out: dict[str, object] = {}
     for name, typ, codes in fields:
         if codes is not None:
             out[name] = pd.CategoricalDtype(codes, ordered=False)
@@ -105,6 +113,13 @@ def load(table: str = "figures", version: str | None = None, root=None):
     Coded fields are categoricals over their whole vocabulary, numbers are nullable
     ``Float64``/``Int64``, text is ``string``. A version not present locally is downloaded
     once (checksums verified) and cached; see :mod:`ketamine_ssri_evidence.download`.
+
+    >>> import ketamine_ssri_evidence as kse
+    >>> figures = kse.load("figures", version="0.1.0")
+    >>> len(figures), str(figures["value"].dtype), figures["qualifier"].dtype.name
+    (417, 'Float64', 'category')
+    >>> figures.loc[0, "figure_id"]
+    'aijoining-ketamine-vs-ssri-new-data/001'
     """
     import pyarrow.parquet as pq
 

@@ -24,6 +24,8 @@ except ImportError:  # pragma: no cover - hypothesis is in the test extra
 
 def _module(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -11,7 +11,7 @@ from ketamine_ssri_evidence.diff import diff, render
 
 def _release(folder, rows, fields, enum=("a", "b")):
     folder.mkdir()
-    schema = {"fields": [{"name": f, "type": "string"} for f in fields], "primaryKey": ["figure_id"]}
+    schema: dict = {"fields": [{"name": f, "type": "string"} for f in fields], "primaryKey": ["figure_id"]}
     schema["fields"][-1]["constraints"] = {"enum": list(enum)}
     desc = {"name": "t", "resources": [{"name": "figures", "path": "figures.csv", "format": "csv", "schema": schema}]}
     (folder / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")

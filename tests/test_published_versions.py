@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -80,7 +81,8 @@ def test_frictionless_reads_every_row(version):
 
     package = Package(str(ROOT / "build" / version / "datapackage.json"))
     for table in _tables(version):
-        rows = package.get_resource(table).read_rows()  # every cell parsed by its field's type
+        resource: Any = package.get_resource(table)  # a TableResource
+        rows = resource.read_rows()  # every cell parsed by its field's type
         assert len(rows) == len(_csv(version, table))
         assert [r.errors for r in rows if not r.valid] == []
 

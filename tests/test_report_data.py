@@ -30,9 +30,14 @@ def release():
 
 def _drawn(figures, sources, key, title, unit) -> list[tuple[float, ...]]:
     """The x values of each figure the chart for ``key`` draws: (value,) or (low, high)."""
-    captured = []
+    captured: list = []
     real = report._png
-    report._png = lambda fig: captured.append(fig) or b""
+
+    def keep(fig) -> bytes:
+        captured.append(fig)
+        return b""
+
+    report._png = keep
     try:
         report.chart_measure(figures, sources, key, title, unit)
     finally:
