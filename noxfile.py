@@ -15,8 +15,8 @@ nox.options.default_venv_backend = "none"
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """The whole suite (with the doctests of the package), or the tests named after --."""
-    session.run("python", "-m", "pytest", *session.posargs)
+    """The whole suite on every core (with the doctests of the package), or the tests named after --."""
+    session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
 
 
 @nox.session(python=False)

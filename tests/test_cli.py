@@ -22,7 +22,7 @@ def run(*args, **kw):
 # ---------------------------------------------------------------- smoke tests: the real command
 
 @pytest.mark.parametrize("args,code,first", [
-    (("validate",), 0, "0 problems"),
+    (("validate", "--raw", str(FIXTURES / "valid" / "raw")), 0, "0 problems"),
     (("validate", "--raw", str(FIXTURES / "invalid" / "unknown-code" / "raw")), 1,
      "raw/demo/figures.csv:2: measure: remision_rate: not a code of the measure vocabulary"),
     (("validate", "raw/no-such-source"), 2, ""),
