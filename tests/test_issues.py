@@ -61,9 +61,31 @@ def test_render_text_sorts_and_ends_with_the_count():
 
 
 def test_render_github_ends_with_the_count():
-    assert render_github([issue()]) == (
+    assert render_github([issue(line=4), issue()]) == (
         "::error file=raw/demo/figures.csv,line=3,title=value-order::low: low 6 is greater than high 2\n"
-        "1 problem: value-order 1\n")
+        "::error file=raw/demo/figures.csv,line=4,title=value-order::low: low 6 is greater than high 2\n"
+        "2 problems: value-order 2\n")
+
+
+def test_render_json_layout():
+    """Two-space indents, one key a line, non-ASCII as it is: a diff of two reports stays readable."""
+    assert render_json([issue(value="é")]) == """{
+  "problems": [
+    {
+      "path": "raw/demo/figures.csv",
+      "line": 3,
+      "field": "low",
+      "value": "é",
+      "code": "value-order",
+      "reason": "low 6 is greater than high 2"
+    }
+  ],
+  "count": 1,
+  "by_code": {
+    "value-order": 1
+  }
+}
+"""
 
 
 def test_render_json():
