@@ -35,6 +35,9 @@ EXAMPLES = [
     ("a day or 2", (1, 2), "range"),
     ("-5 lb", (-5,), None),
     ("lost 5-10 lb", (5, 10), "range"),
+    ("$-5", (-5,), None),                                     # a minus after the currency sign
+    ("Between 20% and nearly 30%", (20, 30), "approx_range"),  # 'between' makes the range, not the join
+    ("A Few times a week", (), None),                         # "a week" is 1, unless "a few" stands by it
 ]
 
 
