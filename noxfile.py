@@ -7,7 +7,11 @@ tool (``nox -s tests -- tests/test_cli.py -k json``).
 """
 from __future__ import annotations
 
+import sys
+
 import nox
+
+PY = sys.executable  # the environment nox runs in: its tools need not be on PATH
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.default_venv_backend = "none"
@@ -16,38 +20,38 @@ nox.options.default_venv_backend = "none"
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """The whole suite on every core (with the doctests of the package), or the tests named after --."""
-    session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
+    session.run(PY, "-m", "pytest", *(session.posargs or ["-n", "auto"]))
 
 
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
     """ruff's lint rules of pyproject.toml (the formatter check joins once the tree is formatted)."""
-    session.run("ruff", "check", *session.posargs, ".")
+    session.run(PY, "-m", "ruff", "check", *session.posargs, ".")
 
 
 @nox.session(python=False)
 def format(session: nox.Session) -> None:
     """Whether ruff format would change a file (use -- --diff to see how)."""
-    session.run("ruff", "format", "--check", *session.posargs, ".")
+    session.run(PY, "-m", "ruff", "format", "--check", *session.posargs, ".")
 
 
 @nox.session(python=False)
 def typecheck(session: nox.Session) -> None:
     """mypy with the settings of pyproject.toml."""
-    session.run("mypy", *session.posargs)
+    session.run(PY, "-m", "mypy", *session.posargs)
 
 
 @nox.session(python=False)
 def mutation(session: nox.Session) -> None:
     """Mutation testing of the pure modules ([tool.mutmut] in pyproject.toml); slow."""
-    session.run("python", "tests/mutate.py", *session.posargs)
+    session.run(PY, "tests/mutate.py", *session.posargs)
 
 
 @nox.session(python=False)
 def regenerate(session: nox.Session) -> None:
     """Rewrite every generated file; then read `git diff` before committing."""
-    session.run("python", "-m", "ketamine_ssri_evidence", "docs")
-    session.run("python", "-m", "ketamine_ssri_evidence", "changelog")
-    session.run("python", "tests/fixtures/make_invalid.py")
-    session.run("python", "tests/fixtures/regenerate.py", "--write")
+    session.run(PY, "-m", "ketamine_ssri_evidence", "docs")
+    session.run(PY, "-m", "ketamine_ssri_evidence", "changelog")
+    session.run(PY, "tests/fixtures/make_invalid.py")
+    session.run(PY, "tests/fixtures/regenerate.py", "--write")
     session.run("git", "status", "--short", external=True)
