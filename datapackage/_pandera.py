@@ -17,7 +17,7 @@ PANDAS_DTYPES = {
 }
 
 
-def dataframe_schema(table: "str | _schema.Table", *, derived: bool = True):
+def dataframe_schema(table: str | _schema.Table, *, derived: bool = True):
     """A pandera schema for ``table`` (a name, or a parsed :class:`_schema.Table`)."""
     import pandera.pandas as pa
 

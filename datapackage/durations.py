@@ -15,7 +15,13 @@ _RX = re.compile(
 
 
 def duration_days(text: str) -> float | None:
-    """Days in an ISO 8601 duration, or ``None`` when ``text`` is not one."""
+    """Days in an ISO 8601 duration, or ``None`` when ``text`` is not one.
+
+    >>> duration_days("P6M"), duration_days("P2W"), duration_days("PT36H")
+    (182.625, 14.0, 1.5)
+    >>> duration_days("6 months") is None
+    True
+    """
     m = _RX.fullmatch(text)
     if not m:
         return None

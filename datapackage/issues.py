@@ -116,6 +116,13 @@ class Issue:
             raise ValueError(f"unknown issue code {self.code!r}")
 
     def render(self) -> str:
+        """The problem as one line: ``path:line: field: value: reason [code]``.
+
+        >>> Issue("raw/demo/figures.csv", 3, "low", "6", "value-order", "low 6 is greater than high 2").render()
+        'raw/demo/figures.csv:3: low: 6: low 6 is greater than high 2 [value-order]'
+        >>> Issue("raw/demo/figures.csv", 2, "unit", "", "unit-missing", "a figure with numbers needs a unit").render()
+        'raw/demo/figures.csv:2: unit: "": a figure with numbers needs a unit [unit-missing]'
+        """
         value = self.value
         if len(value) > 80:
             value = value[:77] + "..."
@@ -180,6 +187,13 @@ class IssueList(list):
 
 
 def summary(issues: list[Issue]) -> str:
+    """The count line that ends every report.
+
+    >>> summary([])
+    '0 problems'
+    >>> summary([Issue("raw/demo/figures.csv", 3, "low", "6", "value-order", "low 6 is greater than high 2")])
+    '1 problem: value-order 1'
+    """
     if not issues:
         return "0 problems"
     counts = Counter(i.code for i in issues)

@@ -1,11 +1,17 @@
-"""The command line: exit statuses, formats, and plain messages for bad input."""
+"""The command line: exit statuses, formats, and plain messages for bad input.
+
+Most cases call ``cli.main`` in this process (see ``conftest.cli``); a few smoke tests start
+the real command, to show that it starts, exits with its status and prints no traceback.
+"""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 
-from conftest import FIXTURES, ROOT
+import pytest
+
+from conftest import FIXTURES, ROOT, cli
 
 
 def run(*args, **kw):
@@ -13,66 +19,94 @@ def run(*args, **kw):
                           text=True, timeout=300, **kw)
 
 
+# ---------------------------------------------------------------- smoke tests: the real command
+
+@pytest.mark.parametrize("args,code,first", [
+    (("validate", "--raw", str(FIXTURES / "valid" / "raw")), 0, "0 problems"),
+    (("validate", "--raw", str(FIXTURES / "invalid" / "unknown-code" / "raw")), 1,
+     "raw/demo/figures.csv:2: measure: remision_rate: not a code of the measure vocabulary"),
+    (("validate", "raw/no-such-source"), 2, ""),
+    (("codes",), 0, "missing-file"),
+])
+def test_the_command_runs(args, code, first):
+    proc = run(*args)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr and "internal error" not in proc.stderr
+    assert proc.stdout.startswith(first)
+
+
+# ---------------------------------------------------------------- in process
+
 def test_validate_clean_exits_0():
-    proc = run("validate")
-    assert proc.returncode == 0 and proc.stdout.strip() == "0 problems"
+    r = cli("validate")
+    assert (r.code, r.out, r.err) == (0, "0 problems\n", "")
 
 
 def test_validate_given_folder():
-    proc = run("validate", "--raw", str(FIXTURES / "valid" / "raw"), str(FIXTURES / "valid" / "raw" / "demo"))
-    assert proc.returncode == 0, proc.stdout
+    r = cli("validate", "--raw", str(FIXTURES / "valid" / "raw"), str(FIXTURES / "valid" / "raw" / "demo"))
+    assert (r.code, r.out) == (0, "0 problems\n")
 
 
 def test_validate_errors_exit_1_with_count_line():
     case = FIXTURES / "invalid" / "formula-injection"
-    proc = run("validate", "--raw", str(case / "raw"))
-    assert proc.returncode == 1
-    lines = proc.stdout.splitlines()
+    r = cli("validate", "--raw", str(case / "raw"))
+    assert r.code == 1
+    lines = r.out.splitlines()
     assert lines[-1] == "4 problems: formula-injection 4"
-    assert lines[0].startswith("raw/demo/figures.csv:2: note: =HYPERLINK")
-    assert lines[0].endswith("[formula-injection]")
+    assert lines[0] == ('raw/demo/figures.csv:2: note: =HYPERLINK("http://evil"): text must not start with =, +, - '
+                        "or @ (spreadsheets run it as a formula); rephrase or start with another character "
+                        "[formula-injection]")
     assert lines[:-1] == sorted(lines[:-1])
 
 
 def test_json_format():
     case = FIXTURES / "invalid" / "value-order"
-    proc = run("validate", "--raw", str(case / "raw"), "--format", "json")
-    data = json.loads(proc.stdout)
-    assert proc.returncode == 1 and data["count"] == 2
+    r = cli("validate", "--raw", str(case / "raw"), "--format", "json")
+    data = json.loads(r.out)
+    assert r.code == 1 and data["count"] == 2
     assert data["by_code"] == {"text-mismatch": 1, "value-order": 1}
-    assert set(data["problems"][0]) == {"path", "line", "field", "value", "code", "reason"}
+    assert data["problems"] == [
+        {"path": "raw/demo/figures.csv", "line": 3, "field": "low", "value": "6", "code": "value-order",
+         "reason": "low 6 is greater than high 2"},
+        {"path": "raw/demo/figures.csv", "line": 3, "field": "value_text", "value": "2–6 weeks", "code": "text-mismatch",
+         "reason": "value_text says 2, 6 but the numbers are 6, 2"},
+    ]
 
 
 def test_github_format():
     case = FIXTURES / "invalid" / "unknown-code"
-    proc = run("validate", "--raw", str(case / "raw"), "--format", "github")
-    assert proc.stdout.startswith("::error file=raw/demo/figures.csv,line=2,title=unknown-code::measure: ")
+    r = cli("validate", "--raw", str(case / "raw"), "--format", "github")
+    assert r.out.splitlines() == [
+        "::error file=raw/demo/figures.csv,line=2,title=unknown-code::measure: not a code of the measure vocabulary "
+        "(schemas/vocab/measure.csv)",
+        "1 problem: unknown-code 1",
+    ]
 
 
-def test_missing_path_is_a_usage_error():
-    proc = run("validate", "raw/no-such-source")
-    assert proc.returncode == 2 and "no such directory" in proc.stderr and "Traceback" not in proc.stderr
+def test_missing_path_is_a_usage_error(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    r = cli("validate", "raw/no-such-source")
+    assert r.code == 2 and r.out == ""
+    assert r.err == "error: raw/no-such-source is not a source folder (no such directory)\n"
 
 
 def test_missing_snapshot_dir_is_a_usage_error():
-    proc = run("validate", "--snapshots", "/no/such/dir")
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    r = cli("validate", "--snapshots", "/no/such/dir")
+    assert (r.code, r.err) == (2, "error: snapshot directory /no/such/dir does not exist\n")
 
 
 def test_bad_arguments_exit_2():
-    assert run("validate", "--format", "xml").returncode == 2
-    assert run().returncode == 2
+    r = cli("validate", "--format", "xml")
+    assert r.code == 2 and "invalid choice: 'xml'" in r.err
+    assert cli().code == 2
 
 
 def test_snapshot_variable(tmp_path):
-    import os
-    env = dict(os.environ, DATAPACKAGE_SNAPSHOTS=str(tmp_path))
-    proc = run("validate", env=env)
-    assert proc.returncode == 1 and "snapshot-not-found" in proc.stdout
+    r = cli("validate", env={"DATAPACKAGE_SNAPSHOTS": str(tmp_path)})
+    assert r.code == 1 and "snapshot-not-found" in r.out
 
 
 def test_tables_command():
-    proc = run("tables")
     from ketamine_ssri_evidence import _schema
 
     assert proc.returncode == 0 and proc.stdout.split() == list(_schema.table_names())
@@ -127,3 +161,27 @@ def test_a_path_outside_the_raw_folder_is_a_usage_error(tmp_path):
 def test_a_path_too_long_is_a_usage_error():
     proc = run("validate", "raw/" + "x" * 5000)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
+    r = cli("tables")
+    assert r.code == 0 and r.out.split() == list(_schema.table_names())
+
+
+def test_codes_command_lists_every_code_with_its_meaning():
+    from ketamine_ssri_evidence.issues import CODES
+
+    r = cli("codes")
+    assert r.code == 0
+    rows = [line.split(None, 1) for line in r.out.splitlines()]
+    assert {code: meaning for code, meaning in rows} == CODES
+
+
+def test_an_unexpected_error_is_reported_without_a_traceback(monkeypatch):
+    import ketamine_ssri_evidence.validation as validation
+
+    def broken(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validation, "validate", broken)
+    monkeypatch.delenv("DATAPACKAGE_DEBUG", raising=False)
+    r = cli("validate")
+    assert r.code == 3 and r.out == ""
+    assert r.err.startswith("internal error: RuntimeError: boom")

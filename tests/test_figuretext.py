@@ -31,6 +31,13 @@ EXAMPLES = [
     ("at least 6–12 months", (6, 12), "range"),
     ("A few hours to a few days", (), None),
     ("hours to days", (), None),
+    ("about a week or two", (1, 2), "approx_range"),
+    ("a day or 2", (1, 2), "range"),
+    ("-5 lb", (-5,), None),
+    ("lost 5-10 lb", (5, 10), "range"),
+    ("$-5", (-5,), None),                                     # a minus after the currency sign
+    ("Between 20% and nearly 30%", (20, 30), "approx_range"),  # 'between' makes the range, not the join
+    ("A Few times a week", (), None),                         # "a week" is 1, unless "a few" stands by it
 ]
 
 
@@ -40,6 +47,13 @@ def test_examples(text, numbers, hint):
     assert p.numbers == tuple(float(n) for n in numbers)
     assert p.hint == hint
     assert p.qualitative == (not numbers)
+    assert p.fractions == (False,) * len(numbers)  # none of these is a word fraction
+    assert p.is_range == (hint in ("range", "approx_range"))
+
+
+def test_only_text_is_parsed():
+    with pytest.raises(TypeError, match="^text must be a str$"):
+        parse(72)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("text,value", [("half", 0.5), ("two-thirds", 2 / 3), ("a third", 1 / 3),
@@ -103,7 +117,7 @@ def test_never_raises(text):
     assert len(p.numbers) == len(p.fractions)
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Nd",)), max_size=50).filter(
+@given(st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=50).filter(
     lambda t: not any(w in t.lower() for w in list(WORD_NUMBERS) + list(WORD_FRACTIONS) + ["a ", "an "])))
 def test_no_digits_no_numbers(text):
     assert parse(text).numbers == ()

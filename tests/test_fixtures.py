@@ -1,25 +1,30 @@
-"""Golden corpus: every invalid contribution yields exactly its expected problems."""
+"""Golden corpus: every invalid contribution yields exactly its expected problems.
+
+Each case's ``expected.txt`` is the validator's whole output, line for line (path, line,
+field, value, reason and code, then the count line); ``expected.csv`` holds the
+``(path, line, code)`` written by hand in make_invalid.py. Regenerate ``expected.txt`` with
+``python tests/fixtures/regenerate.py --write`` and read the diff.
+"""
 from __future__ import annotations
 
-import csv
-import json
 import subprocess
 import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, cli, regenerate
 from ketamine_ssri_evidence import _schema
 from ketamine_ssri_evidence.issues import CODES
 from ketamine_ssri_evidence.validation import validate
 
-CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
+CASES = regenerate.cases()
 sys.path.insert(0, str(FIXTURES))
 import make_invalid  # noqa: E402  (the cases made at test time: links, FIFOs, odd file names)
 
 RUNTIME = sorted(make_invalid.RUNTIME)
 # codes that no fixture can trigger while no schema field uses the constraint behind them
 UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in _schema.table_names() for f in _schema.table(t).fields)}
+_expected = regenerate.hand_written
 
 
 # codes that the build reports (derived figures and reviews, read by the build, not by validate):
@@ -27,15 +32,12 @@ UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in _schema
 BUILD_CODES = {"derived-input", "derived-formula", "review-unknown-figure", "review-stale"}
 
 
-def _expected(case):
-    with (case / "expected.csv").open(encoding="utf-8", newline="") as f:
-        return sorted((r["path"], int(r["line"]), r["code"]) for r in csv.DictReader(f))
-
-
-def _run(case):
-    options = json.loads((case / "options.json").read_text()) if (case / "options.json").exists() else {}
-    snapshots = case / "snapshots"
-    return validate(raw_dir=case / "raw", snapshots=snapshots if snapshots.is_dir() else None, **options)
+def _golden(case) -> str:
+    path = case / regenerate.EXPECTED
+    if not path.is_file():
+        pytest.fail(f"{case.name} has no {regenerate.EXPECTED}: run python tests/fixtures/regenerate.py --write "
+                    "and read every line of it")
+    return path.read_text(encoding="utf-8")
 
 
 def test_valid_fixture_is_clean():
@@ -45,8 +47,9 @@ def test_valid_fixture_is_clean():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_invalid_fixture(case):
-    got = sorted((i.path, i.line, i.code) for i in _run(case).issues)
+    text, got = regenerate.render(case)
     assert got == _expected(case)
+    assert text.splitlines() == _golden(case).splitlines()
 
 
 @pytest.mark.parametrize("name", RUNTIME)
@@ -79,25 +82,21 @@ def test_corpus_is_up_to_date(tmp_path):
                    check=True, capture_output=True)
     for case in CASES:
         for p in case.rglob("*"):
-            if p.is_file():
+            if p.is_file() and p.name != regenerate.EXPECTED:  # written by regenerate.py
                 assert p.read_bytes() == (out / p.relative_to(FIXTURES / "invalid")).read_bytes(), p
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_cli_reports_without_traceback(case):
-    options = json.loads((case / "options.json").read_text()) if (case / "options.json").exists() else {}
-    if options:
+def test_cli_prints_the_golden_lines(case):
+    """The command's own output (run in this process): exit 1, the golden lines, nothing on stderr."""
+    if regenerate.options(case):
         pytest.skip("the CLI has no size-limit option")
-    args = [sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", str(case / "raw")]
-    if (case / "snapshots").is_dir():
-        args += ["--snapshots", str(case / "snapshots")]
-    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert proc.returncode == 1, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = proc.stdout.strip().splitlines()
-    assert lines[-1].startswith(f"{len(_expected(case))} problem")
-    for line in lines[:-1]:
-        assert line.endswith("]") and ": " in line
+    args = ["validate", "--raw", str(case / "raw")]
+    if regenerate.snapshots(case):
+        args += ["--snapshots", str(regenerate.snapshots(case))]
+    run = cli(*args)
+    assert (run.code, run.err) == (1, "")
+    assert regenerate.normalise(run.out, case).splitlines() == _golden(case).splitlines()
 
 
 def test_a_100_mb_file_is_refused_by_its_size(tmp_path):
