@@ -250,6 +250,7 @@ def write_shape(folder: Path, shape: Shape) -> None:
 @dataclasses.dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds of the child
     rss_mb: float
     rc: int | None  # None: stopped at the time limit
     out: str
@@ -278,7 +279,7 @@ def run(cmd: list[str], cwd: Path, limit: float, env: dict | None = None) -> Run
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", errors="replace")
-    return Run(wall, usage.ru_maxrss / 1024, None if stopped.is_set() else p.returncode, text)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, None if stopped.is_set() else p.returncode, text)
 
 
 def cap_setting() -> tuple[list[str], dict, str]:
@@ -336,7 +337,8 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=600, help="time limit of each command, seconds (default 600)")
     ap.add_argument("--frictionless-limit", type=float, default=300,
                     help="time limit of frictionless validate, seconds (default 300)")
-    ap.add_argument("--keep", metavar="DIR", help="write the shapes here and keep them (default: a temporary folder)")
+    ap.add_argument("--keep", metavar="DIR", help="write the shapes here and keep them, or reuse the ones "
+                    "an earlier run kept there (default: a temporary folder)")
     ap.add_argument("--write", nargs=2, metavar=("FOLDER", "SHAPE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.write:  # in a child process, so that the measuring process stays small
@@ -349,23 +351,30 @@ def main() -> None:
     templates_said = False
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kse-scale-"))
     base.mkdir(parents=True, exist_ok=True)
-    (base / "templates.json").unlink(missing_ok=True)
+    if not args.keep:
+        (base / "templates.json").unlink(missing_ok=True)
     try:
         for shape in shapes(args.quick):
             if args.shape and shape.name not in args.shape:
                 continue
             folder = base / shape.name
-            if folder.exists():
-                shutil.rmtree(folder)
-            folder.mkdir(parents=True)
             raw = folder / "raw"
-            made = subprocess.run([PY, __file__, "--write", str(folder), shape.name] + ["--quick"] * args.quick,
-                                  check=True, capture_output=True, text=True).stdout.split()
+            stamp = folder / "written.txt"  # what --write printed, for reuse with --keep
+            if args.keep and stamp.is_file() and not (folder / ".git").exists():
+                made = stamp.read_text(encoding="utf-8").split()
+            else:
+                if folder.exists():
+                    shutil.rmtree(folder)
+                folder.mkdir(parents=True)
+                made = subprocess.run([PY, __file__, "--write", str(folder), shape.name] + ["--quick"] * args.quick,
+                                      check=True, capture_output=True, text=True).stdout.split()
+                stamp.write_text(" ".join(made), encoding="utf-8")
             if not templates_said:
                 print(f"templates: {made[1]} figure rows ({made[2]} real, the rest with shifted numbers), "
                       f"{made[3]} source.yaml files\n")
-                print("| shape | rows | CSV MB | command | wall s | × floor | × frictionless | peak MB | peak / CSV | note |")
-                print("|---|---:|---:|---|---:|---:|---:|---:|---:|---|", flush=True)
+                print("| shape | rows | CSV MB | command | wall s | × floor | × frictionless | CPU s | CPU × floor | "
+                      "peak MB | peak / CSV | note |")
+                print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
                 templates_said = True
             mb = int(made[0]) / 1e6
             rows = sum(shape.sizes)
@@ -373,7 +382,7 @@ def main() -> None:
 
             def show(command, r: Run | None, note=""):
                 if r is None:
-                    print(f"| {shape.label} | {rows:,} | {mb:.1f} | {command} | | | | | | {note} |", flush=True)
+                    print(f"| {shape.label} | {rows:,} | {mb:.1f} | {command} | | | | | | | | {note} |", flush=True)
                     return
                 limited = r.rc is None
                 wall = f"> {r.wall:.0f}" if limited else f"{r.wall:.2f}"
@@ -381,9 +390,10 @@ def main() -> None:
                 xfr = ""
                 if fr is not None and command != "frictionless":
                     xfr = f"< {r.wall / fr.wall:.2f}" if fr.rc is None else ("> " if limited else "") + f"{r.wall / fr.wall:.2f}"
+                xc = "" if floor is None or command == "floor" else ("> " if limited else "") + f"{r.cpu / floor.cpu:.1f}"
                 note = "; ".join(x for x in (_summary(r), note) if x)
                 print(f"| {shape.label} | {rows:,} | {mb:.1f} | {command} | {wall} | {xf} | {xfr} | "
-                      f"{r.rss_mb:,.0f} | {r.rss_mb / mb:.1f} | {note} |", flush=True)
+                      f"{r.cpu:.1f} | {xc} | {r.rss_mb:,.0f} | {r.rss_mb / mb:.1f} | {note} |", flush=True)
 
             for command in shape.commands:
                 if command == "floor":
@@ -426,6 +436,7 @@ def main() -> None:
                         with built.open(encoding="utf-8", newline="") as fh:
                             note = f"{sum(1 for _ in csv.reader(fh)) - 1:,} contradiction rows"
                     show(command, r, note)
+            shutil.rmtree(folder / "out", ignore_errors=True)
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
     finally:
