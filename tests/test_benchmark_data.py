@@ -38,7 +38,7 @@ def test_shifted_row_changes_text_and_numbers_together():
 @pytest.mark.parametrize("shape", scale.shapes(quick=True), ids=lambda s: s.name)
 def test_quick_shapes_validate(shape, pool, tmp_path):
     raw = tmp_path / "raw"
-    written = scale.write_raw(raw, shape.sizes, pool)
+    written = scale.write_raw(raw, shape.sizes, pool, lean=shape.lean)
     assert written == sum(p.stat().st_size for p in raw.glob("*/figures.csv"))
     assert len(list(raw.iterdir())) == len(shape.sizes)
     result = validate(raw_dir=raw, keep_rows=False)
