@@ -9,7 +9,8 @@ where its printed numbers can be shifted without changing what the text says, sh
 (each such variant is kept only if the validator accepts it). ``attributed_to`` points at the
 synthetic copy of the study the real row credits, when that copy exists, and is empty otherwise.
 
-For every shape the script runs, each in a fresh process, with a time limit:
+For every shape the script runs, each in a fresh process, with a time limit and a memory limit
+(a child above 6 GB resident is stopped):
 
 - ``floor``: reading the same CSV files with ``pyarrow.csv.read_csv`` (every file, tables kept);
 - ``frictionless``: ``frictionless validate`` on a data package listing the same CSV files by
@@ -258,13 +259,26 @@ class Run:
     out: str
 
 
+MEMORY_LIMIT_MB = 6_000  # a child above this resident size is stopped: quadratic outputs can fill a machine
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            return next((int(ln.split()[1]) / 1024 for ln in f if ln.startswith("VmRSS:")), 0.0)
+    except OSError:
+        return 0.0
+
+
 def run(cmd: list[str], cwd: Path, limit: float, env: dict | None = None) -> Run:
-    """Wall time, peak RSS and exit status of one fresh process, stopped after ``limit`` seconds."""
+    """Wall time, peak RSS and exit status of one fresh process, stopped after ``limit`` seconds
+    or above ``MEMORY_LIMIT_MB``."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                              env={**os.environ, **(env or {})})
         stopped = threading.Event()
+        done = threading.Event()
 
         def stop():
             stopped.set()
@@ -273,11 +287,18 @@ def run(cmd: list[str], cwd: Path, limit: float, env: dict | None = None) -> Run
             except ProcessLookupError:
                 pass
 
-        timer = threading.Timer(limit, stop)
-        timer.start()
+        def watch():  # time and memory limits
+            while not done.wait(0.2):
+                if time.perf_counter() - t0 > limit or _rss_mb(p.pid) > MEMORY_LIMIT_MB:
+                    stop()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
-        timer.cancel()
+        done.set()
+        watcher.join()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", errors="replace")
@@ -323,7 +344,7 @@ def changed_repo(folder: Path) -> str:
 
 def _summary(r: Run) -> str:
     if r.rc is None:
-        return "stopped at the time limit"
+        return "stopped at the memory limit" if r.rss_mb > MEMORY_LIMIT_MB else "stopped at the time limit"
     lines = [ln for ln in r.out.strip().splitlines() if ln.strip()]
     last = lines[-1] if lines else ""
     if r.rc == 0:
