@@ -1,79 +1,75 @@
 """The report's measure charts draw every numeric figure of their measures, and nothing else.
 
-This checks the data a chart plots, not the size of an image. ``_drawn`` is the one place
-that knows how the report draws (today: matplotlib lines, one mark or range bar per
-distinct figure); when the report changes how it draws, change ``_drawn`` to read the
-chart data of the new report, and keep the assertions.
+This checks the data each chart's Vega-Lite specification carries (the page draws exactly
+these records), not the size of an image. The expected figures are counted here from the
+release itself, independently of the report module.
 """
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import pytest
 
 import ketamine_ssri_evidence as kse
+from conftest import ROOT
 
-pytest.importorskip("matplotlib")
-from ketamine_ssri_evidence import report  # noqa: E402  (needs matplotlib)
+pytest.importorskip("altair")
+from ketamine_ssri_evidence import report  # noqa: E402  (needs altair)
 
-
-def _measures(key: str) -> tuple[str, ...]:
-    return {"adherence": report.ADHERENCE, "cost": report.COSTS}.get(key, (key,))
+GROUPS = json.loads((ROOT / "schemas" / "report.json").read_text(encoding="utf-8"))["measure_groups"]
 
 
 @pytest.fixture(scope="module")
-def release():
-    figures, sources = kse.load("figures"), kse.load("sources")
-    for col in ("figure_id", "source_id", "value_text", "attributed_to"):
-        figures[col] = figures[col].astype(object)
-    return figures, sources
+def charts():
+    _, charts, _ = report.charts()
+    return {c.name: c for c in charts}
 
 
-def _drawn(figures, sources, key, title, unit) -> list[tuple[float, ...]]:
-    """The x values of each figure the chart for ``key`` draws: (value,) or (low, high)."""
-    captured: list = []
-    real = report._png
+def _records(spec: dict) -> list[dict]:
+    """Every data record a specification carries (inline data lives in ``datasets``)."""
+    out = [r for values in spec.get("datasets", {}).values() for r in values]
 
-    def keep(fig) -> bytes:
-        captured.append(fig)
-        return b""
+    def walk(node):
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                out.extend(data["values"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
 
-    report._png = keep
-    try:
-        report.chart_measure(figures, sources, key, title, unit)
-    finally:
-        report._png = real
-    (fig,) = captured
-    points = []
-    for line in fig.axes[0].lines:
-        xs = tuple(float(x) for x in line.get_xdata())
-        if line.get_marker() not in (None, "", "None"):
-            points.append(xs)  # a stated value (exact, about, up to, at least)
-        elif line.get_linewidth() == 4:
-            points.append(xs)  # a range bar
-    report._plt().close(fig)
-    return points
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return [r for r in out if isinstance(r, dict)]
 
 
-def _expected(figures, key) -> list[tuple[float, ...]]:
-    """Each distinct numeric figure of the chart's measures, as (value,) or (low, high)."""
-    df = figures[figures["measure"].astype(str).isin(_measures(key)) & (figures["qualifier"].astype(str) != "qualitative")]
-    seen = set()
-    for f in df.itertuples():
-        v = f.value_canonical
-        shape = (float(f.low_canonical), float(f.high_canonical)) if pd.isna(v) else (float(v),)
-        seen.add((str(f.measure), str(f.treatment), f.source_id, str(f.qualifier), str(f.population), shape))
-    return sorted(s[-1] for s in seen)
+def _expected(group: dict) -> set[str]:
+    figures = kse.load("figures")
+    suffix = "" if group["values"] == "stated" else "_canonical"
+    keep = set()
+    for f in figures.itertuples():
+        if str(f.measure) not in group["measures"] or str(f.qualifier) == "qualitative":
+            continue
+        v, lo, hi = (getattr(f, k + suffix) for k in ("value", "low", "high"))
+        v, lo, hi = (None if pd.isna(x) else float(x) for x in (v, lo, hi))
+        if v is None and (lo is None or hi is None):
+            continue
+        x = v if v is not None else (lo + hi) / 2
+        if group["scale"] == "log" and (x <= 0 or (lo is not None and lo <= 0)):
+            continue
+        keep.add(f.figure_id)
+    return keep
 
 
-@pytest.mark.parametrize("key,title,unit", report.KEY_MEASURES, ids=[k for k, _, _ in report.KEY_MEASURES])
-def test_measure_chart_draws_every_numeric_figure(release, key, title, unit):
-    figures, sources = release
-    expected = _expected(figures, key)
-    assert expected, f"the release has no numeric {key} figure to draw"
-    assert sorted(_drawn(figures, sources, key, title, unit)) == expected
-
-
-def test_a_measure_without_figures_draws_nothing(release):
-    figures, sources = release
-    none = figures[figures["measure"].astype(str) != "remission_rate"]
-    assert _drawn(none, sources, "remission_rate", "Remission rates", "%") == []
+@pytest.mark.parametrize("group", GROUPS, ids=[g["name"] for g in GROUPS])
+def test_measure_chart_draws_every_numeric_figure(charts, group):
+    chart = charts[f"measure_{group['name']}"]
+    drawn = [r for r in _records(chart.spec) if r.get("group") == group["name"]]
+    expected = _expected(group)
+    assert expected, f"the release has no figure for {group['name']}"
+    assert {r["figure_id"] for r in drawn} == expected
+    assert len(drawn) == len(expected)  # one mark per figure, none twice
+    for r in drawn:  # each point carries what its tooltip shows
+        assert r["value_text"] and r["source_id"] and r["locator"]
