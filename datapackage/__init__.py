@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .figuretext import ParsedFigure, parse as parse_figure_text
 from .download import DownloadError, TrustWarning, download
+from .figuretext import ParsedFigure, parse as parse_figure_text
 from .loading import ReleaseError, VersionInfo, current_version, latest_version, load, tables, versions, vocabulary
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ __version__ = _version()
 
 
 def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
-             snapshots: str | os.PathLike | None = None, keep_rows: bool = True) -> "Result":
+             snapshots: str | os.PathLike | None = None, keep_rows: bool = True) -> Result:
     """Validate source folders; see :func:`ketamine_ssri_evidence.validation.validate`."""
     from .validation import validate as _validate
 

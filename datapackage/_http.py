@@ -201,7 +201,6 @@ class _ProxiedHTTP:
 
 def get(url: str, deadline: Deadline, allow_http: bool, what: str):
     """Open ``url`` (following at most MAX_REDIRECTS redirects); return (response, connection)."""
-    import http.client
     from urllib.parse import urljoin
 
     seen = []

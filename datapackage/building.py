@@ -5,10 +5,8 @@ build leaves the previous ``build/`` as it was).
 """
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as _dt
-import hashlib
 import io
 import json
 import os

@@ -14,7 +14,18 @@ Pure functions over figure, derived-figure and source records; no I/O.
 from __future__ import annotations
 
 from . import _schema
-from .compare import CONTRASTS, fid, is_unspecified, own_end_missing, key_fields, key_shown, key_value, overlap, shown, span
+from .compare import (
+    CONTRASTS,
+    fid,
+    is_unspecified,
+    key_fields,
+    key_shown,
+    key_value,
+    overlap,
+    own_end_missing,
+    shown,
+    span,
+)
 
 
 def _narrower(field: str, claim, study) -> bool:

@@ -131,7 +131,7 @@ def _link(g: _Group, h: _Group) -> list[str] | None:
     a, b = g.figs[0][0], h.figs[0][0]
     keys = key_fields()
     at = {k["field"]: i for i, k in enumerate(keys)}
-    for i, (k, va, vb) in enumerate(zip(keys, g.key, h.key)):
+    for _i, (k, va, vb) in enumerate(zip(keys, g.key, h.key)):
         if va == vb:
             continue
         if k["match"] == "equal":

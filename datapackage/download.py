@@ -41,11 +41,37 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from ._http import ALLOW_HTTP_ENV, Deadline, DownloadError, Offline, Param, TrustWarning, check_url, fetch_bytes, \
-    transfer
-from .releases import (MANIFEST, MAX_MANIFEST_BYTES, InvalidName, ManifestError, check_file_name, check_version,
-                       file_name, is_file_name, is_prerelease, is_sha256, package_metadata, parse_entry, parse_manifest,
-                       same_files, sha256, shipped_manifest, show, version_key)
+from ._http import (
+    ALLOW_HTTP_ENV,
+    Deadline,
+    DownloadError,
+    Offline,
+    Param,
+    TrustWarning,
+    check_url,
+    fetch_bytes,
+    transfer,
+)
+from .releases import (
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    InvalidName,
+    ManifestError,
+    check_file_name,
+    check_version,
+    file_name,
+    is_file_name,
+    is_prerelease,
+    is_sha256,
+    package_metadata,
+    parse_entry,
+    parse_manifest,
+    same_files,
+    sha256,
+    shipped_manifest,
+    show,
+    version_key,
+)
 
 # the errors and the warning are part of this module's API (and print under its name)
 for _cls in (DownloadError, TrustWarning, Param):
@@ -702,7 +728,7 @@ def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_
         try:
             os.rename(staging, target)
         except OSError as e:
-            raise DownloadError(f"cannot create {target} ({e.strerror or type(e).__name__}); nothing was changed")
+            raise DownloadError(f"cannot create {target} ({e.strerror or type(e).__name__}); nothing was changed") from None
     except OSError as e:
         shutil.rmtree(staging, ignore_errors=True)
         raise DownloadError(f"cannot write in {dest} ({e.strerror or type(e).__name__}); nothing was kept: pass "

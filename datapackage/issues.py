@@ -173,7 +173,7 @@ class IssueList(list):
         for i in issues:
             self.append(i)
 
-    def merge(self, other: "IssueList") -> None:
+    def merge(self, other: IssueList) -> None:
         self.extend(other)
         self.dropped.update(other.dropped)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from . import _schema
 from .releases import ReleaseError, check_version, is_prerelease, is_version, shipped_manifest, show, version_key

@@ -73,7 +73,7 @@ def publishing_commit(root: Path, version: str) -> str:
 
 
 def _today() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    return _dt.datetime.now(_dt.UTC).date().isoformat()
 
 
 def _new_metadata(text: str, version: str, date: str, summary: str, source_commit: str, redo: bool) -> tuple[dict, str]:

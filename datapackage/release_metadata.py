@@ -64,7 +64,7 @@ class ReleaseMetadataError(ValueError):
         super().__init__(first + more)
 
     @classmethod
-    def unreadable(cls, path, error: Exception) -> "ReleaseMetadataError":
+    def unreadable(cls, path, error: Exception) -> ReleaseMetadataError:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
         return cls([Issue(PATH, 1, "-", "", "release-metadata", f"cannot be read: {reason}")])
 

@@ -13,7 +13,6 @@ package ships (:func:`shipped_manifest`) is the trust root for every version it 
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import json
 import re

@@ -135,7 +135,7 @@ def figure_points(figures: list[dict], sources: dict[str, dict], claims: dict[st
                                  ("no figure of the study for it" if c else "")),
             }
             rows.setdefault(row, []).append(rec)
-        for row, recs in rows.items():
+        for recs in rows.values():
             recs.sort(key=lambda r: r["figure_id"])
             for i, r in enumerate(recs):  # spread a row's figures across its band
                 r["offset"] = round((i + 0.5) / len(recs), 6)
@@ -296,7 +296,7 @@ def contradictions_chart(alt, contra: list[dict], interactive: bool):
     if interactive:
         base = base.transform_filter(_filter_expr(("measure",)))
     chart = base.mark_bar().encode(
-        x=alt.X("pairs:Q", title="pairs of figures that disagree (count)", stack="zero"),
+        x=alt.X("pairs:Q", title="disagreeing groups of figures (count)", stack="zero"),
         y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=0)),
         color=alt.Color("severity:N", scale=alt.Scale(**sev), legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("source_id:N", title="source"), alt.Tooltip("measure:N", title="measure"),
@@ -436,7 +436,7 @@ def charts(version: str | None = None, root=None) -> tuple[str, list[Chart], dic
     live, _ = contradictions_chart(alt, contra, interactive=True)
     live = live.add_params(*_unbound(alt))
     out.append(Chart("contradictions", "Contradictions within each source",
-                     "Pairs of figures from one source with the same comparison key whose values disagree, by severity.",
+                     "Groups of figures from one source with the same comparison key whose values disagree, by severity; possible: linked only through a field one side leaves unspecified, a lower class outside the count of contradictions.",
                      _untitled(live.to_dict()), _png(static.to_dict()), {"bars_contradictions": n}))
     cc = counts_chart(alt, figures, src)
     out.append(Chart("counts", "What the release holds", "How many figures each source states, and about which measures.",
@@ -458,8 +458,11 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
     figures, sources, claims, contra = data["figures"], data["sources"], data["claims"], data["contradictions"]
     lab_v, lab_r, lab_s, lab_m = labels("verdict"), labels("check_rule"), labels("severity"), labels("measure")
     kinds = [s["kind"] for s in sources]
+    headline = set(_schema.comparison()["contradiction_rules"]["headline_severities"])
+    n_headline = sum(1 for x in contra if x["severity"] in headline)
     stats = [("figures", len(figures)), ("sources", len(sources)), ("web articles", kinds.count("web_article")),
-             ("claims checked", len(claims)), ("contradiction pairs", len(contra))]
+             ("claims checked", len(claims)), ("contradictions", n_headline),
+             ("possible (lower class)", len(contra) - n_headline)]
     # one view: the filters and every chart, so that one set of drop-downs drives them all
     specs = {c.name: c.spec for c in chart_list}
     parts = [
@@ -483,24 +486,33 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
         order = [v for v in lab_v if v in counts] + sorted(set(counts) - set(lab_v))
         parts.append("<p>Verdicts on credited article figures: " + ", ".join(
             f"{html.escape(lab_v.get(v, v).lower())} {counts[v]}" for v in order) + ".</p>")
+        reviewed = [c for c in claims if c.get("reviewed_verdict")]
+        if reviewed:
+            parts.append(f"<p>{len(reviewed)} of them were also judged by a reviewer where no rule could decide; "
+                         "the table shows the computed verdict and the reviewed one side by side.</p>")
     parts.append("<div id='filters'></div>")
     for c in chart_list:
         parts.append(f"<h2 id='{c.name}'>{html.escape(c.title)}</h2><div class='chart' id='chart-{c.name}'></div>"
                      f"<p class='caption'>{html.escape(c.caption)}</p>")
         if c.name == "claims" and claims:
-            rows = [{**cl, "verdict": lab_v.get(cl["verdict"], cl["verdict"]), "rule": lab_r.get(cl["rule"], cl["rule"])}
+            rows = [{**cl, "verdict": lab_v.get(cl["verdict"], cl["verdict"]), "rule": lab_r.get(cl["rule"], cl["rule"]),
+                     "reviewed_verdict": lab_v.get(cl.get("reviewed_verdict") or "", cl.get("reviewed_verdict") or "")}
                     for cl in claims]
-            parts.append(_table_html("claims-table", rows, [
-                ("figure_id", "article figure"), ("article_value_text", "article says"), ("attributed_to", "credited to"),
-                ("study_value_text", "study states"), ("study_figure_id", "study figure"), ("verdict", "verdict"),
-                ("rule", "rule"), ("reason", "reason")]))
+            columns = [("figure_id", "article figure"), ("article_value_text", "article says"),
+                       ("attributed_to", "credited to"), ("study_value_text", "study states"),
+                       ("study_figure_id", "study figure"), ("verdict", "computed verdict"), ("rule", "rule"),
+                       ("claim_adds", "the claim adds"), ("key_differences", "differs in"),
+                       ("reviewed_verdict", "reviewed verdict"), ("review_reason", "review"), ("reason", "reason")]
+            parts.append(_table_html("claims-table", rows, [(k, t) for k, t in columns if k in claims[0]]))
         if c.name == "contradictions" and contra:
             rows = [{**x, "severity": lab_s.get(x["severity"], x["severity"]), "measure": lab_m.get(x["measure"], x["measure"])}
                     for x in contra]
-            parts.append(_table_html("contradictions-table", rows, [
-                ("source_id", "source"), ("measure", "measure"), ("figure_id_a", "figure"), ("value_text_a", "says"),
-                ("figure_id_b", "against figure"), ("value_text_b", "says"), ("severity", "severity"),
-                ("reason", "reason")]))
+            columns = [("source_id", "source"), ("measure", "measure"), ("severity", "severity"),
+                       ("figure_id_a", "figure"), ("value_text_a", "says"), ("locator_a", "where"),
+                       ("figure_id_b", "against figure"), ("value_text_b", "says"), ("locator_b", "where"),
+                       ("key", "about"), ("members", "every figure of the group"),
+                       ("unspecified_matches", "linked only through"), ("reason", "reason")]
+            parts.append(_table_html("contradictions-table", rows, [(k, t) for k, t in columns if k in contra[0]]))
     parts.append("<p class='caption'>Made by <code>python -m ketamine_ssri_evidence report</code> from the release files "
                  "alone; it loads nothing from the network. Definitions of every field and code: DATA_DICTIONARY.md.</p>")
     bundle = _bundle(vl_version_for_vl_convert())

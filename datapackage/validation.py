@@ -606,7 +606,7 @@ def _folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str
 
 def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
              snapshots: str | os.PathLike | None = None, max_bytes: int = MAX_FILE_BYTES,
-             keep_rows: bool = True, folders: "set[str] | None" = None, cross_sources_everywhere: bool = False,
+             keep_rows: bool = True, folders: set[str] | None = None, cross_sources_everywhere: bool = False,
              build_dir: str | os.PathLike | None = None) -> Result:
     """Validate the source folders in ``paths`` (default: every folder of ``raw_dir``).
 

@@ -12,9 +12,9 @@ import http.server
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 MAX_SECONDS = 60.0
 Role = Callable[["Handler"], None]

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ketamine_ssri_evidence import _schema
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
@@ -293,7 +292,7 @@ _QUAL = st.sampled_from(["exact", "approx", "up_to", "at_least", "at_most", "ran
 @st.composite
 def _figures(draw):
     out = []
-    for i in range(draw(st.integers(2, 12))):
+    for _i in range(draw(st.integers(2, 12))):
         q = draw(_QUAL)
         population = draw(st.sampled_from(["trd", "unspecified"]))
         if q == "range":

@@ -109,7 +109,8 @@ def test_snapshot_variable(tmp_path):
 def test_tables_command():
     from ketamine_ssri_evidence import _schema
 
-    assert proc.returncode == 0 and proc.stdout.split() == list(_schema.table_names())
+    r = cli("tables")
+    assert r.code == 0 and r.out.split() == list(_schema.table_names())
 
 
 # --- every way of naming what to validate ------------------------------------------------
@@ -161,8 +162,6 @@ def test_a_path_outside_the_raw_folder_is_a_usage_error(tmp_path):
 def test_a_path_too_long_is_a_usage_error():
     proc = run("validate", "raw/" + "x" * 5000)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
-    r = cli("tables")
-    assert r.code == 0 and r.out.split() == list(_schema.table_names())
 
 
 def test_codes_command_lists_every_code_with_its_meaning():

@@ -12,9 +12,9 @@ import subprocess
 import sys
 import warnings
 
+import hostile_server as hs
 import pytest
 
-import hostile_server as hs
 import ketamine_ssri_evidence as kse
 from conftest import ROOT
 from ketamine_ssri_evidence.download import DownloadError, TrustWarning, download, fetch

@@ -15,13 +15,13 @@ import sys
 import time
 import tracemalloc
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import pytest
 
 import hostile_server as hs
+import pytest
+
 from conftest import ROOT
 from ketamine_ssri_evidence.download import DownloadError, download
 from ketamine_ssri_evidence.releases import ReleaseError, current_release

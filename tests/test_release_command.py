@@ -6,12 +6,12 @@ import json
 import shutil
 
 import pytest
+from repo_copy import add_source, copy_repository, run
 
 from conftest import ROOT
-from repo_copy import add_source, copy_repository, run
 from ketamine_ssri_evidence import release_cut
 from ketamine_ssri_evidence.cli import main
-from ketamine_ssri_evidence.release_cut import ReleaseRefused, citation_text, plan
+from ketamine_ssri_evidence.release_cut import ReleaseRefused, citation_text
 from ketamine_ssri_evidence.release_metadata import parse
 from ketamine_ssri_evidence.releases import releases
 

@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from test_docs_and_report import _expected_points
 
 from conftest import ROOT
-from test_docs_and_report import _expected_points
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")

@@ -1,8 +1,6 @@
 """The kind of release a change needs, and the versions that may follow a release."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import ROOT

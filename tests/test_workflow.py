@@ -8,14 +8,23 @@ import shutil
 
 import pytest
 import yaml
+from repo_copy import add_source, copy_repository, run
 
 from conftest import ROOT
 from ketamine_ssri_evidence.cli import _parser
-from ketamine_ssri_evidence.pr_check import (Problem, Report, annotation, check, escape_data, escape_property,
-                                             render_annotations, render_summary, render_text)
+from ketamine_ssri_evidence.pr_check import (
+    Problem,
+    Report,
+    annotation,
+    check,
+    escape_data,
+    escape_property,
+    render_annotations,
+    render_summary,
+    render_text,
+)
 from ketamine_ssri_evidence.releases import current_release
 from ketamine_ssri_evidence.versioning import next_versions
-from repo_copy import add_source, copy_repository, run
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 README = (ROOT / "README.md").read_text(encoding="utf-8")
