@@ -136,8 +136,13 @@ def real_templates(raw: Path = REAL_RAW) -> tuple[list[str], list[dict], list[tu
             with f.open(encoding="utf-8", newline="") as fh:
                 r = csv.DictReader(fh)
                 cols = cols or list(r.fieldnames)
-                rows.extend(r)
+                # a copy gets new ids, so a note's "Restates <figure_id>" would name a figure
+                # that the synthetic data does not hold
+                rows.extend(dict(row, note=_RESTATES.sub("Repeats", row["note"])) for row in r)
     return cols, rows, yamls
+
+
+_RESTATES = re.compile(r"\bRestates\b", re.IGNORECASE)
 
 
 def _yaml_with_id(text: str, sid: str) -> str:

@@ -687,10 +687,11 @@ def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_
     holds exactly the release it is kept, otherwise the download stops and says so.
     Parameters as for :func:`fetch`.
 
-    >>> download("9.9.9/..", "data")
-    Traceback (most recent call last):
-    ...
-    ketamine_ssri_evidence.download.DownloadError: version '9.9.9/..' is not a semantic version (MAJOR.MINOR.PATCH, such as 0.2.0) (or 'latest')
+    >>> try:
+    ...     download("9.9.9/..", "data")
+    ... except DownloadError as e:
+    ...     print(e)
+    version '9.9.9/..' is not a semantic version (MAJOR.MINOR.PATCH, such as 0.2.0) (or 'latest')
     """
     base_url = _renamed(base_url, deprecated)
     folder = fetch(version, base_url=base_url, cache=cache, sha256=sha256, allow_http=allow_http, timeout=timeout)
