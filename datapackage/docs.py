@@ -113,9 +113,20 @@ def readme_counts(version: str | None = None, root=None) -> str:
              f"{len(figures) - n_art} from the {len(cited)} studies and other documents they cite."]
     claims, pairs = _csv_rows(folder, "claim_checks"), _csv_rows(folder, "contradictions")
     if claims or pairs:
-        lines[-1] += (f" The computed tables: **claim_checks** has {len(claims)} rows "
-                      f"({_tally((r['verdict'] for r in claims), 'verdict')}); **contradictions** has "
-                      f"{len(pairs)} pairs ({_tally((r['severity'] for r in pairs), 'severity')}).")
+        headline = set(_schema.comparison()["contradiction_rules"]["headline_severities"])
+        counted = [r for r in pairs if r["severity"] in headline]
+        lower = [r for r in pairs if r["severity"] not in headline]
+        reviewed = [r for r in claims if r.get("reviewed_verdict")]
+        text = (f" The computed tables: **claim_checks** has {len(claims)} rows "
+                f"({_tally((r['verdict'] for r in claims), 'verdict')}")
+        if reviewed:
+            text += (f"; {len(reviewed)} also reviewed, final verdicts: "
+                     f"{_tally((r.get('final_verdict') or r['verdict'] for r in claims), 'verdict')}")
+        text += (f"); **contradictions** has {len(counted)} contradictions "
+                 f"({_tally((r['severity'] for r in counted), 'severity')})")
+        if lower:
+            text += f" and {len(lower)} rows of a lower class ({_tally((r['severity'] for r in lower), 'severity')})"
+        lines[-1] += text + "."
     lines += ["", "| source | figures | what it is |", "|---|---:|---|"]
     for s in sorted(articles, key=lambda s: (-per[s["source_id"]], s["source_id"])):
         what = s.get("title", "") + (f" — {s['publisher']}" if s.get("publisher") else "")
