@@ -104,13 +104,14 @@ def readme_counts(version: str | None = None, root=None) -> str:
     folder = release_dir(version, root, download=False)
     sources, figures = _csv_rows(folder, "sources"), _csv_rows(folder, "figures")
     per = Counter(f["source_id"] for f in figures)
-    articles = [s for s in sources if s.get("kind") == "web_article"]
-    cited = [s for s in sources if s.get("kind") != "web_article"]
+    articles = [s for s in sources if s.get("resolution") == "archived"]
+    cited = [s for s in sources if s.get("resolution") != "archived"]
     n_art = sum(per[s["source_id"]] for s in articles)
     lines = [COUNTS_BEGIN, "",
              f"Release **{version}** holds **{len(figures)} figures** from **{len(sources)} sources**: "
              f"{n_art} figures from the {len(articles)} archived web articles and "
-             f"{len(figures) - n_art} from the {len(cited)} studies and other documents they cite."]
+             f"{len(figures) - n_art} from {len(cited)} other documents (the studies and pages they cite, and "
+             "related pages)."]
     claims, pairs = _csv_rows(folder, "claim_checks"), _csv_rows(folder, "contradictions")
     if claims or pairs:
         headline = set(_schema.comparison()["contradiction_rules"]["headline_severities"])
