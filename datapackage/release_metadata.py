@@ -5,7 +5,7 @@ Every release is ``{"version", "date", "summary"}`` plus, for every release but 
 from). Versions are semantic versions ``MAJOR.MINOR.PATCH`` (digits, no leading zeros),
 strictly increasing; dates are ISO ``YYYY-MM-DD`` and never decrease. Every problem is an
 :class:`~ketamine_ssri_evidence.issues.Issue` with its line in the file, rendered as ``path:line: field: value: reason [code]``.
-Standard library only (and the project's issue type).
+Standard library only.
 """
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass
-
-from .issues import Issue as _RawIssue
 
 PATH = "schemas/package.json"
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
@@ -35,12 +33,23 @@ CODES: dict[str, str] = {
 
 
 @dataclass(frozen=True, order=True)
-class Issue(_RawIssue):
-    """One problem of the release list: rendered as the problems of raw/ are, with codes of its own."""
+class Issue:
+    """One problem of the release list, rendered like the problems of raw/.
 
-    def __post_init__(self) -> None:
-        if self.code not in CODES:
-            raise ValueError(f"unknown release-list code {self.code!r}")
+    Not :class:`~ketamine_ssri_evidence.issues.Issue`: setup.py loads this module on its own,
+    outside the package, to read the version, so it imports nothing from the package."""
+
+    path: str
+    line: int
+    field: str
+    value: str
+    code: str
+    reason: str
+
+    def render(self) -> str:
+        value = self.value if self.value.isprintable() else self.value.encode("unicode_escape").decode("ascii")
+        value = value or '""'
+        return f"{self.path}:{self.line}: {self.field or '-'}: {value}: {self.reason} [{self.code}]"
 
 
 def render_text(issues: list[Issue]) -> str:
