@@ -150,3 +150,52 @@ def unit_factor(unit: str) -> float:
 
 def measure_dimension(measure: str) -> str:
     return vocabulary("measure")[measure]["dimension"]
+
+
+# ------------------------------------------------------------------ facts of the vocabularies
+# What a qualifier means (shape, bound, hedge, which wordings of value_text it agrees with)
+# and which measures are contrasts or may be negative are columns of schemas/vocab/*.csv;
+# every module reads them through these functions.
+
+
+def qualifiers_of_shape(shape: str) -> tuple[str, ...]:
+    """The qualifier codes whose ``shape`` is ``point``, ``range`` or ``none`` (qualitative)."""
+    return tuple(c for c, r in vocabulary("qualifier").items() if r["shape"] == shape)
+
+
+def qualifier_shape(code: str | None) -> str | None:
+    """``point``, ``range`` or ``none`` for a qualifier code; None for an unknown code."""
+    row = vocabulary("qualifier").get(code or "")
+    return row["shape"] if row else None
+
+
+def qualifier_bound(code: str | None) -> str | None:
+    """``upper`` (up to, at most), ``lower`` (at least), or None when the figure is no bound."""
+    row = vocabulary("qualifier").get(code or "")
+    return (row["bound"] or None) if row else None
+
+
+def qualifier_hedged(code: str | None) -> bool:
+    """Whether the qualifier hedges its numbers (about, roughly)."""
+    row = vocabulary("qualifier").get(code or "")
+    return bool(row) and row["hedged"] == "true"
+
+
+def qualifier_reads_as(code: str) -> frozenset[str]:
+    """The wordings of value_text (the hints ``figuretext.parse`` finds) the qualifier agrees with."""
+    return frozenset(vocabulary("qualifier")[code]["reads_as"].split())
+
+
+def bound_qualifiers() -> tuple[str, ...]:
+    return tuple(c for c in vocabulary("qualifier") if qualifier_bound(c))
+
+
+def contrast_measures() -> tuple[str, ...]:
+    """Measures stated against a comparator (effect sizes, ratios, differences)."""
+    return tuple(c for c, r in vocabulary("measure").items() if r["contrast"] == "true")
+
+
+def measure_signed(measure: str | None) -> bool:
+    """Whether a measure's values may be negative (a difference of rates, an effect size)."""
+    row = vocabulary("measure").get(measure or "")
+    return bool(row) and row["signed"] == "true"
