@@ -203,7 +203,7 @@ def get(url: str, deadline: Deadline, allow_http: bool, what: str):
     """Open ``url`` (following at most MAX_REDIRECTS redirects); return (response, connection)."""
     from urllib.parse import urljoin
 
-    seen = []
+    seen: list[str] = []
     for _ in range(MAX_REDIRECTS + 1):
         parts, host, port = check_url(url, allow_http)
         if seen and parts.scheme == "http" and seen[-1].startswith("https:") and not allow_http:

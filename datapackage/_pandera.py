@@ -6,15 +6,19 @@ with blanks, so the build derives its pandera schema here instead.
 from __future__ import annotations
 
 from . import _schema
+from .field_types import TYPES, CellTypeError, field_type
 
-PANDAS_DTYPES = {
-    "string": "string",
-    "number": "Float64",
-    "integer": "Int64",
-    "boolean": "boolean",
-    "date": "datetime64[ms]",
-    "duration": "string",
-}
+# The pandas dtype of each Table Schema type, as field_types states it (the build reads this view).
+PANDAS_DTYPES = {name: t.pandas for name, t in TYPES.items()}
+_TEXT = field_type("string")
+
+
+def _parses(parse, v) -> bool:
+    try:
+        parse(v)
+    except CellTypeError:
+        return False
+    return True
 
 
 def dataframe_schema(table: str | _schema.Table, *, derived: bool = True):
@@ -26,23 +30,23 @@ def dataframe_schema(table: str | _schema.Table, *, derived: bool = True):
     for f in t.fields:
         if f.derived and not derived:
             continue
+        ft = field_type(f.type)
         checks = []
         if f.vocabulary:
             checks.append(pa.Check.isin(list(_schema.vocabulary(f.vocabulary))))
-        if f.pattern and f.type == "string":
+        if f.pattern and ft is _TEXT:
             checks.append(pa.Check.str_matches(f"(?:{f.pattern})\\Z"))
-        if f.type == "duration":
-            from .durations import duration_days
-            checks.append(pa.Check(lambda s: s.map(lambda v: duration_days(v) is not None).astype(bool),
-                                   element_wise=False, name="iso8601_duration"))
-        if f.max_length is not None and f.type in ("string", "duration"):
+        if ft.pandas == _TEXT.pandas and ft is not _TEXT:  # kept as text, with a grammar of its own (ISO 8601)
+            checks.append(pa.Check(lambda s, parse=ft.parse: s.map(lambda v: _parses(parse, v)).astype(bool),
+                                   element_wise=False, name=f"iso8601_{ft.name}"))
+        if f.max_length is not None and ft.pandas == _TEXT.pandas:
             checks.append(pa.Check.str_length(max_value=f.max_length))
         if f.minimum is not None:
             checks.append(pa.Check.ge(f.minimum))
         if f.maximum is not None:
             checks.append(pa.Check.le(f.maximum))
         columns[f.name] = pa.Column(
-            PANDAS_DTYPES[f.type], checks=checks, nullable=not f.required,
+            ft.pandas, checks=checks, nullable=not f.required,
             unique=f.unique, required=True, coerce=False,
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=True, unique=list(t.primary_key) or None)

@@ -23,7 +23,7 @@ _FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
-def _manifest(build_dir: Path, shown: str, issues: list[Issue]) -> list[dict] | None:
+def _manifest(build_dir: Path, shown: str, issues: list[Issue]) -> list[tuple[str, list[tuple[str, int, str]]]] | None:
     path = build_dir / MANIFEST
     where = f"{shown}/{MANIFEST}"
 
@@ -53,19 +53,18 @@ def _manifest(build_dir: Path, shown: str, issues: list[Issue]) -> list[dict] | 
         bad('it must be an object with a list "versions"; restore it from the repository')
         return None
     out = []
-    for k, e in enumerate(versions):
-        v = e.get("version") if isinstance(e, dict) else None
-        files = e.get("files") if isinstance(e, dict) else None
+    for k, entry in enumerate(versions):
+        v = entry.get("version") if isinstance(entry, dict) else None
+        files = entry.get("files") if isinstance(entry, dict) else None
         if not isinstance(v, str) or not _VERSION.fullmatch(v) or not isinstance(files, list):
             bad(f"entry {k + 1} of versions is not a version (X.Y.Z) with a list of files")
             continue
-        good = []
+        good: list[tuple[str, int, str]] = []
         for f in files:
             p, n, h = (f.get("path"), f.get("bytes"), f.get("sha256")) if isinstance(f, dict) else (None,) * 3
-            ok = (isinstance(p, str) and p.count("/") == 1 and p.split("/")[0] == v and _FILE.fullmatch(p.split("/")[1])
-                  and ".." not in p and isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                  and isinstance(h, str) and _HEX.fullmatch(h))
-            if not ok:
+            if not (isinstance(p, str) and p.count("/") == 1 and p.split("/")[0] == v and _FILE.fullmatch(p.split("/")[1])
+                    and ".." not in p and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                    and isinstance(h, str) and _HEX.fullmatch(h)):
                 bad(f"version {v} lists a file that is not <version>/<name> with bytes and a sha256")
                 continue
             good.append((p, n, h))

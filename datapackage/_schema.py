@@ -178,7 +178,7 @@ def qualifier_bound(code: str | None) -> str | None:
 def qualifier_hedged(code: str | None) -> bool:
     """Whether the qualifier hedges its numbers (about, roughly)."""
     row = vocabulary("qualifier").get(code or "")
-    return bool(row) and row["hedged"] == "true"
+    return row is not None and row["hedged"] == "true"
 
 
 def qualifier_reads_as(code: str) -> frozenset[str]:
@@ -198,4 +198,4 @@ def contrast_measures() -> tuple[str, ...]:
 def measure_signed(measure: str | None) -> bool:
     """Whether a measure's values may be negative (a difference of rates, an effect size)."""
     row = vocabulary("measure").get(measure or "")
-    return bool(row) and row["signed"] == "true"
+    return row is not None and row["signed"] == "true"

@@ -60,7 +60,7 @@ def _reference(s: dict) -> list[str]:
     authors = [p for p in (_person(a) for a in (s.get("authors") or [])) if p]
     if not authors:  # CFF requires authors: the publisher stands in, as the page names no person
         authors = [{"name": s.get("publisher") or "Unknown"}]
-    lines = [f"  - type: {REFERENCE_TYPES.get(s.get('kind'), 'generic')}", f"    title: {_q(s['title'])}", "    authors:"]
+    lines = [f"  - type: {REFERENCE_TYPES.get(str(s.get('kind')), 'generic')}", f"    title: {_q(s['title'])}", "    authors:"]
     for a in authors:
         keys = list(a)
         lines.append(f"      - {keys[0]}: {_q(a[keys[0]])}")
@@ -68,7 +68,7 @@ def _reference(s: dict) -> list[str]:
     published = str(s.get("published") or "")
     if published[:4].isdigit():
         lines.append(f"    year: {int(published[:4])}")
-    if s.get("publisher") and REFERENCE_TYPES.get(s.get("kind")) == "article":
+    if s.get("publisher") and REFERENCE_TYPES.get(str(s.get("kind"))) == "article":
         lines.append(f"    journal: {_q(s['publisher'])}")
     elif s.get("publisher"):
         lines.append(f"    publisher:\n      name: {_q(s['publisher'])}")

@@ -13,9 +13,10 @@ Pure functions over figure, derived-figure and source records; no I/O.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import _schema
 from .compare import (
-    CONTRASTS,
     fid,
     is_unspecified,
     key_fields,
@@ -23,6 +24,7 @@ from .compare import (
     key_value,
     overlap,
     own_end_missing,
+    reached_bounds,
     shown,
     span,
 )
@@ -62,13 +64,13 @@ def claim_key_compare(a: dict, s: dict) -> tuple[list[str], list[str], list[tupl
 
 
 def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
-         compared: list[dict] = (), diffs=(), wild=(), adds=()) -> dict:
+         compared: Sequence[dict] = (), diffs=(), wild=(), adds=()) -> dict:
     derived = bool(study and study.get("derived_id"))
     return {
         "figure_id": a["figure_id"], "source_id": a["source_id"], "attributed_to": a["attributed_to"],
         "verdict": verdict, "rule": rule, "article_value_text": a["value_text"],
         "study_figure_id": study["figure_id"] if study and not derived else None,
-        "study_derived_id": study["derived_id"] if derived else None,
+        "study_derived_id": study["derived_id"] if study and derived else None,
         "study_value_text": (f"[derived: {study['expression']}]" if derived else study["value_text"]) if study else None,
         "compared_with": "; ".join(fid(s) for s in compared) or None,
         "key_differences": "; ".join(diffs) or None,
@@ -80,7 +82,7 @@ def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = Non
 
 def _agrees(a, s) -> tuple[bool, str]:
     """Does the study's span support the article's? Returns (agree, rule when not)."""
-    if a.bound == "up_to" and s.hi < a.head - a.tol:
+    if a.bound in reached_bounds() and s.hi < a.head - a.tol:
         return False, "ceiling_not_reached"  # 'up to X' says X is reached; the study stays below
     return overlap(a, s), "values_differ"
 
@@ -130,7 +132,7 @@ def _no_measure(a: dict, sa, cited: str, pool: list[dict]) -> dict:
                 f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.{also}")
 
 
-def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = ()) -> dict:
+def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: Sequence[dict] = ()) -> dict:
     """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
     cited = a["attributed_to"]
     if study_source is None or study_source.get("resolution") == "unresolved":
@@ -147,7 +149,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
             and span(s) is not None]
     if not same:
         return _no_measure(a, sa, cited, pool)
-    if a["measure"] in CONTRASTS:
+    if a["measure"] in _schema.contrast_measures():
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
             s = same[0]
@@ -189,7 +191,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
                 *rest)
 
 
-def claim_checks(figures: list[dict], sources: list[dict], derived: list[dict] = ()) -> list[dict]:
+def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dict] = ()) -> list[dict]:
     from .derive import tolerance
 
     by_source: dict[str, list[dict]] = {}

@@ -242,11 +242,12 @@ def _diff(args) -> int:
     from .loading import ReleaseError
 
     try:
-        d = diff_all(args.v1, args.v2) if args.table == "all" else diff(args.v1, args.v2, args.table)
+        diffs = diff_all(args.v1, args.v2) if args.table == "all" else [diff(args.v1, args.v2, args.table)]
     except (ReleaseError, DiffError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    text = (lambda limit=None: render_all(d, limit)) if args.table == "all" else (lambda limit=None: render(d, limit))
+    d: list[dict] | dict = diffs if args.table == "all" else diffs[0]
+    text = (lambda limit=None: render_all(diffs, limit)) if args.table == "all" else (lambda limit=None: render(diffs[0], limit))
     if args.format == "json":
         print(_json.dumps(d, ensure_ascii=False, indent=2))
     elif args.format == "markdown":

@@ -20,8 +20,6 @@ from . import _schema
 from .durations import duration_days
 from .figuretext import parse
 
-BOUNDS = ("up_to", "at_least", "at_most")
-CONTRASTS = ("effect_size", "relative_ratio", "rate_difference")
 _DIGITS = re.compile(r"[0-9][0-9,]*(?:\.([0-9]+))?")
 
 
@@ -33,7 +31,7 @@ class Span:
     hi: float
     head: float  # the printed value (a range's midpoint); for a bound, the bound
     tol: float  # how far from head the printed figure still reaches (rounding, 'about', half a range)
-    bound: str | None  # up_to / at_least / at_most, else None
+    bound: str | None  # the qualifier code of a bound (its ``bound`` column is set), else None
 
 
 def _rounding(f: dict) -> float:
@@ -57,11 +55,30 @@ def _rounding_of(text: str, unit: str | None) -> float:
     return 0.5 * 10 ** -max(decimals)
 
 
+@lru_cache(maxsize=None)
+def _qualifier(code: str | None) -> tuple[str | None, str | None, bool]:
+    """``(shape, bound, hedged)`` of a qualifier code, from schemas/vocab/qualifier.csv."""
+    return _schema.qualifier_shape(code), _schema.qualifier_bound(code), _schema.qualifier_hedged(code)
+
+
+@lru_cache(maxsize=None)
+def reached_bounds() -> frozenset[str]:
+    """Qualifiers whose bound the figure says is reached ('up to 77%': some reach 77%), as opposed
+    to a bound that only limits ('less than 20%'): ``reached_bounds`` in schemas/comparison.json."""
+    return frozenset(_schema.comparison()["reached_bounds"]["qualifiers"])
+
+
+@lru_cache(maxsize=None)
+def printed_ranges() -> frozenset[str]:
+    """Qualifiers of a range printed without a hedge (30–40%, not 'about 30–40%')."""
+    return frozenset(q for q in _schema.qualifiers_of_shape("range") if not _schema.qualifier_hedged(q))
+
+
 def comparative(f: dict) -> dict | None:
     """The declared ratio interval of a qualitative comparative figure ('similar'), else None."""
-    if f.get("measure") != "relative_ratio" or f.get("qualifier") != "qualitative":
-        return None
     words = _schema.comparison().get("comparative_words", {})
+    if f.get("measure") not in words.get("measures", ()) or _qualifier(f.get("qualifier"))[0] != "none":
+        return None
     hit = words.get((f.get("value_text") or "").strip().lower())
     return hit if isinstance(hit, dict) else None
 
@@ -71,30 +88,33 @@ def span(f: dict) -> Span | None:
     q = f.get("qualifier")
     word = comparative(f)
     if word is not None:
-        lo, hi = float(word["low"]), float(word["high"])
-        return Span(lo, hi, 1.0, max(1.0 - lo, hi - 1.0), None)
-    if q == "qualitative" or f.get("unit") is None:
+        w_lo, w_hi = float(word["low"]), float(word["high"])
+        return Span(w_lo, w_hi, 1.0, max(1.0 - w_lo, w_hi - 1.0), None)
+    shape, bound, hedged = _qualifier(q)
+    if shape == "none" or f.get("unit") is None:
         return None
     factor = _schema.unit_factor(f["unit"])
     rel = float(_schema.comparison()["approx_relative_tolerance"])
     tol = f["_tol"] if "_tol" in f else _rounding(f)  # a derived figure carries its propagated tolerance
     v, lo, hi = f.get("value"), f.get("low"), f.get("high")
-    if v is None and (lo is None or hi is None):
-        return None
-    if q in ("range", "approx_range"):
+    if shape == "range":
+        if lo is None or hi is None:
+            return None
         a, b = lo - tol, hi + tol
-        if q == "approx_range":
+        if hedged:
             a, b = min(a, lo * (1 - rel)), max(b, hi * (1 + rel))
         head = (lo + hi) / 2
     else:
-        t = max(tol, rel * abs(v)) if q == "approx" else tol
+        if v is None:
+            return None
+        t = max(tol, rel * abs(v)) if hedged else tol
         a, b, head = v - t, v + t, v
     width = b - head
-    if q in ("up_to", "at_most"):
+    if bound == "upper":
         a = -math.inf
-    elif q == "at_least":
+    elif bound == "lower":
         b = math.inf
-    return Span(a * factor, b * factor, head * factor, width * factor, q if q in BOUNDS else None)
+    return Span(a * factor, b * factor, head * factor, width * factor, q if bound else None)
 
 
 def overlap(x: Span, y: Span) -> bool:
@@ -124,13 +144,22 @@ def _points() -> dict[str, str]:
     return {k["field"]: k["point_of"] for k in key_fields() if k.get("point_of")}
 
 
+@lru_cache(maxsize=None)
+def in_days(field: str) -> bool:
+    """Is key ``field`` compared in days? It is when the figures table types it a duration."""
+    try:
+        return _schema.table("figures").field(field).type == "duration"
+    except KeyError:
+        return False
+
+
 def key_value(f: dict, field: str):
     """A figure's value for a key field, as compared: time-points in days; an empty end of a
     stated start is the start itself (a single time-point, not an unspecified end)."""
     v = f.get(field)
     if (v is None or v == "") and field in _points():
         v = f.get(_points()[field])
-    if field in ("timepoint", "timepoint_end") and v is not None and v != "":
+    if in_days(field) and v is not None and v != "":
         return duration_days(v)
     return v
 

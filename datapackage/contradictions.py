@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .compare import is_unspecified, key_fields, key_text, span
+from .compare import in_days, is_unspecified, key_fields, key_text, printed_ranges, reached_bounds, span
 from .durations import duration_days
 
 
@@ -45,12 +45,12 @@ class _Group:
             self.lo_fig = (f, s)
         if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
             self.hi_fig = (f, s)
-        if f.get("qualifier") == "up_to":
+        if f.get("qualifier") in reached_bounds():
             if self.ceil_lo is None or s.head < self.ceil_lo[1].head:
                 self.ceil_lo = (f, s)
             if self.ceil_hi is None or s.head > self.ceil_hi[1].head:
                 self.ceil_hi = (f, s)
-        elif f.get("qualifier") == "range":
+        elif f.get("qualifier") in printed_ranges():
             if self.range_lo is None or f["high"] < self.range_lo["high"]:
                 self.range_lo = f
             if self.range_hi is None or f["low"] > self.range_hi["low"]:
@@ -96,7 +96,7 @@ def _in(x: float, f: dict) -> str:
 
 
 def _within(g: _Group) -> dict | None:
-    if len(g.figs) < 2:
+    if len(g.figs) < 2 or g.hi_fig is None or g.lo_fig is None:
         return None
     key = key_text(g.figs[0][0])
     hi_f, hi_s = g.hi_fig
@@ -106,7 +106,7 @@ def _within(g: _Group) -> dict | None:
                     f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
                     f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
                     f"qualifiers).", key, g.figs)
-    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") == "range"]
+    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()]
     if len(ranges) > 1:
         low_f = max(ranges, key=lambda t: (t[0]["low"], _neg(t[0])))[0]
         high_f = min(ranges, key=lambda t: (t[0]["high"], t[0]["figure_id"]))[0]
@@ -114,7 +114,7 @@ def _within(g: _Group) -> dict | None:
             return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
                         f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
                         f"most at one endpoint: they cannot both describe it.", key, g.figs)
-    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") == "up_to"]
+    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()]
     if len(ceilings) > 1:
         low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
         high_c = max(ceilings, key=lambda t: (t[1].head, _neg(t[0])))
@@ -179,7 +179,7 @@ def _between(g: _Group, h: _Group) -> dict | None:
     """
     found = None
     for x, y in ((g, h), (h, g)):
-        if y.lo_fig[1].lo > x.hi_fig[1].hi:
+        if y.lo_fig is not None and x.hi_fig is not None and y.lo_fig[1].lo > x.hi_fig[1].hi:
             found = (x.hi_fig[0], y.lo_fig[0], x is g, "would conflict")
             break
     if found is None and (hit := _cross_ranges(g, h)):
@@ -207,20 +207,20 @@ def contradictions(figures: list[dict]) -> list[dict]:
     keys = key_fields()
     equal = [i for i, k in enumerate(keys) if k["match"] == "equal"]
     groups: dict[tuple, _Group] = {}
-    spec = [(k["field"], k["field"] in ("timepoint", "timepoint_end"), k["match"] == "equal", k.get("unspecified", ""),
+    spec = [(k["field"], in_days(k["field"]), k["match"] == "equal", k.get("unspecified", ""),
              k.get("point_of")) for k in keys]
     days = lru_cache(maxsize=4096)(duration_days)
     for f in sorted(figures, key=lambda f: f["figure_id"]):
         s = span(f)
         if s is None:
             continue
-        key = [f["source_id"]]
+        parts = [f["source_id"]]
         for name, is_tp, eq, unspecified, start in spec:  # unspecified values compare as one value (None)
             v = f.get(name)
             if start and (v is None or v == ""):
                 v = f.get(start)  # the end of a single time-point is its start, not unspecified
-            key.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
-        key = tuple(key)
+            parts.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
+        key = tuple(parts)
         g = groups.get(key)
         if g is None:
             g = groups[key] = _Group(key[1:])

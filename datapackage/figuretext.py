@@ -96,9 +96,9 @@ class ParsedFigure:
 
 def _number(tok: re.Match) -> tuple[list[float], bool]:
     kind = tok.lastgroup
-    text = tok.group(kind)
+    text = tok.group(kind or 0)  # every alternative of _TOKEN is a named group
     if kind == "decade":
-        start = float(re.match(r"[0-9]+", text).group())
+        start = float(text[:4])  # 1990s, 1990's
         return [start, start + 9], False
     if kind == "num":
         return [float(text.replace(",", ""))], False
@@ -107,9 +107,9 @@ def _number(tok: re.Match) -> tuple[list[float], bool]:
         for w, v in WORD_FRACTIONS.items():
             if re.sub(r"[\s-]+", " ", w) == key:
                 return [float(v)], True
-    for w, v in WORD_NUMBERS.items():
+    for w, n in WORD_NUMBERS.items():
         if re.sub(r"[\s-]+", " ", w) == key:
-            return [float(v)], False
+            return [float(n)], False
     raise ValueError(text)  # pragma: no cover - the regex only matches known words
 
 

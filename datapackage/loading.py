@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from . import _schema
+from .field_types import field_type
 from .releases import ReleaseError, check_version, is_prerelease, is_version, shipped_manifest, show, version_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -249,7 +250,7 @@ def tables(version: str | None = None, root: PathLike | None = None) -> list[str
     return list(_table_resources(_descriptor(release_dir(version, root))))
 
 
-def dtypes(table: str, schema: dict | None = None) -> dict:
+def dtypes(table: str, schema: dict | None = None) -> dict[str, Any]:
     """The pandas dtype of every column of ``table``.
 
     From the release's own Table Schema when given (so an old release loads with the codes
@@ -269,22 +270,12 @@ def dtypes(table: str, schema: dict | None = None) -> dict:
                 raise TypeError
         except (KeyError, TypeError, AttributeError):
             raise ReleaseError(f"the release's Table Schema of {show(table)} is malformed") from None
-    out = {}
-    for name, typ, codes in fields:
+    out: dict[str, Any] = {}
+    for name, typ, codes in fields:  # an unknown type loads as text (field_types.field_type)
         if codes is not None:
             out[name] = pd.CategoricalDtype(codes, ordered=False)
-        elif typ in ("string", "duration"):
-            out[name] = pd.StringDtype()
-        elif typ == "number":
-            out[name] = pd.Float64Dtype()
-        elif typ == "integer":
-            out[name] = pd.Int64Dtype()
-        elif typ == "date":
-            out[name] = "datetime64[ms]"
-        elif typ == "boolean":
-            out[name] = pd.BooleanDtype()
         else:
-            out[name] = pd.StringDtype()
+            out[name] = pd.api.types.pandas_dtype(field_type(typ).pandas)
     return out
 
 
@@ -318,7 +309,8 @@ def _citation(desc: dict) -> str:
 
 
 def _metadata(desc: dict, resource: dict, table: str) -> dict:
-    schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
+    given = resource.get("schema")
+    schema: dict = given if isinstance(given, dict) else {}
     fields = {f["name"]: f.get("description", "") for f in schema.get("fields", [])
               if isinstance(f, dict) and isinstance(f.get("name"), str)}
     vocabularies: dict[str, str] = {}

@@ -22,6 +22,7 @@ import copy
 import csv
 import hashlib
 import io
+from typing import Any
 
 from . import _schema
 from .releases import current_release, package_metadata
@@ -82,7 +83,7 @@ def descriptor(version: str, files: dict[str, bytes], prefix: str = "", meta: di
 
     meta = meta if meta is not None else package_metadata()
     release = next((r for r in meta["releases"] if r["version"] == version), {"date": current_release()["date"]})
-    pkg = {"$schema": PROFILE}
+    pkg: dict[str, Any] = {"$schema": PROFILE}
     pkg.update({k: meta[k] for k in PACKAGE_KEYS if meta.get(k)})
     pkg["version"] = version
     pkg["created"] = f"{release['date']}T00:00:00Z"

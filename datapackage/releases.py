@@ -18,6 +18,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeGuard
 
 from . import _schema
 
@@ -65,7 +66,7 @@ def show(value: object, limit: int = 80) -> str:
     return "'" + (out[:limit] + "…" if len(out) > limit else out) + "'"
 
 
-def is_version(v: object) -> bool:
+def is_version(v: object) -> TypeGuard[str]:
     """True for a strict semantic version such as ``0.2.0`` or ``1.0.0-rc.1``.
 
     >>> is_version("0.2.0"), is_version("9.9.9/.."), is_version("01.2.3")
@@ -78,13 +79,13 @@ def check_version(v: object, what: str = "version") -> str:
     """Return ``v`` if it is a semantic version, else raise :class:`InvalidName`."""
     if not is_version(v):
         raise InvalidName(f"{what} {show(v)} is not a semantic version (MAJOR.MINOR.PATCH, such as 0.2.0)")
-    return v  # type: ignore[return-value]
+    return v
 
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
 
-def is_file_name(name: object) -> bool:
+def is_file_name(name: object) -> TypeGuard[str]:
     """True for a bare file name (``figures.csv``), never a path, ``..``, a hidden file or a
     name some file system reserves (``NUL.csv``).
 
@@ -98,10 +99,10 @@ def is_file_name(name: object) -> bool:
 def check_file_name(name: object, what: str = "file name") -> str:
     if not is_file_name(name):
         raise InvalidName(f"{what} {show(name)} is not a bare file name")
-    return name  # type: ignore[return-value]
+    return name
 
 
-def is_sha256(h: object) -> bool:
+def is_sha256(h: object) -> TypeGuard[str]:
     return isinstance(h, str) and _SHA256.fullmatch(h) is not None
 
 

@@ -49,18 +49,16 @@ def labels(vocabulary: str) -> dict[str, str]:
 
 
 def colours(kind: str, codes: list[str]) -> list[str]:
-    """One colour per code: the configured one, else the next colour of the palette."""
+    """One colour per code: the configured one, else a colour of the palette that no configured
+    code of ``kind`` has. A code without a configured colour keeps its palette colour in every chart:
+    the spare colours go to the codes of vocabulary ``kind`` in its order, then to codes it lacks."""
     cfg = config()
     fixed = cfg["colors"].get(kind, {})
     palette = [c for c in cfg["palette"] if c not in fixed.values()] or cfg["palette"]
-    out, spare = [], 0
-    for code in codes:
-        if code in fixed:
-            out.append(fixed[code])
-        else:
-            out.append(palette[spare % len(palette)])
-            spare += 1
-    return out
+    known = list(_schema.vocabulary(kind)) if kind in _schema.vocabulary_names() else []
+    spare = [c for c in known if c not in fixed]
+    spare += sorted({c for c in codes if c not in fixed and c not in spare})
+    return [fixed[c] if c in fixed else palette[spare.index(c) % len(palette)] for c in codes]
 
 
 def _scale(kind: str, vocabulary: str, present) -> dict:
@@ -103,7 +101,7 @@ def figure_points(figures: list[dict], sources: dict[str, dict], claims: dict[st
     for g in cfg["measure_groups"]:
         rows: dict[str, list[dict]] = {}
         for f in figures:
-            if f["measure"] not in g["measures"] or f["qualifier"] == "qualitative":
+            if f["measure"] not in g["measures"] or _schema.qualifier_shape(f["qualifier"]) == "none":
                 continue
             suffix = "" if g["values"] == "stated" else "_canonical"
             v, lo, hi = (_number(f.get(k + suffix)) for k in ("value", "low", "high"))
@@ -225,7 +223,7 @@ def group_chart(alt, points: list[dict], group: dict, interactive: bool):
     data = [p for p in points if p["group"] == group["name"]]
     present = {k for p in data for k, v in p.items() if v not in (None, "")}
     pop = _scale("population", "population", [p["population_code"] for p in data])
-    x_scale = alt.Scale(type=group["scale"], nice=True) if group["scale"] == "log" else alt.Scale(domain=[0, 100])
+    x_scale = alt.Scale(domain=group["domain"]) if "domain" in group else alt.Scale(type=group["scale"], nice=True)
     y = alt.Y("row:N", title=None, sort="ascending",
               axis=alt.Axis(labelLimit=0, labelFontSize=11))
     off = alt.YOffset("offset:Q", scale=alt.Scale(domain=[0, 1]))
@@ -261,13 +259,14 @@ def claims_chart(alt, points: list[dict], interactive: bool):
     order = list(labels("verdict").values())
     dom = [v for v in order if v in {p["verdict"] for p in points}] + sorted({p["verdict"] for p in points} - set(order))
     codes = {lab: code for code, lab in labels("verdict").items()}
-    verdict = {"domain": dom, "range": colours("verdict", [codes.get(d, d) for d in dom])}
+    verdict = {"domain": dom, "range": colours("verdict", [codes[d] if d in codes else d for d in dom])}
     values = alt.Data(values=points)
     base = alt.Chart()
     if interactive:
         base = base.transform_filter(_filter_expr())
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=0, labelFontSize=11))
-    x = alt.X("x:Q", title="% of patients", scale=alt.Scale(domain=[0, 100]))
+    axis = config()["claims_axis"]
+    x = alt.X("x:Q", title=axis["title"], scale=alt.Scale(domain=axis["domain"]))
     color = alt.Color("verdict:N", scale=alt.Scale(**verdict), legend=alt.Legend(orient="bottom", labelLimit=0))
     link = base.mark_line(strokeWidth=1.2, opacity=0.6).encode(x=x, y=y, color=color, detail="row:N")
     pts = base.mark_point(filled=True, size=80, opacity=0.95).encode(
@@ -308,19 +307,20 @@ def contradictions_chart(alt, contra: list[dict], interactive: bool):
 
 def counts_chart(alt, figures: list[dict], sources: dict[str, dict]):
     lab_m = labels("measure")
+    bar_source, bar_measure = colours("counts", ["sources", "measures"])
     per_source: dict[str, int] = {}
     per_measure: dict[str, int] = {}
     for f in figures:
         per_source[f["source_id"]] = per_source.get(f["source_id"], 0) + 1
         per_measure[f["measure"]] = per_measure.get(f["measure"], 0) + 1
     a = alt.Chart(alt.Data(values=[{"source_id": s, "figures": n, "title": _text(sources.get(s, {}).get("title"))}
-                                   for s, n in sorted(per_source.items())])).mark_bar(color="#2471a3").encode(
+                                   for s, n in sorted(per_source.items())])).mark_bar(color=bar_source).encode(
         x=alt.X("figures:Q", title="figures (count)"),
         y=alt.Y("source_id:N", sort="-x", title="source", axis=alt.Axis(labelLimit=0)),
         tooltip=[alt.Tooltip("source_id:N", title="source id"), alt.Tooltip("title:N", title="title"),
                  alt.Tooltip("figures:Q", title="figures")]).properties(title="Figures per source", width=260)
     b = alt.Chart(alt.Data(values=[{"measure": lab_m.get(m, m), "figures": n} for m, n in sorted(per_measure.items())])
-                  ).mark_bar(color="#7d3c98").encode(
+                  ).mark_bar(color=bar_measure).encode(
         x=alt.X("figures:Q", title="figures (count)"),
         y=alt.Y("measure:N", sort="-x", title="measure", axis=alt.Axis(labelLimit=0)),
         tooltip=["measure:N", "figures:Q"]).properties(title="Figures per measure", width=260)
@@ -390,7 +390,8 @@ def _bundle(vl_version: str) -> str:
     """Vega, Vega-Lite and Vega-Embed as one script, to inline (slow to make: made once)."""
     import vl_convert as vlc
 
-    return vlc.javascript_bundle(vl_version=vl_version)
+    # snippet defaults to None at run time (the bundle's own snippet); the library's stub says it is required
+    return vlc.javascript_bundle(vl_version=vl_version)  # type: ignore[call-arg]
 
 
 def _untitled(spec: dict) -> dict:
