@@ -11,6 +11,7 @@ from ketamine_ssri_evidence.validation import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "benchmarks" / "scale.py")
+assert _spec is not None and _spec.loader is not None
 scale = importlib.util.module_from_spec(_spec)
 sys.modules["bench_scale"] = scale  # dataclasses look their module up
 _spec.loader.exec_module(scale)

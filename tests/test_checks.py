@@ -1,12 +1,14 @@
 """claim_checks verdicts and the contradiction rule, on small hand-made figures."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from ketamine_ssri_evidence import _schema
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
-from ketamine_ssri_evidence.compare import key_compare, span
+from ketamine_ssri_evidence.compare import Span, key_compare, span
 from ketamine_ssri_evidence.contradictions import contradictions
 
 _n = iter(range(1, 10_000))
@@ -14,7 +16,7 @@ _n = iter(range(1, 10_000))
 
 def fig(value_text, qualifier="exact", value=None, low=None, high=None, unit="%", measure="remission_rate",
         treatment="ketamine", route="unspecified", population="trd", source="article", **kw):
-    f = {f.name: None for f in _schema.table("figures").fields}
+    f: dict[str, Any] = {f.name: None for f in _schema.table("figures").fields}
     f.update(figure_id=f"{source}/{next(_n):04d}", source_id=source, value_text=value_text, qualifier=qualifier,
              locator="Results",
              value=value, low=low, high=high, unit=unit, measure=measure, treatment=treatment, route=route,
@@ -24,6 +26,12 @@ def fig(value_text, qualifier="exact", value=None, low=None, high=None, unit="%"
 
 
 STUDY = {"source_id": "study", "resolution": "public_text"}
+
+
+def _span(f: dict) -> Span:
+    s = span(f)
+    assert s is not None, f"{f['value_text']} has no span"
+    return s
 
 
 def claim(a, study_figs, source=STUDY):
@@ -185,7 +193,9 @@ def test_claims_are_checked_against_derived_figures_and_say_so():
     from ketamine_ssri_evidence.derive import compute
 
     dropout = fig("11.27%", value=11.27, measure="discontinuation_rate", source="study")
-    value, unit, expression, n, tol = compute("complement", [dropout])
+    result = compute("complement", [dropout])
+    assert not isinstance(result, str), result
+    value, unit, expression, n, tol = result
     assert (value, unit, expression, tol) == (100 - 11.27, "%", "100% − 11.27% = 88.73%", 0.005)
     derived = {"derived_id": "study/d01", "source_id": "study", "formula": "complement", "inputs": dropout["figure_id"],
                "expression": expression, "value": value, "unit": unit, "measure": "completion_rate",
@@ -201,7 +211,9 @@ def test_a_count_over_its_denominator():
 
     three = fig("Three", value=3, unit="{patient}", measure="discontinuation_count")
     n = fig("85", value=85, unit="{patient}", measure="sample_size")
-    value, unit, expression, size, tol = compute("count_over_n", [three, n])
+    result = compute("count_over_n", [three, n])
+    assert not isinstance(result, str), result
+    value, unit, expression, size, tol = result
     assert (round(value, 4), unit, expression, size, tol) == (3.5294, "%", "Three / 85 × 100 ≈ 3.529%", 85, 0.0)
     assert isinstance(compute("count_over_n", [n, fig("3.5%", value=3.5)]), str)  # a share is no count
     assert isinstance(compute("complement", [n]), str)  # a count has no complement
@@ -281,7 +293,7 @@ def test_units_are_compared_canonically():
     a = fig("2 weeks", value=2, unit="wk", measure="onset_time", population="unspecified")
     b = fig("14 days", value=14, unit="d", measure="onset_time", population="unspecified")
     assert one(a, b) is None
-    assert span(a).head == span(b).head == 14
+    assert _span(a).head == _span(b).head == 14
 
 
 # ---------------------------------------------------------------- grouping against every pair
@@ -313,12 +325,12 @@ def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
     rows = contradictions(figs)
     for population in ("trd", "unspecified"):
         group = [f for f in figs if f["population"] == population]
-        clash = any(not overlap(span(a), span(b)) for i, a in enumerate(group) for b in group[i + 1:])
+        clash = any(not overlap(_span(a), _span(b)) for i, a in enumerate(group) for b in group[i + 1:])
         found = [r for r in rows if r["rule"] == "values_conflict" and r["figure_id_a"] in {f["figure_id"] for f in group}]
         assert bool(found) == clash
         if found:  # the row's two figures are themselves a conflicting pair
             by_id = {f["figure_id"]: f for f in group}
-            assert not overlap(span(by_id[found[0]["figure_id_a"]]), span(by_id[found[0]["figure_id_b"]]))
+            assert not overlap(_span(by_id[found[0]["figure_id_a"]]), _span(by_id[found[0]["figure_id_b"]]))
     linked = [r for r in rows if r["severity"] == "possible"]
     assert len(linked) <= 1  # two groups: at most one row between them
 
@@ -327,7 +339,7 @@ def _disagree(a, b) -> bool:
     """Do two figures disagree as the rules say, examined as a pair?"""
     from ketamine_ssri_evidence.compare import overlap
 
-    sa, sb = span(a), span(b)
+    sa, sb = _span(a), _span(b)
     if not overlap(sa, sb):
         return True
     if a["qualifier"] == b["qualifier"] == "range" and (a["low"], a["high"]) != (b["low"], b["high"]):

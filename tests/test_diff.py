@@ -37,7 +37,8 @@ def pair(tmp_path):
 
 
 def test_pairs_are_keyed_by_both_figures(pair):
-    d = diff(*pair, table="contradictions")
+    old, new = pair
+    d = diff(old, new, table="contradictions")
     assert d["key"] == ["figure_id_a", "figure_id_b"]
     assert d["added"] == ["s/001 | s/005"]
     assert d["removed"] == ["s/001 | s/004"]

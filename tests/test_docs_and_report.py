@@ -67,13 +67,20 @@ def _expected_claims(root=None) -> int:
     return int((a["value_canonical"].notna() | (a["low_canonical"].notna() & a["high_canonical"].notna())).sum())
 
 
+def _first(pattern: str, page: str) -> str:
+    """The first group of ``pattern``'s first match in the page (the test fails if there is none)."""
+    m = re.search(pattern, page, re.S)
+    assert m is not None, f"the page has no {pattern!r}"
+    return m.group(1)
+
+
 def _check_page(out, root=None):
     page = (out / "index.html").read_text(encoding="utf-8")
     # opens offline: every script inline, no external resource of any kind
     assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:|//)""", page, re.I)
     assert "<link" not in page and not re.search(r"<script[^>]*\ssrc=", page) and "url(http" not in page
-    specs = json.loads(re.search(r"<script type='application/json' id='report-specs'>(.*?)</script>", page, re.S)
-                       .group(1).replace("<\\/", "</"))
+    specs = json.loads(_first(r"<script type='application/json' id='report-specs'>(.*?)</script>", page)
+                       .replace("<\\/", "</"))
     expected = _expected_points(root)
     for mark, n in expected.items():
         name = "measure_" + mark.removeprefix("points_")
@@ -81,7 +88,7 @@ def _check_page(out, root=None):
         assert len(_values(specs[name])) == n, name
     claims = _values(specs["claims"])
     assert len({p["figure_id"] for p in claims if p["role"] == "article says"}) == _expected_claims(root)
-    ld = json.loads(re.search(r"<script type='application/ld\+json'>(.*?)</script>", page, re.S).group(1))
+    ld = json.loads(_first(r"<script type='application/ld\+json'>(.*?)</script>", page))
     assert ld["@type"] == "Dataset" and ld["version"] in page
     return page
 
@@ -121,7 +128,7 @@ def test_report_from_the_real_release(real_report):
     contra = loading.load("contradictions")
     # the tables list every claim and every contradiction
     for table, n in (("claims-table", len(claims)), ("contradictions-table", len(contra))):
-        body = re.search(rf"<table class='data' id='{table}'>.*?<tbody>(.*?)</tbody>", page, re.S).group(1)
+        body = _first(rf"<table class='data' id='{table}'>.*?<tbody>(.*?)</tbody>", page)
         assert body.count("<tr>") == n
 
 

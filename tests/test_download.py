@@ -194,12 +194,12 @@ def test_plain_http_beyond_loopback_needs_opting_in(tmp_path, monkeypatch, how):
         fetch(VERSION, base_url=url, cache=tmp_path / "cache", timeout=1)
     if how == "env":
         monkeypatch.setenv("DATAPACKAGE_ALLOW_HTTP", "1")
-        kw = {}
+        kw: dict[str, bool] = {}
     else:
         kw = {"allow_http": True}
     # opted in: the address is tried (and, here, cannot answer within the deadline)
     with pytest.raises(DownloadError, match="deadline|cannot reach"):
-        fetch(VERSION, base_url=url, cache=tmp_path / "cache", timeout=1, **kw)
+        fetch(VERSION, base_url=url, cache=tmp_path / "cache", timeout=1, allow_http=kw.get("allow_http"))
 
 
 def test_cli_allow_http_flag(tmp_path):
@@ -461,7 +461,7 @@ def test_cli_translates_parameters_to_options(tmp_path):
 
 def test_bad_timeout(tmp_path, server):
     with pytest.raises(DownloadError, match=r"timeout 'soon' is not a number .* pass timeout=SECONDS"):
-        fetch("0.9.0", base_url=server.url, cache=tmp_path / "cache", timeout="soon")
+        fetch("0.9.0", base_url=server.url, cache=tmp_path / "cache", timeout="soon")  # type: ignore[arg-type]  # on purpose
 
 
 def test_server_copy_is_the_same_as_shutil(server, tmp_path):

@@ -64,8 +64,11 @@ def _polars(table, fmt):
 
 def _frictionless(table):
     from frictionless import Package
+    from frictionless.resources import TableResource
 
-    return _rows([dict(r) for r in Package(str(ROOT / "datapackage.json")).get_resource(table).read_rows()], table)
+    resource = Package(str(ROOT / "datapackage.json")).get_resource(table)
+    assert isinstance(resource, TableResource)
+    return _rows([dict(r) for r in resource.read_rows()], table)
 
 
 READERS = {

@@ -54,12 +54,15 @@ def _expected(group: dict) -> set[str]:
             continue
         v, lo, hi = (getattr(f, k + suffix) for k in ("value", "low", "high"))
         v, lo, hi = (None if pd.isna(x) else float(x) for x in (v, lo, hi))
-        if v is None and (lo is None or hi is None):
+        if v is not None:
+            x = v
+        elif lo is not None and hi is not None:
+            x = (lo + hi) / 2
+        else:
             continue
-        x = v if v is not None else (lo + hi) / 2
         if group["scale"] == "log" and (x <= 0 or (lo is not None and lo <= 0)):
             continue
-        keep.add(f.figure_id)
+        keep.add(str(f.figure_id))
     return keep
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT
 from ketamine_ssri_evidence.derive import derived_figures
+from ketamine_ssri_evidence.issues import Issue
 from ketamine_ssri_evidence.reviews import apply_reviews
 
 
@@ -33,7 +34,7 @@ def _write(path, header, rows):
 
 
 def test_the_real_derived_figures_are_computed_not_typed(figures):
-    issues = []
+    issues: list[Issue] = []
     rows = {r["derived_id"]: r for r in derived_figures(figures, ROOT / "raw", issues)}
     assert issues == []
     d = rows["gutierrez-nd-ketamine-public-clinic/d01"]
@@ -59,7 +60,7 @@ def test_bad_derived_rows_are_issues(tmp_path, row, code):
     _write(tmp_path / "x" / "derived.csv", ["derived_id", "formula", "inputs", "measure", "note"], [row])
     base = dict(source_id="x", qualifier="exact", unit="%", measure="discontinuation_rate", locator="Results")
     figs = [dict(base, figure_id="x/001", value_text="11%", value=11.0), dict(base, figure_id="x/002", value_text="12%", value=12.0)]
-    issues = []
+    issues: list[Issue] = []
     assert derived_figures(figs, tmp_path, issues) == []
     assert [i.code for i in issues] == [code]
     assert issues[0].render().startswith("x/derived.csv:2: ")
@@ -76,7 +77,7 @@ HEADER = ["figure_id", "computed_verdict", "computed_rule", "reviewed_verdict", 
 def test_a_review_is_shown_beside_the_computed_verdict(tmp_path):
     _write(tmp_path / "reviews.csv", HEADER,
            [["a/001", "not_reported", "claim_adds_subgroup", "consistent", "the subgroup is the whole sample", "r", "2026-12-01"]])
-    issues = []
+    issues: list[Issue] = []
     rows = {r["figure_id"]: r for r in apply_reviews(_claims(), tmp_path, issues)}
     assert issues == []
     assert (rows["a/001"]["verdict"], rows["a/001"]["reviewed_verdict"], rows["a/001"]["final_verdict"]) == \
@@ -93,7 +94,7 @@ def test_a_review_is_shown_beside_the_computed_verdict(tmp_path):
 ])
 def test_bad_or_stale_reviews_are_issues(tmp_path, row, code):
     _write(tmp_path / "reviews.csv", HEADER, [row])
-    issues = []
+    issues: list[Issue] = []
     rows = {r["figure_id"]: r for r in apply_reviews(_claims(), tmp_path, issues)}
     assert [i.code for i in issues] == [code]
     assert rows["a/001"]["final_verdict"] == "not_reported"  # a bad review changes nothing
@@ -105,7 +106,7 @@ def test_every_real_review_is_current():
 
     result = validate(raw_dir=ROOT / "raw")
     built = {t: _records(t, result.rows[t]) for t in ("sources", "figures")}
-    issues = []
+    issues: list[Issue] = []
     built["derived_figures"] = _computed("derived_figures", built, ROOT / "raw", issues)
     rows = _computed("claim_checks", built, ROOT / "raw", issues)
     assert issues == []
@@ -135,7 +136,7 @@ def computed():
 
     result = validate(raw_dir=ROOT / "raw")
     built = {t: _records(t, result.rows[t]) for t in ("sources", "figures")}
-    issues = []
+    issues: list[Issue] = []
     built["derived_figures"] = _computed("derived_figures", built, ROOT / "raw", issues)
     out = {t: _computed(t, built, ROOT / "raw", issues) for t in ("claim_checks", "contradictions")}
     assert issues == []
