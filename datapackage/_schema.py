@@ -158,6 +158,7 @@ def measure_dimension(measure: str) -> str:
 # every module reads them through these functions.
 
 
+@lru_cache(maxsize=None)
 def qualifiers_of_shape(shape: str) -> tuple[str, ...]:
     """The qualifier codes whose ``shape`` is ``point``, ``range`` or ``none`` (qualitative)."""
     return tuple(c for c, r in vocabulary("qualifier").items() if r["shape"] == shape)
@@ -186,10 +187,12 @@ def qualifier_reads_as(code: str) -> frozenset[str]:
     return frozenset(vocabulary("qualifier")[code]["reads_as"].split())
 
 
+@lru_cache(maxsize=None)
 def bound_qualifiers() -> tuple[str, ...]:
     return tuple(c for c in vocabulary("qualifier") if qualifier_bound(c))
 
 
+@lru_cache(maxsize=None)
 def contrast_measures() -> tuple[str, ...]:
     """Measures stated against a comparator (effect sizes, ratios, differences)."""
     return tuple(c for c, r in vocabulary("measure").items() if r["contrast"] == "true")

@@ -74,11 +74,16 @@ def printed_ranges() -> frozenset[str]:
     return frozenset(q for q in _schema.qualifiers_of_shape("range") if not _schema.qualifier_hedged(q))
 
 
+@lru_cache(maxsize=None)
+def _comparative_measures() -> frozenset[str]:
+    return frozenset(_schema.comparison().get("comparative_words", {}).get("measures", ()))
+
+
 def comparative(f: dict) -> dict | None:
     """The declared ratio interval of a qualitative comparative figure ('similar'), else None."""
-    words = _schema.comparison().get("comparative_words", {})
-    if f.get("measure") not in words.get("measures", ()) or _qualifier(f.get("qualifier"))[0] != "none":
+    if f.get("measure") not in _comparative_measures() or _qualifier(f.get("qualifier"))[0] != "none":
         return None
+    words = _schema.comparison().get("comparative_words", {})
     hit = words.get((f.get("value_text") or "").strip().lower())
     return hit if isinstance(hit, dict) else None
 
