@@ -47,9 +47,13 @@ class Issue:
     reason: str
 
     def render(self) -> str:
-        value = self.value if self.value.isprintable() else self.value.encode("unicode_escape").decode("ascii")
-        value = value or '""'
-        return f"{self.path}:{self.line}: {self.field or '-'}: {value}: {self.reason} [{self.code}]"
+        value = _printable(self.value) or '""'
+        return f"{self.path}:{self.line}: {_printable(self.field) or '-'}: {value}: {self.reason} [{self.code}]"
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line: a key or value with a newline or control character is shown escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def render_text(issues: list[Issue]) -> str:
