@@ -42,10 +42,18 @@ def _first_row(d: Path) -> bytes:
     return (d / "figures.csv").read_bytes().split(b"\n")[1]
 
 
-def _rows(d: Path, n: int, change=lambda i, r: r) -> None:
+def _rows(d: Path, n: int, change=lambda i, r: r) -> Path:
     row = _first_row(d)
     body = b"\n".join(change(i, row.replace(b"demo/001", b"demo/%07d" % i)) for i in range(1, n + 1))
     (d / "figures.csv").write_bytes(_header(d) + b"\n" + body + b"\n")
+    return d / "figures.csv"
+
+
+def _fifo(path: Path) -> Path:
+    """``path`` replaced by a named pipe (reading it would block)."""
+    path.unlink()
+    os.mkfifo(path)
+    return path
 
 
 def _yaml(d: Path, text: bytes) -> None:
@@ -64,7 +72,7 @@ HOSTILE = {
     "source-links-to-passwd": (lambda d: _passwd_link(d, "source.yaml"), {"symlink"}),
     "source-folder-is-a-link": (lambda d: (d.parent / "copy").symlink_to(d, target_is_directory=True), {"symlink"}),
     "raw-entry-links-outside": (lambda d: (d.parent / "etc").symlink_to("/etc", target_is_directory=True), {"symlink"}),
-    "figures-is-a-fifo": (lambda d: ((d / "figures.csv").unlink(), os.mkfifo(d / "figures.csv")), {"special-file"}),
+    "figures-is-a-fifo": (lambda d: _fifo(d / "figures.csv"), {"special-file"}),
     "source-is-a-folder": (lambda d: ((d / "source.yaml").unlink(), (d / "source.yaml").mkdir()), {"not-a-file"}),
     "figures-upper-case": (lambda d: (d / "figures.csv").rename(d / "FIGURES.csv"), {"misnamed-file"}),
     "figures-trailing-space": (lambda d: (d / "figures.csv").rename(d / "figures.csv "), {"misnamed-file"}),
