@@ -65,6 +65,7 @@ def _add_source(repo: Path, name: str, figures: bytes | None = None) -> None:
                                     (src / "figures.csv").read_bytes().replace(b"demo", name.encode()))
 
 
+@pytest.mark.slow  # pre-commit itself
 def test_nothing_changed_says_so(repo):
     repo, env = repo
     proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", "raw", "--changed"],
@@ -73,6 +74,7 @@ def test_nothing_changed_says_so(repo):
     assert "nothing changed under raw/" in proc.stderr and proc.stdout == "0 problems\n"
 
 
+@pytest.mark.slow  # pre-commit itself
 def test_a_bad_contribution_is_blocked(repo):
     repo, env = repo
     head = _git(repo, env, "rev-parse", "HEAD").stdout
@@ -93,6 +95,7 @@ def test_a_bad_contribution_is_blocked(repo):
     _git(repo, env, "add", "-A")
 
 
+@pytest.mark.slow  # pre-commit itself
 def test_a_good_contribution_passes(repo):
     repo, env = repo
     _add_source(repo, "good-new-source")

@@ -94,6 +94,7 @@ def test_changelog_is_up_to_date():
     assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), "run: python -m ketamine_ssri_evidence changelog"
 
 
+@pytest.mark.slow  # each past release built by its own commit's code, in a fresh process
 def test_published_releases_rebuild_from_their_source_commit(tmp_path):
     """A past release is reproducible: its own commit's code and data build it byte for byte."""
     import subprocess
