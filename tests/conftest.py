@@ -134,8 +134,9 @@ def _reset_peak() -> bool:
         return False
 
 
-class TooSlow(Exception):
-    """A run went past its time bound (raised in the run by a timer signal)."""
+class TooSlow(BaseException):
+    """A run went past its time bound (raised in the run by a timer signal). Not an
+    Exception, so that the command line's own handler of unexpected errors lets it through."""
 
 
 @dataclass

@@ -193,8 +193,9 @@ def libraries_loaded():
     not the first import of the validation libraries."""
     from ketamine_ssri_evidence.building import render_release
 
-    assert cli("validate", "--raw", str(FIXTURES / "valid" / "raw")).code == 0
-    render_release(raw_dir=FIXTURES / "valid" / "raw")
+    with bounded(SECONDS):
+        assert cli("validate", "--raw", str(FIXTURES / "valid" / "raw")).code == 0
+        render_release(raw_dir=FIXTURES / "valid" / "raw")
 
 
 @pytest.fixture
