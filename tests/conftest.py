@@ -202,25 +202,50 @@ def _session_fixture(fn):
     return pytest.fixture(scope="session")(fn)
 
 
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """The folder ``name``, made by ``make(folder)`` once for the whole run: with pytest-xdist
+    the workers share it (the first makes it under a lock, the others wait and read it)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the workers' base folders sit side by side in the run's own
+    folder = base / name
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / f"{name}.done").exists():
+            if folder.exists():  # a maker that failed half way
+                import shutil
+
+                shutil.rmtree(folder)
+            folder.mkdir()
+            make(folder)
+            (base / f"{name}.done").touch()
+    return folder
+
+
 @_session_fixture
 def real_build(tmp_path_factory):
-    """``build`` of the real raw/ into a scratch folder, once a session (a folder holding
+    """``build`` of the real raw/ into a scratch folder, once a run (a folder holding
     ``build/`` and ``datapackage.json``). Read it; copy it before changing anything in it."""
-    from ketamine_ssri_evidence.building import build
+    def make(tmp):
+        from ketamine_ssri_evidence.building import build
 
-    tmp = tmp_path_factory.mktemp("real-build")
-    build(out_dir=tmp / "build", root_descriptor=tmp / "datapackage.json")
-    return tmp
+        build(out_dir=tmp / "build", root_descriptor=tmp / "datapackage.json")
+
+    return made_once(tmp_path_factory, "real-build", make)
 
 
 @_session_fixture
 def real_report(tmp_path_factory):
-    """The report of the current release (``write_report``), once a session: its folder."""
+    """The report of the current release (``write_report``), once a run: its folder."""
     import pytest
 
     pytest.importorskip("altair")
-    from ketamine_ssri_evidence.report import write_report
 
-    out = tmp_path_factory.mktemp("report")
-    write_report(out)
-    return out
+    def make(out):
+        from ketamine_ssri_evidence.report import write_report
+
+        write_report(out)
+
+    return made_once(tmp_path_factory, "real-report", make)
