@@ -147,8 +147,8 @@ def test_one_folder_gets_the_same_problems_as_everything(form):
     raw = FIXTURES / "invalid" / "id-in-other-source" / "raw"
     everything = [i for i in validate(raw_dir=raw).issues if i.path.startswith("raw/second/")]
     target = raw / "second" if form != "file" else raw / "second" / "figures.csv"
-    kw = {} if form == "outside" else {"raw_dir": raw}  # outside: raw/ is the folder's parent
-    got = validate([target], **kw).issues
+    got = (validate([target]) if form == "outside"  # outside: raw/ is the folder's parent
+           else validate([target], raw_dir=raw)).issues
     assert got == everything and {i.code for i in got} == {"duplicate-id", "id-prefix"}
     assert validate([raw / "demo"], raw_dir=raw).issues == []
 

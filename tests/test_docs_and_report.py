@@ -104,6 +104,7 @@ def test_report_from_a_small_release(small_release, tmp_path):
     _check_page(tmp_path / "r", root=small_release)
 
 
+@pytest.mark.slow  # the whole report of the real release, charts drawn (the chart data: test_report_data.py)
 def test_report_from_the_real_release(real_report):
     page = _check_page(real_report)
     from ketamine_ssri_evidence import loading

@@ -26,7 +26,7 @@ from conftest import FIXTURES, ROOT, bounded, cli
 from ketamine_ssri_evidence.issues import CODES
 
 sys.path.insert(0, str(FIXTURES))
-import make_invalid  # noqa: E402
+import make_invalid  # type: ignore[import-not-found]  # noqa: E402
 
 LINE = re.compile(r"^(?P<path>[^\n]+?):(?P<line>[0-9]+): (?P<field>[^:\n]+): (?P<value>.*): (?P<reason>.+) \[(?P<code>[a-z0-9-]+)\]$")
 PEAK_MB = 700  # a fresh process, interpreter and libraries included
@@ -55,6 +55,16 @@ def _yaml(d: Path, text: bytes) -> None:
     (d / "source.yaml").write_bytes(text)
 
 
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _crlf_rows(d: Path, n: int) -> None:
+    _rows(d, n)
+    (d / "figures.csv").write_bytes((d / "figures.csv").read_bytes().replace(b"\n", b"\r\n"))
+
+
 def _passwd_link(d: Path, name: str) -> None:
     target = Path("/etc/passwd") if Path("/etc/passwd").is_file() else Path(__file__)
     (d / name).unlink()
@@ -67,7 +77,7 @@ HOSTILE = {
     "source-links-to-passwd": (lambda d: _passwd_link(d, "source.yaml"), {"symlink"}),
     "source-folder-is-a-link": (lambda d: (d.parent / "copy").symlink_to(d, target_is_directory=True), {"symlink"}),
     "raw-entry-links-outside": (lambda d: (d.parent / "etc").symlink_to("/etc", target_is_directory=True), {"symlink"}),
-    "figures-is-a-fifo": (lambda d: ((d / "figures.csv").unlink(), os.mkfifo(d / "figures.csv")), {"special-file"}),
+    "figures-is-a-fifo": (lambda d: _fifo(d / "figures.csv"), {"special-file"}),
     "source-is-a-folder": (lambda d: ((d / "source.yaml").unlink(), (d / "source.yaml").mkdir()), {"not-a-file"}),
     "figures-upper-case": (lambda d: (d / "figures.csv").rename(d / "FIGURES.csv"), {"misnamed-file"}),
     "figures-trailing-space": (lambda d: (d / "figures.csv").rename(d / "figures.csv "), {"misnamed-file"}),
@@ -88,8 +98,7 @@ HOSTILE = {
                      {"unknown-code", "too-many-problems"}),
     "rows-all-ragged": (lambda d: (d / "figures.csv").write_bytes(_header(d) + b"\n" + b"a,b\n" * 100_000),
                         {"ragged-row", "too-many-problems"}),
-    "rows-many-valid-crlf": (lambda d: (_rows(d, 20_000), (d / "figures.csv").write_bytes(
-        (d / "figures.csv").read_bytes().replace(b"\n", b"\r\n"))), {"crlf"}),
+    "rows-many-valid-crlf": (lambda d: _crlf_rows(d, 20_000), {"crlf"}),
     "invisible-everywhere": (lambda d: _rows(d, 5_000, lambda i, r: r.replace(b"Paragraph 1", b"Para\xe2\x80\x8bgraph")),
                              {"invisible-character", "too-many-problems"}),
     "yaml-deep": (lambda d: _yaml(d, b"title: " + b"[" * 100_000 + b"\n"), {"yaml-limit"}),

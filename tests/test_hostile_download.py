@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -269,6 +270,18 @@ def published(tmp_path_factory):
     return hs.publish(ROOT / "build", tmp_path_factory.mktemp("published") / "build")
 
 
+def _served(published: Path, served: Path) -> Path:
+    """The case's copy of build/: versions.json and the current release copied (the cases change
+    them), the earlier releases links to the module's copy (no case changes them)."""
+    served.mkdir()
+    for entry in published.iterdir():
+        if entry.name in (VERSION, "versions.json"):
+            (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, served / entry.name)
+        else:
+            (served / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    return served
+
+
 @pytest.fixture
 def world(tmp_path, server, published, monkeypatch):
     """A canary tree, a copy of build/ served under an address of the case's own."""
@@ -276,7 +289,7 @@ def world(tmp_path, server, published, monkeypatch):
         if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
             monkeypatch.delenv(k)
     world, dest, cache = hs.make_world(tmp_path)
-    served = hs.publish(published, tmp_path / "served")
+    served = _served(published, tmp_path / "served")
     site = server.site(f"case-{len(server.sites)}", served)
     yield world, dest, cache, site, served
     site.close()

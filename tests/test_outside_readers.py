@@ -65,7 +65,7 @@ def _polars(table, fmt):
 def _frictionless(table):
     from frictionless import Package
 
-    return _rows([dict(r) for r in Package(str(ROOT / "datapackage.json")).get_resource(table).read_rows()], table)
+    return _rows([dict(r) for r in Package(str(ROOT / "datapackage.json")).get_resource(table).read_rows()], table)  # type: ignore[attr-defined]
 
 
 READERS = {
@@ -101,7 +101,7 @@ def test_descriptor_validates_against_the_official_v2_json_schema(which):
     (frictionlessdata/datapackage, profiles/target/2.0/datapackage.json, as shipped in dplib-py 1.1.0)."""
     import json
 
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     desc = json.loads(DESCRIPTORS[which].read_text(encoding="utf-8"))
     profile = json.loads(PROFILE_V2.read_text(encoding="utf-8"))

@@ -36,7 +36,7 @@ def _cell(v, kind):
 
 
 def _sheet_rows(path, table):
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     ws = openpyxl.load_workbook(path, read_only=True)[table]
     rows = list(ws.iter_rows(values_only=True))
@@ -128,10 +128,10 @@ def test_text_that_looks_like_a_number_a_date_or_a_formula_stays_text(tmp_path):
     from ketamine_ssri_evidence.workbook import workbook_bytes
 
     tricky = ["75%", "8,235", "14.0", "0012", "1e5", "2026-01-13", "=SUM(A1:A2)", "+1", "@x", "6–12 months", "TRUE"]
-    tables = {t: [] for t in TABLES}
+    tables: dict[str, list[dict[str, object]]] = {t: [] for t in TABLES}
     fields = _schema.table("figures").fields
     for i, text in enumerate(tricky):
-        rec = {f.name: None for f in fields}
+        rec: dict[str, object] = {f.name: None for f in fields}
         rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text=text, qualifier="exact",
                    measure="remission_rate", treatment="ketamine", population="unspecified", value=1.5,
                    timepoint_sessions=3)

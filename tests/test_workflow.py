@@ -50,7 +50,7 @@ def _package_commands(script):
     for line in script.splitlines():
         lex = shlex.shlex(line, posix=True, punctuation_chars=True)
         lex.whitespace_split = True
-        segment = []
+        segment: list[str] = []
         for tok in list(lex) + [";"]:
             if tok and set(tok) <= set("|&;<>()"):
                 if "ketamine_ssri_evidence" in segment and segment[segment.index("ketamine_ssri_evidence") - 1] == "-m":
