@@ -19,8 +19,14 @@ nox.options.default_venv_backend = "none"
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """The whole suite on every core (with the doctests of the package), or the tests named after --."""
+    """The fast tier on every core (with the doctests of the package), or the tests named after --."""
     session.run(PY, "-m", "pytest", *(session.posargs or ["-n", "auto"]))
+
+
+@nox.session(python=False)
+def full(session: nox.Session) -> None:
+    """Both tiers, as CI runs them: the fast tier and the tests marked slow."""
+    session.run(PY, "-m", "pytest", "--slow", *(session.posargs or ["-n", "auto"]))
 
 
 @nox.session(python=False)

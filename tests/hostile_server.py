@@ -5,6 +5,10 @@
 ``versions.json`` or ``0.2.0/figures.csv``) answer with ``role``, a function of the
 request handler; the roles below are the hostile ones. Every role ends by itself within
 ``MAX_SECONDS`` or when the server closes, so no test can leave a thread running forever.
+
+One server can hold many sites: ``server.site(name, folder)`` serves ``folder`` under
+``<address>name/`` with roles, a request log and a ``close()`` of its own, so that a whole
+module of cases shares one server (one port, one thread) and still no case sees another's.
 """
 from __future__ import annotations
 
@@ -20,9 +24,30 @@ MAX_SECONDS = 60.0
 Role = Callable[["Handler"], None]
 
 
+class Site:
+    """What one case serves: a folder, the roles played on its paths, what was asked."""
+
+    def __init__(self, folder: Path | None, url: str):
+        self.folder = Path(folder) if folder is not None else None
+        self.url = url
+        self.roles: dict[str, Role] = {}
+        self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        self.stop = threading.Event()
+
+    def play(self, path: str, role: Role) -> None:
+        self.roles[path] = role
+
+    def close(self) -> None:
+        """End this site's roles; its requests are then refused (closed without an answer)."""
+        self.stop.set()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30  # a client that never sends its request does not hold a thread for ever
+    site: Site
+    rel: str  # the path asked for, relative to the site
 
     def log_message(self, *args) -> None:
         pass
@@ -37,9 +62,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
             self.path = urlsplit(self.path).path
         path = self.path.split("?", 1)[0].lstrip("/")
-        self.owner.requests.append(path)
-        self.owner.headers.append(dict(self.headers))
-        role = self.owner.roles.get(path, serve)
+        first, _, rest = path.partition("/")
+        site = self.owner.sites.get(first)
+        if site is not None:
+            self.site, self.rel = site, rest
+        elif self.owner.root is not None:
+            self.site, self.rel = self.owner.root, path
+        else:
+            self.close_connection = True
+            return
+        if self.stopping():  # a closed site: as if nothing listened
+            self.close_connection = True
+            return
+        self.site.requests.append(self.rel)
+        self.site.headers.append(dict(self.headers))
+        role = self.site.roles.get(self.rel, serve)
         try:
             role(self)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError, OSError):
@@ -47,14 +84,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # helpers for roles
     def stopping(self) -> bool:
-        return self.owner.stop.is_set()
+        return self.owner.stop.is_set() or self.site.stop.is_set()
 
     def wait(self, seconds: float) -> bool:
-        """Sleep (False if the server is closing)."""
-        return not self.owner.stop.wait(seconds)
+        """Sleep (False if the server or the site is closing)."""
+        return not self.site.stop.wait(seconds) and not self.owner.stop.is_set()
 
     def file_bytes(self) -> bytes | None:
-        p = self.owner.folder / self.path.split("?", 1)[0].lstrip("/")
+        if self.site.folder is None:
+            return None
+        p = self.site.folder / self.rel
         return p.read_bytes() if p.is_file() else None
 
     def head(self, status: int = 200, length: int | None = None, ctype: str = "application/octet-stream",
@@ -70,11 +109,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 class HostileServer:
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.roles: dict[str, Role] = {}
-        self.requests: list[str] = []
-        self.headers: list[dict[str, str]] = []
+    def __init__(self, folder: Path | None = None):
+        self.sites: dict[str, Site] = {}
         self.stop = threading.Event()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -82,15 +118,50 @@ class HostileServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        # the folder served at the address itself (a server of one site)
+        self.root = Site(folder, self.url) if folder is not None else None
         self._closed = False
 
+    # the root site's parts, for a server of one site
+    @property
+    def folder(self) -> Path:
+        assert self.root is not None and self.root.folder is not None, "a server of sites has no folder of its own"
+        return self.root.folder
+
+    @property
+    def roles(self) -> dict[str, Role]:
+        assert self.root is not None
+        return self.root.roles
+
+    @property
+    def requests(self) -> list[str]:
+        assert self.root is not None
+        return self.root.requests
+
+    @property
+    def headers(self) -> list[dict[str, str]]:
+        assert self.root is not None
+        return self.root.headers
+
     def play(self, path: str, role: Role) -> None:
-        self.roles[path] = role
+        assert self.root is not None
+        self.root.play(path, role)
+
+    def site(self, name: str, folder: Path | None) -> Site:
+        """Serve ``folder`` under ``<address>name/`` (``name``: one path segment, new to this server)."""
+        if not name or "/" in name or name in self.sites:
+            raise ValueError(f"site name {name!r}: one path segment, not used before")
+        site = self.sites[name] = Site(folder, f"{self.url}{name}/")
+        return site
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
             self.stop.set()
+            for site in self.sites.values():
+                site.stop.set()
+            if self.root is not None:
+                self.root.stop.set()
             self.httpd.shutdown()
             self.httpd.server_close()
 

@@ -102,6 +102,7 @@ def small_release(tmp_path_factory):
     return tmp / "build"
 
 
+@pytest.mark.slow  # a second report, drawn from the valid fixture
 def test_report_from_a_small_release(small_release, tmp_path):
     pytest.importorskip("altair")
     from ketamine_ssri_evidence.report import write_report
@@ -110,16 +111,7 @@ def test_report_from_a_small_release(small_release, tmp_path):
     _check_page(tmp_path / "r", root=small_release)
 
 
-@pytest.fixture(scope="module")
-def real_report(tmp_path_factory):
-    pytest.importorskip("altair")
-    from ketamine_ssri_evidence.report import write_report
-
-    out = tmp_path_factory.mktemp("report")
-    write_report(out)
-    return out
-
-
+@pytest.mark.slow  # the whole report of the real release, charts drawn (the chart data: test_report_data.py)
 def test_report_from_the_real_release(real_report):
     page = _check_page(real_report)
     from ketamine_ssri_evidence import loading

@@ -16,7 +16,7 @@ import hostile_server as hs
 import pytest
 
 import ketamine_ssri_evidence as kse
-from conftest import ROOT
+from conftest import ROOT, cli
 from ketamine_ssri_evidence.download import DownloadError, TrustWarning, download, fetch
 from ketamine_ssri_evidence.releases import current_release, shipped_manifest
 
@@ -174,17 +174,16 @@ def test_pin_that_disagrees_with_shipped_hashes(server, tmp_path):
         fetch(VERSION, base_url=server.url, cache=tmp_path / "cache", sha256="ab" * 32)
 
 
-def test_cli_pin(server, tmp_path, new):
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "9.0.0",
-                           "--dest", str(tmp_path / "d"), "--base-url", server.url, "--cache", str(tmp_path / "c"),
-                           "--sha256", new], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "9.0.0",
-                           "--dest", str(tmp_path / "d2"), "--base-url", server.url, "--cache", str(tmp_path / "c2")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert proc.returncode == 0
-    assert proc.stderr.startswith("warning: release 9.0.0 is not known to this package") and "--sha256 HASH" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+def test_cli_pin(server, tmp_path, new, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the command in process (conftest.cli)
+    r = cli("download", "--version", "9.0.0", "--dest", str(tmp_path / "d"), "--base-url", server.url,
+            "--cache", str(tmp_path / "c"), "--sha256", new)
+    assert r.code == 0 and r.err == "", r.err
+    r = cli("download", "--version", "9.0.0", "--dest", str(tmp_path / "d2"), "--base-url", server.url,
+            "--cache", str(tmp_path / "c2"))
+    assert r.code == 0
+    assert r.err.startswith("warning: release 9.0.0 is not known to this package") and "--sha256 HASH" in r.err
+    assert len(r.err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("how", ["param", "env"])
@@ -202,11 +201,10 @@ def test_plain_http_beyond_loopback_needs_opting_in(tmp_path, monkeypatch, how):
         fetch(VERSION, base_url=url, cache=tmp_path / "cache", timeout=1, allow_http=kw.get("allow_http"))
 
 
-def test_cli_allow_http_flag(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--base-url",
-                           "http://192.0.2.1:9/", "--cache", str(tmp_path / "c"), "--dest", str(tmp_path / "d")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert proc.returncode == 1 and "--allow-http" in proc.stderr and "allow_http" not in proc.stderr
+def test_cli_allow_http_flag(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = cli("download", "--base-url", "http://192.0.2.1:9/", "--cache", str(tmp_path / "c"), "--dest", str(tmp_path / "d"))
+    assert r.code == 1 and "--allow-http" in r.err and "allow_http" not in r.err
 
 
 # ---------------------------------------------------------------------------------------
@@ -450,13 +448,13 @@ def test_no_address_names_the_python_parameter(tmp_path, monkeypatch):
     assert "--base-url URL" in info.value.cli()
 
 
-def test_cli_translates_parameters_to_options(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DATAPACKAGE_")}
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", "0.9.0",
-                           "--cache", str(tmp_path / "c"), "--dest", str(tmp_path / "d")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
-    assert proc.returncode == 1
-    assert "--base-url URL" in proc.stderr and "base_url=" not in proc.stderr
+def test_cli_translates_parameters_to_options(tmp_path, monkeypatch):
+    for k in [k for k in os.environ if k.startswith("DATAPACKAGE_")]:
+        monkeypatch.delenv(k)
+    monkeypatch.chdir(tmp_path)
+    r = cli("download", "--version", "0.9.0", "--cache", str(tmp_path / "c"), "--dest", str(tmp_path / "d"))
+    assert r.code == 1
+    assert "--base-url URL" in r.err and "base_url=" not in r.err
 
 
 def test_bad_timeout(tmp_path, server):

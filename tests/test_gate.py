@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ARTICLES, ROOT
 from ketamine_ssri_evidence import _schema
-from ketamine_ssri_evidence.building import build, render_release
+from ketamine_ssri_evidence.building import build
 from ketamine_ssri_evidence.releases import current_release
 from ketamine_ssri_evidence.validation import validate
 
@@ -27,8 +27,9 @@ def test_provenance_against_archived_articles():
     assert [i.render() for i in result.issues] == []
 
 
-def test_build_is_up_to_date_with_raw():
-    files = render_release()
+def test_build_is_up_to_date_with_raw(real_build):
+    built = real_build / "build" / VERSION  # raw/ built once a run (conftest.real_build)
+    files = {p.name: p.read_bytes() for p in built.iterdir()}
     release = ROOT / "build" / VERSION
     assert sorted(p.name for p in release.iterdir()) == sorted(files), "run: python -m ketamine_ssri_evidence build"
     stale = [name for name, data in files.items() if (release / name).read_bytes() != data]
@@ -38,16 +39,16 @@ def test_build_is_up_to_date_with_raw():
         f"'releases' in schemas/package.json, then run: python -m ketamine_ssri_evidence build")
 
 
-def test_root_descriptor_describes_current_release(tmp_path):
-    build(out_dir=tmp_path / "build", root_descriptor=tmp_path / "datapackage.json")
-    assert (tmp_path / "datapackage.json").read_bytes() == (ROOT / "datapackage.json").read_bytes()
+def test_root_descriptor_describes_current_release(real_build):
+    assert (real_build / "datapackage.json").read_bytes() == (ROOT / "datapackage.json").read_bytes()
     desc = json.loads((ROOT / "datapackage.json").read_text())
     assert desc["version"] == VERSION
     assert all(r["path"].startswith(f"build/{VERSION}/") for r in desc["resources"])
 
 
-def test_build_is_deterministic(tmp_path):
-    a = build(out_dir=tmp_path / "a" / "build", root_descriptor=tmp_path / "a" / "datapackage.json")
+def test_build_is_deterministic(tmp_path, real_build):
+    shutil.copytree(real_build, tmp_path / "a")  # the session's build of raw/ (conftest.real_build)
+    a = tmp_path / "a" / "build" / VERSION
     b = build(out_dir=tmp_path / "b" / "build", root_descriptor=tmp_path / "b" / "datapackage.json")
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
@@ -59,6 +60,7 @@ def test_build_is_deterministic(tmp_path):
     assert {n: (a / n).read_bytes() for n in names} == before
 
 
+@pytest.mark.slow  # frictionless's own command reads every cell of every format
 def test_frictionless_validates_the_package_as_an_outside_client():
     from pathlib import Path
 
@@ -79,11 +81,12 @@ def test_release_descriptor_lists_bytes_and_hashes():
     assert {r["name"] for r in desc["resources"] if r["format"] == "csv"} == set(_schema.table_names())
 
 
-def test_failed_build_leaves_build_untouched(tmp_path):
+def test_failed_build_leaves_build_untouched(tmp_path, real_build):
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "raw", raw)
     out = tmp_path / "build"
-    build(raw_dir=raw, out_dir=out, root_descriptor=tmp_path / "datapackage.json")
+    shutil.copytree(real_build / "build", out)  # raw/ built (conftest.real_build)
+    shutil.copy(real_build / "datapackage.json", tmp_path / "datapackage.json")
     snapshot = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts}
     fig = next(raw.glob("*/figures.csv"))
     fig.write_text(fig.read_text(encoding="utf-8").replace(",remission_rate,", ",remision_rate,", 1), encoding="utf-8")

@@ -1,19 +1,22 @@
 """Downloads from a loopback server that plays every hostile role we know of.
 
-Each case runs through the command line (``download``) and the Python API (``download`` and
-``load``) and must end in one line that says what went wrong, no traceback, within the
-deadline, in bounded memory, with nothing written or removed outside ``--dest`` and the
-cache (a canary tree around both is hashed before and after) and nothing half-written kept.
+Each case runs through the command line (``download``, its ``main`` called in this process)
+and the Python API (``download`` and ``load``) and must end in one line that says what went
+wrong, no traceback, within the deadline, in bounded memory, with nothing written or removed
+outside ``--dest`` and the cache (a canary tree around both is hashed before and after) and
+nothing half-written kept. One server serves every case, each under an address of its own
+(``HostileServer.site``). A server that stalls and one that sends a body that would inflate
+also run the real command in a fresh process.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
-import tracemalloc
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,28 +25,16 @@ from pathlib import Path
 import hostile_server as hs
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, bounded, cli
 from ketamine_ssri_evidence.download import DownloadError, download
 from ketamine_ssri_evidence.releases import ReleaseError, current_release
 
 VERSION = current_release()["version"]
-DEADLINE = 1.5  # seconds: the deadline of the cases that only a deadline can end
+DEADLINE = 0.5  # seconds: the deadline of the cases that only a deadline can end
 ROOMY = 30.0  # the deadline of the other cases, which must end by themselves, long before it
 SLACK = 15.0  # the bound asserted on wall time is the deadline + SLACK (a bound, not a speed goal)
-CLI_MEMORY_MB = 200
-API_MEMORY_MB = 40
-
-RUNNER = (
-    "import os, re, sys\n"
-    "from ketamine_ssri_evidence.cli import main\n"
-    "try:\n"
-    "    rc = main(sys.argv[1:])\n"
-    "finally:\n"
-    "    status = open('/proc/self/status').read()\n"
-    "    open(os.environ['HWM_FILE'], 'w').write(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
-    "sys.exit(rc)\n"
-)
-
+CLI_MEMORY_MB = 200  # a fresh process, interpreter and libraries included
+API_MEMORY_MB = 40  # the growth of this process's peak during one in-process run
 
 @dataclass
 class Case:
@@ -183,6 +174,12 @@ def _nothing(server, served, world):
     pass
 
 
+def _server_down(site, served, world):
+    gone = hs.HostileServer()
+    gone.close()
+    site.url = gone.url  # an address where a server listened a moment ago
+
+
 CASES = [
     # names from the server are checked before any path is made of them
     Case("version-traversal", _man(_traversal_version), r"not a semantic version", version=None),
@@ -223,10 +220,10 @@ CASES = [
     # bounded work on files
     Case("file-404-midway", _file_role(hs.status(404), "figures.parquet"), r"answered 404"),
     Case("file-web-page", _file_role(hs.html), r"sent a web page"),
-    Case("file-drip", _file_role(hs.drip), r"deadline of 1\.5 s", deadline=DEADLINE),
-    Case("headers-drip", _file_role(hs.drip_headers), r"deadline of 1\.5 s", deadline=DEADLINE),
-    Case("silent", _file_role(hs.silent), r"deadline of 1\.5 s", deadline=DEADLINE),
-    Case("manifest-silent", _manifest_role(hs.silent), r"deadline of 1\.5 s", version=None, deadline=DEADLINE),
+    Case("file-drip", _file_role(hs.drip), r"deadline of 0\.5 s", deadline=DEADLINE),
+    Case("headers-drip", _file_role(hs.drip_headers), r"deadline of 0\.5 s", deadline=DEADLINE),
+    Case("silent", _file_role(hs.silent), r"deadline of 0\.5 s", deadline=DEADLINE),
+    Case("manifest-silent", _manifest_role(hs.silent), r"deadline of 0\.5 s", version=None, deadline=DEADLINE),
     Case("file-endless", _file_role(hs.endless), r"more than the \d+ bytes the trusted manifest lists"),
     Case("tofu-file-endless", _tofu(hs.endless), r"more than the \d+ bytes the trusted manifest lists",
          version="9.0.0"),
@@ -243,14 +240,14 @@ CASES = [
     Case("redirect-to-plain-http", _file_role(hs.redirect("http://192.0.2.1/x")), r"refused the plain http://"),
     Case("redirect-to-file", _file_role(hs.redirect("file:///etc/passwd")), r"not an https:// URL"),
     Case("redirect-without-location", _file_role(hs.status(302)), r"redirect\) with no address"),
-    Case("continue-flood", _file_role(hs.continue_flood), r"deadline of 1\.5 s", deadline=DEADLINE),
+    Case("continue-flood", _file_role(hs.continue_flood), r"deadline of 0\.5 s", deadline=DEADLINE),
     Case("odd-status", _file_role(hs.odd_status), r"answered 999"),
     Case("manifest-empty", _manifest_role(hs.body(b"", "application/json")), r"not valid JSON", version=None),
     Case("manifest-nan-size", _manifest_role(hs.body(
         b'{"versions": [{"version": "9.0.0", "date": "2026-12-24", "files": [{"path": "9.0.0/a.csv", "bytes": NaN, '
         b'"sha256": "' + b"0" * 64 + b'"}]}]}', "application/json")), r"bytes 'nan' is not a size", version=None),
     Case("redirect-with-hidden-characters", _file_role(hs.bidi_location), r"\\u202e|not a URL"),
-    Case("server-down", lambda server, served, world: server.close(), r"cannot reach .*offline"),
+    Case("server-down", _server_down, r"cannot reach .*offline"),
     # bad arguments from the user are refused as well
     Case("user-version-traversal", _nothing, r"not a semantic version", version="../../x", code=2),
     Case("user-version-absolute", _nothing, r"not a semantic version", version="/etc", code=2),
@@ -260,13 +257,42 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def server():
+    """One loopback server for the module; every case is a site of its own on it."""
+    s = hs.HostileServer()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    return hs.publish(ROOT / "build", tmp_path_factory.mktemp("published") / "build")
+
+
+def _served(published: Path, served: Path) -> Path:
+    """The case's copy of build/: versions.json and the current release copied (the cases change
+    them), the earlier releases links to the module's copy (no case changes them)."""
+    served.mkdir()
+    for entry in published.iterdir():
+        if entry.name in (VERSION, "versions.json"):
+            (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, served / entry.name)
+        else:
+            (served / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    return served
+
+
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, server, published, monkeypatch):
+    """A canary tree, a copy of build/ served under an address of the case's own."""
+    for k in list(os.environ):
+        if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
+            monkeypatch.delenv(k)
     world, dest, cache = hs.make_world(tmp_path)
-    served = hs.publish(ROOT / "build", tmp_path / "served")
-    server = hs.HostileServer(served)
-    yield world, dest, cache, server, served
-    server.close()
+    served = _served(published, tmp_path / "served")
+    site = server.site(f"case-{len(server.sites)}", served)
+    yield world, dest, cache, site, served
+    site.close()
 
 
 def _cli_args(case: Case, url: str, dest: Path, cache: Path, world: Path) -> list[str]:
@@ -300,84 +326,87 @@ def _check_untouched(before, world, dest, cache):
             assert not p.is_symlink()
 
 
-def _run_cli_case(case: Case, tmp: Path) -> dict:
-    world, dest, cache = hs.make_world(tmp)
-    served = hs.publish(ROOT / "build", tmp / "served")
-    server = hs.HostileServer(served)
-    try:
-        case.setup(server, served, world)
-        before = hs.tree(world, skip=(dest, cache))
-        hwm = tmp / "hwm"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("DATAPACKAGE_") and not k.lower().endswith("_proxy")}
-        env["HWM_FILE"] = str(hwm)
-        t0 = time.monotonic()
-        proc = subprocess.run([sys.executable, "-c", RUNNER, *_cli_args(case, server.url, dest, cache, world)],
-                              capture_output=True, text=True, cwd=tmp, env=env, timeout=case.deadline + SLACK + 60)
-        elapsed = time.monotonic() - t0
-    finally:
-        server.close()
-    return {"proc": proc, "elapsed": elapsed, "hwm_kb": int(hwm.read_text()), "before": before, "world": world,
-            "dest": dest, "cache": cache}
-
-
-@pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory):
-    """Every case through the command line, eight at a time (each with its own server and tree)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(8) as pool:
-        futures = {c.name: pool.submit(_run_cli_case, c, tmp_path_factory.mktemp(c.name)) for c in CASES}
-        return {name: f.result() for name, f in futures.items()}
+def _check_cli_error(case: Case, code: int, err: str) -> None:
+    lines = err.strip().splitlines()
+    assert code == case.code, err
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "base_url=" not in err and "timeout=" not in err, "the command line names its options"
+    assert re.search(case.match, lines[0]), lines[0]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_cli(case, cli_runs):
-    run = cli_runs[case.name]
-    proc = run["proc"]
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == case.code, proc.stderr
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-    assert "base_url=" not in proc.stderr and "timeout=" not in proc.stderr, "the command line names its options"
-    assert re.search(case.match, lines[0]), lines[0]
-    assert run["elapsed"] < case.deadline + SLACK, f"took {run['elapsed']:.1f} s"
-    assert run["hwm_kb"] // 1024 < CLI_MEMORY_MB
-    _check_untouched(run["before"], run["world"], run["dest"], run["cache"])
+def test_cli(case, world, tmp_path, monkeypatch):
+    world, dest, cache, site, served = world
+    case.setup(site, served, world)
+    before = hs.tree(world, skip=(dest, cache))
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with bounded(case.deadline + SLACK) as run:
+            r = cli(*_cli_args(case, site.url, dest, cache, world))
+    _check_cli_error(case, r.code, r.err)
+    assert r.out == ""
+    assert run.seconds < case.deadline + SLACK, f"took {run.seconds:.1f} s"
+    assert run.peak_mb < API_MEMORY_MB, f"peak {run.peak_mb:.0f} MB"
+    _check_untouched(before, world, dest, cache)
+
+
+# as the real command in a fresh process: a transfer only the deadline ends, a body that would inflate
+SMOKE = ["silent", "gzip-bomb"]
+RUNNER = (
+    "import os, re, sys\n"
+    "from ketamine_ssri_evidence.cli import main\n"
+    "try:\n"
+    "    rc = main(sys.argv[1:])\n"
+    "finally:\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    open(os.environ['HWM_FILE'], 'w').write(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+    "sys.exit(rc)\n"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc")
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in SMOKE], ids=SMOKE)
+def test_cli_in_a_fresh_process(case, world, tmp_path):
+    world, dest, cache, site, served = world
+    case.setup(site, served, world)
+    before = hs.tree(world, skip=(dest, cache))
+    hwm = tmp_path / "hwm"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATAPACKAGE_") and not k.lower().endswith("_proxy")}
+    env["HWM_FILE"] = str(hwm)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", RUNNER, *_cli_args(case, site.url, dest, cache, world)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=case.deadline + SLACK + 60)
+    elapsed = time.monotonic() - t0
+    _check_cli_error(case, proc.returncode, proc.stderr)
+    assert elapsed < case.deadline + SLACK, f"took {elapsed:.1f} s"
+    assert int(hwm.read_text()) // 1024 < CLI_MEMORY_MB
+    _check_untouched(before, world, dest, cache)
 
 
 @pytest.mark.parametrize("entry", ["download", "load"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_api(case, entry, world, monkeypatch):
-    world, dest, cache, server, served = world
-    for k in list(os.environ):
-        if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
-            monkeypatch.delenv(k)
-    case.setup(server, served, world)
+def test_api(case, entry, world):
+    world, dest, cache, site, served = world
+    case.setup(site, served, world)
     if entry == "load" and case.version == VERSION:
         pytest.skip("load() finds this version in the package's own build/ without a download")
     before = hs.tree(world, skip=(dest, cache))
-    kw = _api_kwargs(case, server.url, cache, world)
-    tracemalloc.start()
-    t0 = time.monotonic()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pytest.raises(ReleaseError) as info:
-                if entry == "download":
-                    download(case.version, dest, **kw)
-                else:
-                    import ketamine_ssri_evidence as kse
+    kw = _api_kwargs(case, site.url, cache, world)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ReleaseError) as info, bounded(case.deadline + SLACK) as run:
+            if entry == "download":
+                download(case.version, dest, **kw)
+            else:
+                import ketamine_ssri_evidence as kse
 
-                    kse.load("figures", version=case.version or "latest", **kw)
-    finally:
-        elapsed = time.monotonic() - t0
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+                kse.load("figures", version=case.version or "latest", **kw)
     message = str(info.value)
     assert "\n" not in message and re.search(case.match, message), message
     assert "--" not in message, "a Python caller is told Python parameters, not command-line options"
     assert isinstance(info.value, DownloadError) or case.code == 2
-    assert elapsed < case.deadline + SLACK
-    assert peak < API_MEMORY_MB * 2 ** 20, f"peak {peak / 2 ** 20:.0f} MB"
+    assert run.seconds < case.deadline + SLACK
+    assert run.peak_mb < API_MEMORY_MB, f"peak {run.peak_mb:.0f} MB"
     _check_untouched(before, world, dest, cache)

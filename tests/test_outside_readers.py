@@ -104,7 +104,7 @@ def test_descriptor_validates_against_the_official_v2_json_schema(which):
     (frictionlessdata/datapackage, profiles/target/2.0/datapackage.json, as shipped in dplib-py 1.1.0)."""
     import json
 
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     desc = json.loads(DESCRIPTORS[which].read_text(encoding="utf-8"))
     profile = json.loads(PROFILE_V2.read_text(encoding="utf-8"))
@@ -113,6 +113,7 @@ def test_descriptor_validates_against_the_official_v2_json_schema(which):
     assert desc["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
 
 
+@pytest.mark.slow  # frictionless reads and checks every cell of every format
 @pytest.mark.parametrize("which", sorted(DESCRIPTORS))
 def test_frictionless_validates_every_descriptor(which):
     from frictionless import Package
@@ -149,6 +150,7 @@ def test_descriptor_names_the_package_and_labels_every_code():
     assert checked
 
 
+@pytest.mark.slow  # mlcroissant
 def test_croissant_validates_and_every_record_set_loads():
     mlc = pytest.importorskip("mlcroissant")
     dataset = mlc.Dataset(jsonld=str(RELEASE / "croissant.json"))  # raises on any validation error
@@ -168,6 +170,7 @@ def _croissant_value(v):
     return v
 
 
+@pytest.mark.slow  # Hugging Face datasets, in a fresh interpreter
 def test_dataset_card_loads_each_table_with_hugging_face_datasets(tmp_path, monkeypatch):
     pytest.importorskip("datasets")
     import subprocess

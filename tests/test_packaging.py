@@ -1,7 +1,8 @@
 """Packaging: python -m build makes an sdist that carries what a build needs and a wheel
 from it that carries schemas/ and the current release; the version is the data release's;
 loading needs only pandas and pyarrow; the package installs beside the unrelated
-``datapackage`` distribution of the index and both work."""
+``datapackage`` distribution of the index and both work. Building and installing are the
+slow tier (python -m pytest --slow)."""
 from __future__ import annotations
 
 import json
@@ -48,12 +49,14 @@ def test_the_version_is_the_data_release():
     assert package_version({"releases": [{"version": "0.2.0"}], "package_post_release": 2}) == "0.2.0.post2"
 
 
+@pytest.mark.slow  # python -m build
 def test_build_makes_both_with_that_version(dist):
     sdist, wheel = dist
     assert sdist.name == f"ketamine_ssri_evidence-{__version__}.tar.gz"
     assert wheel.name == f"ketamine_ssri_evidence-{__version__}-py3-none-any.whl"
 
 
+@pytest.mark.slow  # python -m build
 def test_sdist_carries_what_a_build_needs(dist):
     names = {n.split("/", 1)[1] for n in tarfile.open(dist[0]).getnames() if "/" in n}
     for f in ("schemas/package.json", "schemas/figures.schema.json", "build/versions.json",
@@ -64,6 +67,7 @@ def test_sdist_carries_what_a_build_needs(dist):
     assert not any(n.startswith((".venv/", ".git/", "build/.staging-")) for n in names)
 
 
+@pytest.mark.slow  # python -m build
 def test_wheel_carries_the_release(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in ("figures.parquet", "figures.csv", "sources.parquet", "sources.csv", "datapackage.json"):
@@ -74,6 +78,7 @@ def test_wheel_carries_the_release(wheel):
     assert not any(n.startswith(("raw/", "tests/", "build/", "datapackage/")) for n in names)
 
 
+@pytest.mark.slow  # python -m build
 def test_loading_needs_only_pandas_and_pyarrow(wheel):
     meta = zipfile.ZipFile(wheel).read(f"ketamine_ssri_evidence-{__version__}.dist-info/METADATA").decode()
     core = sorted(line.split(":", 1)[1].split(">")[0].split(";")[0].strip() for line in meta.splitlines()
@@ -86,6 +91,7 @@ def test_loading_needs_only_pandas_and_pyarrow(wheel):
             line.startswith(f"Requires-Dist: {name}") and "extra ==" not in line for line in meta.splitlines())
 
 
+@pytest.mark.slow  # python -m build
 def test_installed_wheel_loads_offline(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -105,6 +111,7 @@ NETWORK_ERRORS = ("Could not find a version", "No matching distribution", "NewCo
                   "Temporary failure in name resolution", "Network is unreachable", "ConnectTimeout")
 
 
+@pytest.mark.slow
 @pytest.mark.network
 def test_installs_beside_the_unrelated_datapackage_distribution(wheel, tmp_path):
     """``pip install datapackage`` (the older frictionless library) and this wheel in one fresh

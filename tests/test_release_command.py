@@ -100,6 +100,7 @@ def repo(tmp_path_factory):
     return path, published
 
 
+@pytest.mark.slow  # releases cut in a copy of the repository
 def test_a_patch_that_adds_rows_is_refused(repo):
     path, _ = repo
     before = (path / "schemas" / "package.json").read_bytes()
@@ -111,6 +112,7 @@ def test_a_patch_that_adds_rows_is_refused(repo):
     assert not (path / "build" / NEXT_PATCH).exists()
 
 
+@pytest.mark.slow  # releases cut in a copy of the repository
 def test_release_end_to_end(repo):
     path, published = repo
     proc = _run(path, "release", NEXT_MINOR, "--summary", "Adds an example source.", "--date", "2099-01-01")

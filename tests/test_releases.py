@@ -28,15 +28,17 @@ def test_manifest_lists_every_release_of_package_json():
     assert all(dates[r["version"]] == r["date"] for r in releases.releases())
 
 
-def _copy_project(tmp_path):
+def _copy_project(tmp_path, real_build):
+    """A copy of raw/ with its build (the session's, conftest.real_build) beside it."""
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "raw", raw)
+    shutil.copytree(real_build / "build", tmp_path / "build")
+    shutil.copy(real_build / "datapackage.json", tmp_path / "datapackage.json")
     return raw, tmp_path / "build", tmp_path / "datapackage.json"
 
 
-def test_changing_raw_without_a_new_version_is_refused(tmp_path):
-    raw, out, desc = _copy_project(tmp_path)
-    build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+def test_changing_raw_without_a_new_version_is_refused(tmp_path, real_build):
+    raw, out, desc = _copy_project(tmp_path, real_build)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     fig = next(raw.glob("*/figures.csv"))
     fig.write_text(fig.read_text(encoding="utf-8").replace("up to 72%", "up to 72%", 1)
@@ -46,9 +48,9 @@ def test_changing_raw_without_a_new_version_is_refused(tmp_path):
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_a_new_version_leaves_earlier_ones_alone(tmp_path, monkeypatch):
-    raw, out, desc = _copy_project(tmp_path)
-    v1 = build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+def test_a_new_version_leaves_earlier_ones_alone(tmp_path, monkeypatch, real_build):
+    raw, out, desc = _copy_project(tmp_path, real_build)
+    v1 = out / releases.current_release()["version"]
     first = {p.name: p.read_bytes() for p in v1.iterdir()}
     nxt = next_versions(releases.current_release()["version"])["patch"]
     meta = releases.package_metadata()
@@ -64,10 +66,9 @@ def test_a_new_version_leaves_earlier_ones_alone(tmp_path, monkeypatch):
     assert verify(out) == []
 
 
-def test_build_refuses_too_small_a_bump(tmp_path):
+def test_build_refuses_too_small_a_bump(tmp_path, real_build):
     """A hand-edited release list: a patch release that adds rows is refused, nothing written."""
-    raw, out, desc = _copy_project(tmp_path)
-    build(raw_dir=raw, out_dir=out, root_descriptor=desc)
+    raw, out, desc = _copy_project(tmp_path, real_build)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     nxt = next_versions(releases.current_release()["version"])["patch"]
     meta = releases.package_metadata()
@@ -94,6 +95,7 @@ def test_changelog_is_up_to_date():
     assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), "run: python -m ketamine_ssri_evidence changelog"
 
 
+@pytest.mark.slow  # each past release built by its own commit's code, in a fresh process
 def test_published_releases_rebuild_from_their_source_commit(tmp_path):
     """A past release is reproducible: its own commit's code and data build it byte for byte."""
     import subprocess

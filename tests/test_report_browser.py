@@ -21,20 +21,18 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 ARTIFACTS = Path(os.environ.get("REPORT_ARTIFACTS", ROOT / "tmp" / "artifacts"))
 
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                reason="headless Chromium not installed: apt-get install -y chromium chromium-driver")
+pytestmark = [pytest.mark.slow,  # a real browser: the slow tier (python -m pytest --slow)
+              pytest.mark.skipif(not (CHROMIUM and DRIVER),
+                                 reason="headless Chromium not installed: apt-get install -y chromium chromium-driver")]
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(real_report):
     pytest.importorskip("altair")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
-    from ketamine_ssri_evidence.report import write_report
-
-    out = tmp_path_factory.mktemp("report")
-    path = write_report(out)
+    path = real_report / "index.html"
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="chromium-profile-")

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, cli
 from ketamine_ssri_evidence.derive import derived_figures
 from ketamine_ssri_evidence.issues import Issue
 from ketamine_ssri_evidence.reviews import apply_reviews
@@ -121,10 +119,9 @@ def test_a_stale_review_fails_the_build(tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace(",not_reported,claim_adds_subgroup,", ",consistent,values_agree,", 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "build", "--raw", str(raw),
-                           "--out", str(tmp_path / "build")], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "reviews.csv:2: computed_verdict: consistent (values_agree): " in proc.stdout and "[review-stale]" in proc.stdout
+    r = cli("build", "--raw", str(raw), "--out", str(tmp_path / "build"))  # in process (conftest.cli)
+    assert r.code == 1 and "internal error" not in r.err
+    assert "reviews.csv:2: computed_verdict: consistent (values_agree): " in r.out and "[review-stale]" in r.out
     assert not (tmp_path / "build").exists()
 
 

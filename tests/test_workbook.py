@@ -36,7 +36,7 @@ def _cell(v, kind):
 
 
 def _sheet_rows(path, table):
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     ws = openpyxl.load_workbook(path, read_only=True)[table]
     rows = list(ws.iter_rows(values_only=True))
@@ -114,6 +114,7 @@ def libreoffice_copy(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # LibreOffice: the slow tier
 @pytest.mark.parametrize("table", TABLES)
 def test_every_cell_survives_libreoffice(libreoffice_copy, table):
     """Opened and saved again by LibreOffice Calc, the workbook still holds the release's values."""

@@ -86,10 +86,17 @@ def test_only_reads_the_repository():
 
 
 def test_pinned_python_and_pip_cache():
+    """Every job pins Python: setup-python of a full version with pip's cache, or a container
+    image of the Python of a full version."""
     for wf in WORKFLOWS:
-        setup = [s for s in _steps(_load(wf)) if s.get("uses", "").startswith("actions/setup-python")]
-        assert setup and all(re.fullmatch(r"3\.\d+\.\d+", s["with"]["python-version"]) for s in setup)
-        assert all(s["with"].get("cache") == "pip" for s in setup)
+        for job in _load(wf)["jobs"].values():
+            image = job.get("container", "")
+            if image:
+                assert re.fullmatch(r"python:3\.\d+\.\d+(-[a-z]+)*", image), image
+                continue
+            setup = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python")]
+            assert setup and all(re.fullmatch(r"3\.\d+\.\d+", s["with"]["python-version"]) for s in setup)
+            assert all(s["with"].get("cache") == "pip" for s in setup)
 
 
 def test_installs_like_the_readme_and_runs_check_pr_with_the_tests():
@@ -99,13 +106,64 @@ def test_installs_like_the_readme_and_runs_check_pr_with_the_tests():
     calls = []
     for wf in WORKFLOWS:
         scripts = list(_runs(_load(wf)))
-        assert any("pip install -q -c constraints.txt -e '.[test]'" in s for s in scripts)
+        # installs as the README says, itself or through .ci/run (which does, below)
+        assert any("pip install -q -c constraints.txt -e '.[test]'" in s or re.search(r"^\s*\.ci/run\s*$", s, re.M)
+                   for s in scripts)
         for script in scripts:
             for args in _package_commands(script):
                 ns = parser.parse_args(args)  # SystemExit (a failed test) if a command or option is unknown
                 calls.append(ns)
     checks = [ns for ns in calls if ns.command == "check-pr"]
     assert checks and all(ns.tests == "always" and ns.base for ns in checks)
+
+
+# ------------------------------------------------------------------ the two tiers of the suite
+
+def _command_lines(script):
+    return [line.strip() for line in script.splitlines() if "pytest" in line and not line.lstrip().startswith("#")]
+
+
+def test_ci_runs_both_tiers_and_the_readme_command_verbatim():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme_command = re.search(r"^(python3 -m venv .*python -m pytest)$", README, re.M)
+    assert readme_command and readme_command.group(1) in ci  # the fast tier, as the README says
+    lines = _command_lines(ci)
+    assert any(re.search(r"python -m pytest --slow\b", line) for line in lines), lines  # the slow tier
+    assert "--slow" not in readme_command.group(1)
+
+
+def test_the_slow_tier_is_marked_documented_and_run_on_main():
+    import tomllib
+
+    pytest_ini = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert any(m.startswith("slow:") for m in pytest_ini["markers"])
+    assert not any("-n" == a or a.startswith("--slow") for a in pytest_ini.get("addopts", []))
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for text in (README, contributing):
+        assert "python -m pytest --slow" in text and "-n 2" in text
+    # the pull-request check runs the fast tier (check-pr's python -m pytest); main and tags run both
+    on_main = [wf for wf in WORKFLOWS if "main" in (_load(wf).get("on", _load(wf).get(True)).get("push") or {})
+               .get("branches", [])]
+    assert on_main and all(any(re.search(r"^\s*\.ci/run\s*$", s, re.M) for s in _runs(_load(wf))) for wf in on_main)
+
+
+def test_check_pr_runs_the_fast_tier(monkeypatch, tmp_path):
+    """check-pr runs python -m pytest in the project, without --slow: the fast tier."""
+    import subprocess
+
+    from ketamine_ssri_evidence import pr_check
+
+    seen = {}
+
+    def fake_run(args, **kw):
+        seen["args"], seen["cwd"] = args, kw.get("cwd")
+        return subprocess.CompletedProcess(args, 0, "1 passed in 0.01s\n", "")
+
+    monkeypatch.setattr(pr_check.subprocess, "run", fake_run)
+    report = pr_check.Report()
+    pr_check._run_tests(tmp_path, report, [])
+    assert seen["args"][1:3] == ["-m", "pytest"] and "--slow" not in seen["args"] and seen["cwd"] == tmp_path
+    assert report.tests_ok and report.tests == "passed: 1 passed in 0.01s"
 
 
 # ------------------------------------------------------------------ escaping
@@ -160,6 +218,7 @@ def contribution(tmp_path_factory):
                      "--annotations")
 
 
+@pytest.mark.slow  # check-pr in a copy of the repository
 def test_a_source_without_a_release_is_told_to_make_one(contribution):
     repo, proc = contribution
     assert proc.returncode == 1, proc.stderr
@@ -176,6 +235,7 @@ def test_a_source_without_a_release_is_told_to_make_one(contribution):
     assert f"figures {last} → this change: 5 added, 0 removed, 0 changed (key: figure_id)" in summary
 
 
+@pytest.mark.slow  # check-pr in a copy of the repository
 def test_check_pr_problems_are_every_validation_problem(tmp_path_factory):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -194,6 +254,7 @@ def test_check_pr_problems_are_every_validation_problem(tmp_path_factory):
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # check-pr in a copy of the repository
 def test_a_corrupt_versions_json_is_a_problem_not_a_crash(tmp_path):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -204,6 +265,7 @@ def test_a_corrupt_versions_json_is_a_problem_not_a_crash(tmp_path):
     assert "versions.json: corrupt" in proc.stdout and "internal error" not in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow  # check-pr in a copy of the repository
 def test_a_release_new_on_the_branch_that_raw_no_longer_builds_is_told_to_redo(tmp_path):
     """The branch added release N and built it, then changed raw/ again: cut N again."""
     import json
