@@ -100,6 +100,13 @@ def _width(values, lo=8, hi=60) -> float:
     return float(min(max(longest + 2, lo), hi))
 
 
+def _values(records, name: str) -> list:
+    """One column of a table given as records (dicts) or as an Arrow table."""
+    if isinstance(records, list):
+        return [rec.get(name) for rec in records]
+    return records.column(name).to_pylist()
+
+
 def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     """The workbook of release ``version``; ``tables`` maps each table name to its records."""
     import xlsxwriter
@@ -149,7 +156,7 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
         records = tables[name]
         for c, f in enumerate(t.fields):
             ws.write_string(0, c, f.name, bold)
-            values = [rec.get(f.name) for rec in records]
+            values = _values(records, f.name)
             if f.type in ("string", "duration"):
                 ws.set_column(c, c, _width([f.name] + values), text)
             elif f.type == "date":
