@@ -47,13 +47,6 @@ class BuildError(Exception):
 
 META = ("_folder", "_path", "_line")  # columns of a typed table besides its raw fields
 
-# Fields of a figure that the claim checks and the contradictions read, besides the comparison
-# key (schemas/comparison.json); they are given records of these fields only.
-_CLAIM_FIELDS = ("figure_id", "source_id", "attributed_to", "value_text", "qualifier", "value", "low", "high",
-                 "unit", "measure", "event", "comparator")
-_CONTRADICTION_FIELDS = ("figure_id", "source_id", "value_text", "locator", "qualifier", "value", "low", "high",
-                         "unit", "measure")
-
 
 def _arrow_type(f: _schema.Field):
     return field_type(f.type).arrow_type()
@@ -145,7 +138,9 @@ def _figures_for_claims(figures):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    fields = set(_CLAIM_FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
+    from .claim_checks import FIELDS
+
+    fields = set(FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
     cited = pc.unique(pc.drop_null(figures.column("attributed_to")))
     where = pc.or_(pc.is_valid(figures.column("attributed_to")),
                    pc.is_in(figures.column("source_id"), value_set=cited.cast(pa.string())))
@@ -155,7 +150,9 @@ def _figures_for_claims(figures):
 def _figures_for_contradictions(figures):
     if isinstance(figures, list):
         return figures
-    fields = set(_CONTRADICTION_FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
+    from .contradictions import FIELDS
+
+    fields = set(FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
     return _rows(figures, tuple(fields))
 
 

@@ -13,6 +13,8 @@ Pure functions over figure, derived-figure and source records; no I/O.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from . import _schema
 from .compare import (
     CONTRASTS,
@@ -24,8 +26,13 @@ from .compare import (
     overlap,
     own_end_missing,
     shown,
-    span,
 )
+from .spans import span
+
+# What the checks read of a figure besides the comparison key (schemas/comparison.json): the
+# build gives them records of these fields only.
+FIELDS = ("figure_id", "source_id", "attributed_to", "value_text", "qualifier", "value", "low", "high", "unit",
+          "measure", "event", "comparator")
 
 
 def _narrower(field: str, claim, study) -> bool:
@@ -59,6 +66,23 @@ def claim_key_compare(a: dict, s: dict) -> tuple[list[str], list[str], list[tupl
         else:
             diffs.append(f"{field}: {key_shown(a, field)} → {key_shown(s, field)}")
     return diffs, wild, adds
+
+
+@lru_cache(maxsize=1)
+def _key_names() -> tuple[str, ...]:
+    return tuple(k["field"] for k in key_fields())
+
+
+@lru_cache(maxsize=1 << 16)
+def _compare_keys(ka: tuple, ks: tuple):
+    names = _key_names()
+    return claim_key_compare(dict(zip(names, ka)), dict(zip(names, ks)))
+
+
+def _compare(a: dict, s: dict):
+    """:func:`claim_key_compare`, once per distinct pair of keys (it reads the key fields only)."""
+    names = _key_names()
+    return _compare_keys(tuple(a.get(n) for n in names), tuple(s.get(n) for n in names))
 
 
 def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
@@ -100,15 +124,15 @@ def _echo(a: dict, sa, s: dict) -> tuple[bool, list[str], list[str]]:
         return False, [], []
     if not sa.lo <= ss.head <= sa.hi:
         return False, [], []
-    diffs, wild, adds = claim_key_compare(dict(a, measure=s.get("measure"), event=s.get("event")), s)
+    diffs, wild, adds = _compare(dict(a, measure=s.get("measure"), event=s.get("event")), s)
     said = [f"its {w.split(' ')[0]} is {s.get(w.split(' ')[0])}, which the article does not state" for w in wild]
     return not diffs and not adds, diffs, [t for _, t in adds] + said
 
 
-def _no_measure(a: dict, sa, cited: str, pool: list[dict]) -> dict:
+def _no_measure(a: dict, sa, cited: str, pool: list[dict], ordered: list[dict] | None = None) -> dict:
     """The verdict when the study has no figure for the claim's measure: measure_changed or no_figure_for_measure."""
     echoes, near = [], []
-    for s in sorted(pool, key=lambda s: (bool(s.get("derived_id")), fid(s))):
+    for s in ordered if ordered is not None else sorted(pool, key=_pool_order):
         hit, diffs, adds = _echo(a, sa, s)
         if hit:
             echoes.append(s)
@@ -130,7 +154,25 @@ def _no_measure(a: dict, sa, cited: str, pool: list[dict]) -> dict:
                 f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.{also}")
 
 
-def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = ()) -> dict:
+def _pool_order(s: dict) -> tuple:
+    return bool(s.get("derived_id")), fid(s)
+
+
+class _Pool:
+    """A study's figures and derived figures, ordered and indexed by measure and event once for
+    all the claims that credit it."""
+
+    def __init__(self, figures: list[dict], derived: list[dict]):
+        self.all = list(figures) + list(derived)
+        self.ordered = sorted(self.all, key=_pool_order)
+        self.by_measure: dict[tuple, list[dict]] = {}
+        for s in self.all:
+            if span(s) is not None:
+                self.by_measure.setdefault((s.get("measure"), s.get("event")), []).append(s)
+
+
+def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = (),
+                _pool: _Pool | None = None) -> dict:
     """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
     cited = a["attributed_to"]
     if study_source is None or study_source.get("resolution") == "unresolved":
@@ -142,11 +184,10 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
     sa = span(a)
     if sa is None:
         return _row(a, "not_comparable", "qualitative_claim", f"{shown(a)} states no number to compare with {cited}.")
-    pool = list(study_figures) + list(study_derived)
-    same = [s for s in pool if s.get("measure") == a.get("measure") and s.get("event") == a.get("event")
-            and span(s) is not None]
+    pool = _pool if _pool is not None else _Pool(study_figures, study_derived)
+    same = pool.by_measure.get((a.get("measure"), a.get("event")), [])
     if not same:
-        return _no_measure(a, sa, cited, pool)
+        return _no_measure(a, sa, cited, pool.all, pool.ordered)
     if a["measure"] in CONTRASTS:
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
@@ -157,7 +198,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
         same = like
     scored = []
     for s in same:
-        diffs, wild, adds = claim_key_compare(a, s)
+        diffs, wild, adds = _compare(a, s)
         agree, why = _agrees(sa, span(s))
         scored.append(((len(diffs), len(adds), not agree, len(wild), bool(s.get("derived_id")), fid(s)),
                        s, diffs, wild, adds, agree, why))
@@ -201,6 +242,27 @@ def claim_checks(figures: list[dict], sources: list[dict], derived: list[dict] =
         d = dict(d, qualifier="exact", _tol=tolerance(d, by_id))
         derived_by_source.setdefault(d["source_id"], []).append(d)
     src = {s["source_id"]: s for s in sources}
-    return [check_claim(f, src.get(f["attributed_to"]), by_source.get(f["attributed_to"], []),
-                        derived_by_source.get(f["attributed_to"], []))
-            for f in figures if f.get("attributed_to")]
+    pools: dict[str, _Pool] = {}
+    # Claims that state the same thing of the same study get the same verdict: it is computed
+    # once, for a stand-in claim, and the claim's own ids are put in its place.
+    done: dict[tuple, dict] = {}
+    out = []
+    for f in figures:
+        cited = f.get("attributed_to")
+        if not cited:
+            continue
+        what = tuple((k, v) for k, v in f.items() if k not in ("figure_id", "source_id"))
+        hit = done.get(what)
+        if hit is None:
+            pool = pools.get(cited)
+            if pool is None:
+                pool = pools[cited] = _Pool(by_source.get(cited, []), derived_by_source.get(cited, []))
+            hit = done[what] = check_claim(dict(f, figure_id=_STAND_IN, source_id=_STAND_IN), src.get(cited),
+                                           by_source.get(cited, []), derived_by_source.get(cited, []), pool)
+        row = dict(hit, figure_id=f["figure_id"], source_id=f["source_id"])
+        row["reason"] = hit["reason"].replace(_STAND_IN, f["figure_id"])
+        out.append(row)
+    return out
+
+
+_STAND_IN = "\x00claim\x00"  # the ids of a stand-in claim: no validated text holds a NUL

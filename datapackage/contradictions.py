@@ -23,8 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .compare import is_unspecified, key_fields, key_text, span
+from .compare import is_unspecified, key_fields, key_text
 from .durations import duration_days
+from .spans import span
+
+# What the contradictions read of a figure besides the comparison key (schemas/comparison.json):
+# the build gives them records of these fields only.
+FIELDS = ("figure_id", "source_id", "value_text", "locator", "qualifier", "value", "low", "high", "unit", "measure")
 
 
 @dataclass

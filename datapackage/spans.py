@@ -1,0 +1,28 @@
+""":func:`compare.span` memoised on the fields it reads, for the rules that ask it of many figures.
+
+Figures that print the same thing in the same way (the same measure, qualifier, text, unit and
+numbers) have the same interval: the claim checks and the contradictions ask for it once per
+distinct combination, not once per figure and per comparison.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from . import compare
+
+# What compare.span reads of a figure (with comparative()): a new read there is a new name here.
+SPAN_FIELDS = ("measure", "qualifier", "value_text", "unit", "value", "low", "high")
+_NO_TOL = object()  # a figure without a propagated tolerance (``_tol``): its rounding decides
+
+
+@lru_cache(maxsize=1 << 18)
+def _span(values: tuple, tol):
+    f = dict(zip(SPAN_FIELDS, values))
+    if tol is not _NO_TOL:
+        f["_tol"] = tol
+    return compare.span(f)
+
+
+def span(f: dict) -> compare.Span | None:
+    """The interval a figure allows (see :func:`compare.span`), computed once per distinct fields."""
+    return _span(tuple(f.get(k) for k in SPAN_FIELDS), f["_tol"] if "_tol" in f else _NO_TOL)
