@@ -127,7 +127,9 @@ def _rows(data, fields: tuple[str, ...] | None = None, where=None) -> list[dict]
         data = data.filter(where)
     if fields is not None:
         data = data.select([n for n in data.column_names if n in fields])
-    return data.to_pylist()
+    names = data.column_names
+    cols = [_pylist(data.column(n)) for n in names]
+    return [dict(zip(names, row)) for row in zip(*cols)]
 
 
 def _figures_for_claims(figures):
@@ -147,13 +149,33 @@ def _figures_for_claims(figures):
     return _rows(figures, tuple(fields), where)
 
 
-def _figures_for_contradictions(figures):
-    if isinstance(figures, list):
-        return figures
-    from .contradictions import FIELDS
+def _pylist(col) -> list:
+    """An Arrow column as a list, each distinct value one Python object (shared by its rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    fields = set(FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
-    return _rows(figures, tuple(fields))
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    uniq = pc.unique(col)
+    if len(uniq) * 2 > len(col):
+        return col.to_pylist()
+    objects = uniq.to_pylist()
+    return list(map(objects.__getitem__, pc.index_in(col, value_set=uniq).to_numpy(zero_copy_only=False).tolist()))
+
+
+def _contradictions(figures) -> list[dict]:
+    """The contradictions of the figures (an Arrow table in figure_id order, or records), the
+    spans and group keys computed a column at a time."""
+    from . import contradictions
+    from .spans import SPAN_FIELDS, spans_of_columns
+
+    if isinstance(figures, list):
+        return contradictions.contradictions(figures)
+    names = list(dict.fromkeys(contradictions.FIELDS + tuple(k["field"] for k in _schema.comparison()["key"])
+                               + SPAN_FIELDS))
+    cols = {n: _pylist(figures.column(n)) for n in names}
+    records = [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
+    return contradictions.contradictions(records, spans_of_columns(cols), contradictions.group_keys_of_columns(cols))
 
 
 def _figures_for_derived(figures, raw_dir):
@@ -173,7 +195,7 @@ def _figures_for_derived(figures, raw_dir):
 def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None) -> list[dict]:
     """A table the build computes from the contributed ones (``computed`` in its schema), as
     records sorted by primary key. ``built``: the tables so far (Arrow tables or records)."""
-    from . import claim_checks, contradictions, derive, reviews
+    from . import claim_checks, derive, reviews
 
     t = _schema.table(table)
 
@@ -190,7 +212,7 @@ def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None)
         "derived_figures": lambda: derive.derived_figures(_figures_for_derived(built["figures"], raw_dir), raw_dir,
                                                           issues),
         "claim_checks": claims,
-        "contradictions": lambda: contradictions.contradictions(_figures_for_contradictions(built["figures"])),
+        "contradictions": lambda: _contradictions(built["figures"]),
     }
     rows = steps[t.computed]()
     key = t.primary_key

@@ -79,10 +79,13 @@ def _compare_keys(ka: tuple, ks: tuple):
     return claim_key_compare(dict(zip(names, ka)), dict(zip(names, ks)))
 
 
+def _keys(f: dict) -> tuple:
+    return tuple([f.get(n) for n in _key_names()])
+
+
 def _compare(a: dict, s: dict):
     """:func:`claim_key_compare`, once per distinct pair of keys (it reads the key fields only)."""
-    names = _key_names()
-    return _compare_keys(tuple(a.get(n) for n in names), tuple(s.get(n) for n in names))
+    return _compare_keys(_keys(a), _keys(s))
 
 
 def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
@@ -165,10 +168,11 @@ class _Pool:
     def __init__(self, figures: list[dict], derived: list[dict]):
         self.all = list(figures) + list(derived)
         self.ordered = sorted(self.all, key=_pool_order)
-        self.by_measure: dict[tuple, list[dict]] = {}
+        self.by_measure: dict[tuple, list[tuple]] = {}  # (measure, event): [(figure, its span, its key)]
         for s in self.all:
-            if span(s) is not None:
-                self.by_measure.setdefault((s.get("measure"), s.get("event")), []).append(s)
+            ss = span(s)
+            if ss is not None:
+                self.by_measure.setdefault((s.get("measure"), s.get("event")), []).append((s, ss, _keys(s)))
 
 
 def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = (),
@@ -185,9 +189,10 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
     if sa is None:
         return _row(a, "not_comparable", "qualitative_claim", f"{shown(a)} states no number to compare with {cited}.")
     pool = _pool if _pool is not None else _Pool(study_figures, study_derived)
-    same = pool.by_measure.get((a.get("measure"), a.get("event")), [])
-    if not same:
+    entries = pool.by_measure.get((a.get("measure"), a.get("event")), [])
+    if not entries:
         return _no_measure(a, sa, cited, pool.all, pool.ordered)
+    same = [s for s, _, _ in entries]
     if a["measure"] in CONTRASTS:
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
@@ -196,10 +201,12 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
                         f"{shown(a)} is against {a.get('comparator') or 'no stated comparator'}; "
                         f"{cited}'s {shown(s)} is against {s.get('comparator') or 'no stated comparator'}.", s, same)
         same = like
+        entries = [e for e in entries if e[0].get("comparator") == a.get("comparator")]
     scored = []
-    for s in same:
-        diffs, wild, adds = _compare(a, s)
-        agree, why = _agrees(sa, span(s))
+    ka = _keys(a)
+    for s, ss, ks in entries:
+        diffs, wild, adds = _compare_keys(ka, ks)
+        agree, why = _agrees(sa, ss)
         scored.append(((len(diffs), len(adds), not agree, len(wild), bool(s.get("derived_id")), fid(s)),
                        s, diffs, wild, adds, agree, why))
     scored.sort(key=lambda t: t[0])

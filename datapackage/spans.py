@@ -25,4 +25,18 @@ def _span(values: tuple, tol):
 
 def span(f: dict) -> compare.Span | None:
     """The interval a figure allows (see :func:`compare.span`), computed once per distinct fields."""
-    return _span(tuple(f.get(k) for k in SPAN_FIELDS), f["_tol"] if "_tol" in f else _NO_TOL)
+    g = f.get
+    return _span((g("measure"), g("qualifier"), g("value_text"), g("unit"), g("value"), g("low"), g("high")),
+                 f["_tol"] if "_tol" in f else _NO_TOL)
+
+
+def spans_of_columns(columns: dict[str, list]) -> list[compare.Span | None]:
+    """The span of every row of figures given as columns (lists of values) of ``SPAN_FIELDS``."""
+    memo: dict[tuple, compare.Span | None] = {}
+    out = []
+    for values in zip(*(columns[k] for k in SPAN_FIELDS)):
+        hit = memo.get(values, _NO_TOL)
+        if hit is _NO_TOL:
+            hit = memo[values] = _span(values, _NO_TOL)
+        out.append(hit)
+    return out
