@@ -214,7 +214,7 @@ def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None)
         "claim_checks": claims,
         "contradictions": lambda: _contradictions(built["figures"]),
     }
-    rows = steps[t.computed]()
+    rows = steps[str(t.computed)]()
     key = t.primary_key
     return sorted(({f.name: r.get(f.name) for f in t.fields} for r in rows), key=lambda r: tuple(r[k] for k in key))
 
@@ -356,7 +356,7 @@ def _fault(e: OSError, path) -> BuildWriteError:
         errno.ENOTDIR: f"{where}: a file stands where a folder is expected",
         errno.EISDIR: f"{where}: a folder stands where a file is expected",
     }
-    msg = kinds.get(e.errno) or f"{where}: cannot write ({e.strerror or type(e).__name__})"
+    msg = kinds.get(e.errno or 0) or f"{where}: cannot write ({e.strerror or type(e).__name__})"
     return BuildWriteError(msg + " (no file is left half-written; build again once this is fixed)")
 
 

@@ -13,6 +13,7 @@ Pure functions over figure, derived-figure and source records; no I/O.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from . import _schema
@@ -89,13 +90,13 @@ def _compare(a: dict, s: dict):
 
 
 def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
-         compared: list[dict] = (), diffs=(), wild=(), adds=()) -> dict:
+         compared: Sequence[dict] = (), diffs=(), wild=(), adds=()) -> dict:
     derived = bool(study and study.get("derived_id"))
     return {
         "figure_id": a["figure_id"], "source_id": a["source_id"], "attributed_to": a["attributed_to"],
         "verdict": verdict, "rule": rule, "article_value_text": a["value_text"],
         "study_figure_id": study["figure_id"] if study and not derived else None,
-        "study_derived_id": study["derived_id"] if derived else None,
+        "study_derived_id": study["derived_id"] if study and derived else None,
         "study_value_text": (f"[derived: {study['expression']}]" if derived else study["value_text"]) if study else None,
         "compared_with": "; ".join(fid(s) for s in compared) or None,
         "key_differences": "; ".join(diffs) or None,
@@ -165,7 +166,7 @@ class _Pool:
     """A study's figures and derived figures, ordered and indexed by measure and event once for
     all the claims that credit it."""
 
-    def __init__(self, figures: list[dict], derived: list[dict]):
+    def __init__(self, figures: Sequence[dict], derived: Sequence[dict]):
         self.all = list(figures) + list(derived)
         self.ordered = sorted(self.all, key=_pool_order)
         self.by_measure: dict[tuple, list[tuple]] = {}  # (measure, event): [(figure, its span, its key)]
@@ -175,7 +176,7 @@ class _Pool:
                 self.by_measure.setdefault((s.get("measure"), s.get("event")), []).append((s, ss, _keys(s)))
 
 
-def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: list[dict] = (),
+def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict], study_derived: Sequence[dict] = (),
                 _pool: _Pool | None = None) -> dict:
     """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
     cited = a["attributed_to"]
@@ -237,7 +238,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
                 *rest)
 
 
-def claim_checks(figures: list[dict], sources: list[dict], derived: list[dict] = ()) -> list[dict]:
+def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dict] = ()) -> list[dict]:
     from .derive import tolerance
 
     by_source: dict[str, list[dict]] = {}

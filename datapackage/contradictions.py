@@ -108,7 +108,7 @@ def _in(x: float, f: dict) -> str:
 
 
 def _within(g: _Group) -> dict | None:
-    if len(g.figs) < 2:
+    if len(g.figs) < 2 or g.hi_fig is None or g.lo_fig is None:
         return None
     key = key_text(g.figs[0][0])
     hi_f, hi_s = g.hi_fig
@@ -191,6 +191,8 @@ def _between(g: _Group, h: _Group) -> dict | None:
     """
     found = None
     for x, y in ((g, h), (h, g)):
+        if y.lo_fig is None or x.hi_fig is None:  # a group always has its figures
+            return None
         if y.lo_fig[1].lo > x.hi_fig[1].hi:
             found = (x.hi_fig[0], y.lo_fig[0], x is g, "would conflict")
             break

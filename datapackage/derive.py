@@ -34,13 +34,19 @@ def derive_figure(row: dict) -> dict:
         out[f"{k}_canonical"] = None if v is None or factor is None else _clean(v * factor)
     for k in ("timepoint", "timepoint_end"):
         v = row.get(k)
-        out[f"{k}_days"] = None if v is None else _clean(duration_days(v))
+        days = None if v is None else duration_days(v)
+        out[f"{k}_days"] = None if days is None else _clean(days)
     return out
 
 
 def _clean(x: float) -> float:
     """Round away binary noise (0.1*3) while keeping every printed digit."""
     return float(f"{x:.12g}")
+
+
+def _days(v: str) -> float | None:
+    days = duration_days(v)
+    return None if days is None else _clean(days)
 
 
 def _distinct_map(arr, fn, type_):
@@ -76,7 +82,7 @@ def derived_columns(figures) -> dict:
     for k in ("value", "low", "high"):
         out[f"{k}_canonical"] = _distinct_map(pc.multiply(col(k).cast(pa.float64()), factor), _clean, pa.float64())
     for k in ("timepoint", "timepoint_end"):
-        out[f"{k}_days"] = _distinct_map(col(k), lambda v: _clean(duration_days(v)), pa.float64())
+        out[f"{k}_days"] = _distinct_map(col(k), _days, pa.float64())
     return out
 
 

@@ -33,10 +33,10 @@ def span(f: dict) -> compare.Span | None:
 def spans_of_columns(columns: dict[str, list]) -> list[compare.Span | None]:
     """The span of every row of figures given as columns (lists of values) of ``SPAN_FIELDS``."""
     memo: dict[tuple, compare.Span | None] = {}
-    out = []
+    out: list[compare.Span | None] = []
     for values in zip(*(columns[k] for k in SPAN_FIELDS)):
-        hit = memo.get(values, _NO_TOL)
-        if hit is _NO_TOL:
-            hit = memo[values] = _span(values, _NO_TOL)
-        out.append(hit)
+        if values in memo:
+            out.append(memo[values])
+        else:
+            out.append(memo.setdefault(values, _span(values, _NO_TOL)))
     return out

@@ -123,7 +123,7 @@ def _values(records, name: str) -> list:
 
 def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     """The workbook of release ``version``; ``tables`` maps each table name to its records."""
-    import xlsxwriter
+    import xlsxwriter  # type: ignore[import-untyped]
 
     meta = package_metadata()
     date = _dt.datetime.fromisoformat(_release_date(version))
