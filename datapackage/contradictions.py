@@ -75,10 +75,16 @@ def _top(items: list, value):
 
 
 def _members(pairs) -> tuple[int, str]:
-    by_text: dict[str, list] = {}
+    by_text: dict[str, list] = {}  # value_text: [lowest head, figure ids]
     for f, s in pairs:
-        by_text.setdefault(f["value_text"], []).append((s.head, f["figure_id"]))
-    parts = sorted((min([h for h, _ in v]), t, sorted([i for _, i in v])) for t, v in by_text.items())
+        e = by_text.get(f["value_text"])
+        if e is None:
+            by_text[f["value_text"]] = [s.head, [f["figure_id"]]]
+        else:
+            if s.head < e[0]:
+                e[0] = s.head
+            e[1].append(f["figure_id"])
+    parts = sorted((h, t, sorted(ids)) for t, (h, ids) in by_text.items())
     return len(pairs), " | ".join(f"{t}: {', '.join(ids)}" for _, t, ids in parts)
 
 
@@ -300,19 +306,26 @@ def _across(gs: list[_Group], loose: list[int]) -> list[dict]:
     for j, m in enumerate(masks):
         by_mask.setdefault(m, []).append(j)
     index: dict[tuple, dict[tuple, list[int]]] = {}
+    plans: dict[tuple, list[tuple]] = {}  # a mask of stated fields: [(fields in common with a mask, index)]
     out = []
     for i, g in enumerate(gs):
         if len(masks[i]) == len(loose):
             continue  # states every field: found from the other side
-        mine = set(masks[i])
-        for m, js in by_mask.items():
-            common = tuple(x for x in m if x in mine)
-            look = index.get((m, common))
-            if look is None:
-                look = index[(m, common)] = {}
-                for j in js:
-                    look.setdefault(tuple(gs[j].key[x] for x in common), []).append(j)
-            for j in look.get(tuple(g.key[x] for x in common), ()):
+        plan = plans.get(masks[i])
+        if plan is None:
+            plan = plans[masks[i]] = []
+            mine = set(masks[i])
+            for m, js in by_mask.items():
+                common = tuple(x for x in m if x in mine)
+                look = index.get((m, common))
+                if look is None:
+                    look = index[(m, common)] = {}
+                    for j in js:
+                        look.setdefault(tuple(gs[j].key[x] for x in common), []).append(j)
+                plan.append((common, look))
+        key = g.key
+        for common, look in plan:
+            for j in look.get(tuple([key[x] for x in common]), ()):
                 h = gs[j]
                 if j == i or (len(masks[j]) < len(loose) and j < i):  # two groups with gaps: once
                     continue
