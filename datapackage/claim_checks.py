@@ -168,12 +168,26 @@ class _Pool:
 
     def __init__(self, figures: Sequence[dict], derived: Sequence[dict]):
         self.all = list(figures) + list(derived)
-        self.ordered = sorted(self.all, key=_pool_order)
-        self.by_measure: dict[tuple, list[tuple]] = {}  # (measure, event): [(figure, its span, its key)]
+        self._ordered: list[dict] | None = None
+        self._by_measure: dict[tuple, list[dict]] = {}
         for s in self.all:
-            ss = span(s)
-            if ss is not None:
-                self.by_measure.setdefault((s.get("measure"), s.get("event")), []).append((s, ss, _keys(s)))
+            self._by_measure.setdefault((s.get("measure"), s.get("event")), []).append(s)
+        self._entries: dict[tuple, list[tuple]] = {}
+
+    @property
+    def ordered(self) -> list[dict]:
+        """The figures, printed ones first, each kind by id."""
+        if self._ordered is None:
+            self._ordered = sorted(self.all, key=_pool_order)
+        return self._ordered
+
+    def entries(self, measure, event) -> list[tuple]:
+        """``(figure, its span, its key)`` of the figures of a measure and event that have a span, in pool order."""
+        hit = self._entries.get((measure, event))
+        if hit is None:
+            hit = self._entries[(measure, event)] = [
+                (s, ss, _keys(s)) for s in self._by_measure.get((measure, event), ()) if (ss := span(s)) is not None]
+        return hit
 
 
 def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict], study_derived: Sequence[dict] = (),
@@ -190,7 +204,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
     if sa is None:
         return _row(a, "not_comparable", "qualitative_claim", f"{shown(a)} states no number to compare with {cited}.")
     pool = _pool if _pool is not None else _Pool(study_figures, study_derived)
-    entries = pool.by_measure.get((a.get("measure"), a.get("event")), [])
+    entries = pool.entries(a.get("measure"), a.get("event"))
     if not entries:
         return _no_measure(a, sa, cited, pool.all, pool.ordered)
     same = [s for s, _, _ in entries]
