@@ -134,7 +134,7 @@ def _rows(data, fields: tuple[str, ...] | None = None, where=None) -> list[dict]
 
 def _figures_for_claims(figures):
     """The figures the claim checks read: the claims (figures that credit a study) and every
-    figure of a credited study or of a source with derived figures, with the fields they read."""
+    figure of a credited study, with the fields they read."""
     if isinstance(figures, list):
         return figures
     import pyarrow as pa
