@@ -101,9 +101,9 @@ def _body(columns: list) -> bytes:
 
 def table_bytes(tbl, names: list[str]) -> bytes:
     """CSV bytes of the columns ``names`` of Arrow table ``tbl``: a header, then one line per row."""
-    header = rows_bytes(names, [])
-    parts = [header]
+    out = io.BytesIO()  # its value is handed over without a copy
+    out.write(rows_bytes(names, []))
     for start in range(0, tbl.num_rows, BATCH_ROWS):
         part = tbl.slice(start, BATCH_ROWS)
-        parts.append(_body([column_cells(part.column(n).combine_chunks()) for n in names]))
-    return b"".join(parts)
+        out.write(_body([column_cells(part.column(n).combine_chunks()) for n in names]))
+    return out.getvalue()
