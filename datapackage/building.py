@@ -293,20 +293,40 @@ class BuildWriteError(Exception):
     old one or the complete new one, never a mixture."""
 
 
-def release_files(version: str, built: dict[str, list[dict]], meta: dict | None = None) -> dict[str, bytes]:
-    """Every file of a release, ``{file name: bytes}``, from its tables' final records.
+def release_files(version: str, built: dict, meta: dict | None = None, *, consume: bool = False) -> dict[str, bytes]:
+    """Every file of a release, ``{file name: bytes}``, from its tables' final records (Arrow
+    tables in release order, or lists of records).
 
     The one place that says what a release holds: to add a file to every release, add one
     line here (the bytes must depend on ``version`` and ``built`` only, so that the build
-    stays deterministic).
+    stays deterministic). ``consume``: each table leaves ``built`` once its files are made
+    (what the files for readers need of it stays: its rows if the workbook holds them, else
+    its number of rows), so that a large release never holds its tables and files at once.
     """
+    from .workbook import MAX_SHEET_ROWS
+
     files: dict[str, bytes] = {}
-    for table, records in built.items():
+    readers: dict = {}
+    for table in list(built):
+        records = built.pop(table) if consume else built[table]
         files[f"{table}.csv"] = csv_bytes(table, records)
         files[f"{table}.parquet"] = parquet_bytes(table, records)
-    files.update(reader_files(version, built, files))
+        readers[table] = records if not consume or len(records) <= MAX_SHEET_ROWS else RowCount(len(records))
+        del records
+        _release_unused()
+    files.update(reader_files(version, readers, files))
     files["datapackage.json"] = _json_bytes(descriptor(version, files, meta=meta))
     return files
+
+
+class RowCount:
+    """A table that the files for readers know only by its number of rows (``len``)."""
+
+    def __init__(self, rows: int):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows
 
 
 def _release_unused() -> None:
@@ -339,11 +359,12 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None,
                 raise BuildError(issues)
         else:
             tbl = release_table(table, typed.pop(table))
-        built[table] = tbl
         check_with_pandera(table, tbl)
+        built[table] = tbl
+        del tbl
         _release_unused()
     with described_with(meta):
-        return release_files(version, built, meta)
+        return release_files(version, built, meta, consume=True)
 
 
 # ------------------------------------------------------------------ writing, crash-safe
