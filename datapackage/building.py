@@ -192,9 +192,10 @@ def _figures_for_derived(figures, raw_dir):
     return _rows(figures, where=pc.is_in(figures.column("source_id"), value_set=pa.array(with_derived, pa.string())))
 
 
-def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None) -> list[dict]:
+def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None, as_table: bool = False):
     """A table the build computes from the contributed ones (``computed`` in its schema), as
-    records sorted by primary key. ``built``: the tables so far (Arrow tables or records)."""
+    records sorted by primary key (``as_table``: as an Arrow table in that order). ``built``:
+    the tables so far (Arrow tables or records)."""
     from . import claim_checks, derive, reviews
 
     t = _schema.table(table)
@@ -215,6 +216,8 @@ def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None)
         "contradictions": lambda: _contradictions(built["figures"]),
     }
     rows = steps[str(t.computed)]()
+    if as_table:
+        return _in_key_order(table, arrow_table(table, rows))
     key = t.primary_key
     return sorted(({f.name: r.get(f.name) for f in t.fields} for r in rows), key=lambda r: tuple(r[k] for k in key))
 
@@ -240,7 +243,7 @@ def arrow_table(table: str, records: list[dict]):
     import pyarrow as pa
 
     schema = _release_schema(table)
-    arrays = [pa.array([r[f.name] for r in records], type=f.type) for f in schema]
+    arrays = [pa.array([r.get(f.name) for r in records], type=f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema).combine_chunks()
 
 
@@ -354,7 +357,7 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None,
     for table in _schema.table_names():
         t = _schema.table(table)
         if t.computed:
-            tbl = arrow_table(table, _computed(table, built, raw_dir, issues))
+            tbl = _computed(table, built, raw_dir, issues, as_table=True)
             if issues:
                 raise BuildError(issues)
         else:

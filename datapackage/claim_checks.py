@@ -273,7 +273,9 @@ def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dic
         cited = f.get("attributed_to")
         if not cited:
             continue
-        what = tuple((k, v) for k, v in f.items() if k not in ("figure_id", "source_id"))
+        what_ = dict(f)
+        del what_["figure_id"], what_["source_id"]
+        what = tuple(what_.items())
         hit = done.get(what)
         if hit is None:
             pool = pools.get(cited)
