@@ -5,9 +5,6 @@ build leaves the previous ``build/`` as it was).
 """
 from __future__ import annotations
 
-import csv
-import datetime as _dt
-import io
 import json
 import os
 import shutil
@@ -15,7 +12,9 @@ import tempfile
 from pathlib import Path
 
 from . import _schema
+from .csv_text import cell, rows_bytes, table_bytes
 from .derive import derive_figure
+from .field_types import field_type
 from .issues import Issue
 from .package_descriptor import descriptor
 from .reader_files import reader_files
@@ -39,8 +38,75 @@ class BuildError(Exception):
 
 
 # ------------------------------------------------------------------ tables
+#
+# The build holds every table as one Arrow table (``pyarrow.Table``): the contributed tables
+# come typed from the validator, their derived columns are computed over columns, they are
+# sorted by primary key in Arrow and written to Parquet and CSV from Arrow. The rules that
+# compute tables (claim checks, contradictions, derived figures) read records (dicts) of only
+# the rows and fields they need.
+
+META = ("_folder", "_path", "_line")  # columns of a typed table besides its raw fields
+
+
+def _arrow_type(f: _schema.Field):
+    return field_type(f.type).arrow_type()
+
+
+def _typed_tables(result) -> dict:
+    """Each contributed table's typed rows as one Arrow table: a column per raw field of its
+    Table Schema, in schema order, typed by :mod:`.field_types` (None where a cell is empty or
+    faulty), then ``_folder``, ``_path`` and ``_line``.
+
+    The validator's ``Result.tables`` when it has them; else made from ``Result.rows``.
+    """
+    tables = getattr(result, "tables", None)
+    if tables is not None:
+        return tables
+    import pyarrow as pa
+
+    out = {}
+    for name in _schema.contributed_table_names():
+        t = _schema.table(name)
+        rows = result.rows.get(name, [])
+        arrays = [pa.array([r.get(f.name) for r in rows], type=_arrow_type(f)) for f in t.raw_fields]
+        arrays += [pa.array([r.get(m) for r in rows], type=pa.int64() if m == "_line" else pa.string()) for m in META]
+        out[name] = pa.Table.from_arrays(arrays, names=[f.name for f in t.raw_fields] + list(META))
+    return out
+
+
+def _release_schema(table: str):
+    import pyarrow as pa
+
+    return pa.schema([pa.field(f.name, _arrow_type(f), nullable=not f.required) for f in _schema.table(table).fields])
+
+
+def _in_key_order(table: str, tbl):
+    """``tbl`` sorted by the table's primary key (a stable sort), in one chunk."""
+    import pyarrow.compute as pc
+
+    key = _schema.table(table).primary_key
+    if key and tbl.num_rows > 1:
+        tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(k, "ascending") for k in key]))
+    return tbl.combine_chunks()
+
+
+def release_table(table: str, typed):
+    """A contributed table as released, from its typed Arrow table: derived columns added, the
+    schema's fields in order with their types, sorted by primary key."""
+    import pyarrow as pa
+
+    from .derive import derived_columns
+
+    columns = {n: typed.column(n) for n in typed.column_names}
+    if table == "figures":
+        columns.update(derived_columns(typed))
+    schema = _release_schema(table)
+    tbl = pa.Table.from_arrays([columns[f.name].cast(f.type) for f in schema], schema=schema)
+    return _in_key_order(table, tbl)
+
 
 def _records(table: str, rows: list[dict]) -> list[dict]:
+    """A contributed table's final records from the validator's typed rows (dicts), sorted by key."""
     t = _schema.table(table)
     out = []
     for r in rows:
@@ -52,72 +118,167 @@ def _records(table: str, rows: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: tuple(r[k] for k in key))
 
 
-def _computed(table: str, built: dict[str, list[dict]], raw_dir=None, issues: list | None = None) -> list[dict]:
-    """A table the build computes from the contributed ones (``computed`` in its schema)."""
-    from . import claim_checks, contradictions, derive, reviews
+def _rows(data, fields: tuple[str, ...] | None = None, where=None) -> list[dict]:
+    """Records of a built table (an Arrow table, or records already), of ``fields`` only
+    (default all) and of the rows where the Arrow mask ``where`` holds."""
+    if isinstance(data, list):
+        return data
+    if where is not None:
+        data = data.filter(where)
+    if fields is not None:
+        data = data.select([n for n in data.column_names if n in fields])
+    names = data.column_names
+    cols = [_pylist(data.column(n)) for n in names]
+    return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def _figures_for_claims(figures):
+    """The figures the claim checks read: the claims (figures that credit a study) and every
+    figure of a credited study, with the fields they read."""
+    if isinstance(figures, list):
+        return figures
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .claim_checks import FIELDS
+
+    fields = set(FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
+    cited = pc.unique(pc.drop_null(figures.column("attributed_to")))
+    where = pc.or_(pc.is_valid(figures.column("attributed_to")),
+                   pc.is_in(figures.column("source_id"), value_set=cited.cast(pa.string())))
+    return _rows(figures, tuple(fields), where)
+
+
+def _pylist(col) -> list:
+    """An Arrow column as a list, each distinct value one Python object (shared by its rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    uniq = pc.unique(col)
+    if len(uniq) * 2 > len(col):
+        return col.to_pylist()
+    objects = uniq.to_pylist()
+    return list(map(objects.__getitem__, pc.index_in(col, value_set=uniq).to_numpy(zero_copy_only=False).tolist()))
+
+
+def _contradictions(figures) -> list[dict]:
+    """The contradictions of the figures (an Arrow table in figure_id order, or records), the
+    spans and group keys computed a column at a time."""
+    from . import contradictions
+    from .spans import SPAN_FIELDS, spans_of_columns
+
+    if isinstance(figures, list):
+        return contradictions.contradictions(figures)
+    names = list(dict.fromkeys(contradictions.FIELDS + tuple(k["field"] for k in _schema.comparison()["key"])
+                               + SPAN_FIELDS))
+    cols = {n: _pylist(figures.column(n)) for n in names}
+    records = [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
+    return contradictions.contradictions(records, spans_of_columns(cols), contradictions.group_keys_of_columns(cols))
+
+
+def _figures_for_derived(figures, raw_dir):
+    """Every field of the figures of the sources that have a derived-figures file."""
+    if isinstance(figures, list):
+        return figures
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .derive import DERIVED_FILE
+
+    raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    with_derived = sorted(p.parent.name for p in raw_dir.glob(f"*/{DERIVED_FILE}"))
+    return _rows(figures, where=pc.is_in(figures.column("source_id"), value_set=pa.array(with_derived, pa.string())))
+
+
+def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None, as_table: bool = False):
+    """A table the build computes from the contributed ones (``computed`` in its schema), as
+    records sorted by primary key (``as_table``: as an Arrow table in that order). ``built``:
+    the tables so far (Arrow tables or records)."""
+    from . import claim_checks, derive, reviews
 
     t = _schema.table(table)
+
+    def claims():
+        figures = _figures_for_claims(built["figures"])
+        derived = _rows(built.get("derived_figures", []))
+        if derived:  # a derived figure's tolerance comes from its inputs, which the claims may not hold
+            have = {f["figure_id"] for f in figures}
+            figures = figures + [f for f in _figures_for_derived(built["figures"], raw_dir) if f["figure_id"] not in have]
+        return reviews.apply_reviews(claim_checks.claim_checks(figures, _rows(built["sources"]), derived),
+                                     raw_dir, issues)
+
     steps = {
-        "derived_figures": lambda: derive.derived_figures(built["figures"], raw_dir, issues),
-        "claim_checks": lambda: reviews.apply_reviews(claim_checks.claim_checks(
-            built["figures"], built["sources"], built.get("derived_figures", ())), raw_dir, issues),
-        "contradictions": lambda: contradictions.contradictions(built["figures"]),
+        "derived_figures": lambda: derive.derived_figures(_figures_for_derived(built["figures"], raw_dir), raw_dir,
+                                                          issues),
+        "claim_checks": claims,
+        "contradictions": lambda: _contradictions(built["figures"]),
     }
-    rows = steps[t.computed]()
+    rows = steps[str(t.computed)]()
+    if as_table:
+        return _in_key_order(table, arrow_table(table, rows))
     key = t.primary_key
     return sorted(({f.name: r.get(f.name) for f in t.fields} for r in rows), key=lambda r: tuple(r[k] for k in key))
 
 
 def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, _dt.date):
-        return v.isoformat()
-    return str(v)
+    return cell(v)
 
 
-def csv_bytes(table: str, records: list[dict]) -> bytes:
+def _as_arrow(table: str, data):
+    return data if not isinstance(data, list) else arrow_table(table, data)
+
+
+def csv_bytes(table: str, records) -> bytes:
+    """The CSV file of a table (an Arrow table in release order, or its records)."""
     names = [f.name for f in _schema.table(table).fields]
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
-    for r in records:
-        w.writerow([_cell(r[n]) for n in names])
-    return buf.getvalue().encode("utf-8")
+    if isinstance(records, list):
+        return rows_bytes(names, ([r[n] for n in names] for r in records))
+    return table_bytes(records, names)
 
 
 def arrow_table(table: str, records: list[dict]):
+    """Records (dicts) of a table as an Arrow table of its schema, in the records' order."""
     import pyarrow as pa
 
-    types = {"string": pa.string(), "duration": pa.string(), "number": pa.float64(),
-             "integer": pa.int64(), "date": pa.date32(), "boolean": pa.bool_()}
-    fields = _schema.table(table).fields
-    schema = pa.schema([pa.field(f.name, types[f.type], nullable=not f.required) for f in fields])
-    arrays = [pa.array([r[f.name] for r in records], type=types[f.type]) for f in fields]
+    schema = _release_schema(table)
+    arrays = [pa.array([r.get(f.name) for r in records], type=f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema).combine_chunks()
 
 
-def parquet_bytes(table: str, records: list[dict]) -> bytes:
+def parquet_bytes(table: str, records) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
-    pq.write_table(arrow_table(table, records), sink, **PARQUET_OPTIONS)
+    pq.write_table(_as_arrow(table, records), sink, **PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
 
 
-def check_with_pandera(table: str, records: list[dict]) -> None:
-    """A second, independent check of the final table against its schema."""
+def _pandas_column(f: _schema.Field, col):
+    """An Arrow column as the pandas Series pandera checks (dtype of :data:`PANDAS_DTYPES`)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ._pandera import PANDAS_DTYPES
+
+    if f.type == "date":
+        return col.to_pandas(date_as_object=False).astype(PANDAS_DTYPES["date"])
+    nullable = {pa.float64(): pd.Float64Dtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(),
+                pa.string(): pd.StringDtype()}
+    return col.to_pandas(types_mapper=nullable.get).astype(PANDAS_DTYPES[f.type])
+
+
+def check_with_pandera(table: str, records) -> None:
+    """A second, independent check of the final table (Arrow, or records) against its schema."""
     import pandas as pd
 
-    from ._pandera import PANDAS_DTYPES, dataframe_schema
+    from ._pandera import dataframe_schema
 
     t = _schema.table(table)
-    df = pd.DataFrame({f.name: pd.Series([r[f.name] for r in records], dtype="object") for f in t.fields})
-    for f in t.fields:
-        df[f.name] = df[f.name].astype(PANDAS_DTYPES[f.type]) if f.type != "date" else pd.to_datetime(df[f.name]).astype(PANDAS_DTYPES["date"])
+    tbl = _as_arrow(table, records)
+    df = pd.DataFrame({f.name: _pandas_column(f, tbl.column(f.name)) for f in t.fields})
     dataframe_schema(table).validate(df, lazy=True)
 
 
@@ -135,20 +296,48 @@ class BuildWriteError(Exception):
     old one or the complete new one, never a mixture."""
 
 
-def release_files(version: str, built: dict[str, list[dict]], meta: dict | None = None) -> dict[str, bytes]:
-    """Every file of a release, ``{file name: bytes}``, from its tables' final records.
+def release_files(version: str, built: dict, meta: dict | None = None, *, consume: bool = False) -> dict[str, bytes]:
+    """Every file of a release, ``{file name: bytes}``, from its tables' final records (Arrow
+    tables in release order, or lists of records).
 
     The one place that says what a release holds: to add a file to every release, add one
     line here (the bytes must depend on ``version`` and ``built`` only, so that the build
-    stays deterministic).
+    stays deterministic). ``consume``: each table leaves ``built`` once its files are made
+    (what the files for readers need of it stays: its rows if the workbook holds them, else
+    its number of rows), so that a large release never holds its tables and files at once.
     """
+    from .workbook import MAX_SHEET_ROWS
+
     files: dict[str, bytes] = {}
-    for table, records in built.items():
+    readers: dict = {}
+    for table in list(built):
+        records = built.pop(table) if consume else built[table]
         files[f"{table}.csv"] = csv_bytes(table, records)
         files[f"{table}.parquet"] = parquet_bytes(table, records)
-    files.update(reader_files(version, built, files))
+        readers[table] = records if not consume or len(records) <= MAX_SHEET_ROWS else RowCount(len(records))
+        del records
+        _release_unused()
+    files.update(reader_files(version, readers, files))
     files["datapackage.json"] = _json_bytes(descriptor(version, files, meta=meta))
     return files
+
+
+class RowCount:
+    """A table that the files for readers know only by its number of rows (``len``)."""
+
+    def __init__(self, rows: int):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+def _release_unused() -> None:
+    """Give the memory Arrow holds for freed tables back to the system (a 1M-figure build
+    frees several tables of hundreds of MB)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def render_release(raw_dir=None, snapshots=None, version: str | None = None,
@@ -161,20 +350,24 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None,
         raise BuildError(result.issues)
     meta = meta if meta is not None else package_metadata()
     version = version or meta["releases"][-1]["version"]
-    built: dict[str, list[dict]] = {}
+    typed = _typed_tables(result)
+    del result  # the typed rows are in ``typed`` now
+    built: dict = {}  # table name: Arrow table in release order
     issues: list[Issue] = []  # from derived figures and reviews, which the build checks
     for table in _schema.table_names():
         t = _schema.table(table)
         if t.computed:
-            records = _computed(table, built, raw_dir, issues)
+            tbl = _computed(table, built, raw_dir, issues, as_table=True)
             if issues:
                 raise BuildError(issues)
         else:
-            records = _records(table, result.rows[table])
-        built[table] = records
-        check_with_pandera(table, records)
+            tbl = release_table(table, typed.pop(table))
+        check_with_pandera(table, tbl)
+        built[table] = tbl
+        del tbl
+        _release_unused()
     with described_with(meta):
-        return release_files(version, built, meta)
+        return release_files(version, built, meta, consume=True)
 
 
 # ------------------------------------------------------------------ writing, crash-safe
@@ -196,7 +389,7 @@ def _fault(e: OSError, path) -> BuildWriteError:
         errno.ENOTDIR: f"{where}: a file stands where a folder is expected",
         errno.EISDIR: f"{where}: a folder stands where a file is expected",
     }
-    msg = kinds.get(e.errno) or f"{where}: cannot write ({e.strerror or type(e).__name__})"
+    msg = kinds.get(e.errno or 0) or f"{where}: cannot write ({e.strerror or type(e).__name__})"
     return BuildWriteError(msg + " (no file is left half-written; build again once this is fixed)")
 
 

@@ -14,6 +14,7 @@ Pure functions over figure, derived-figure and source records; no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from . import _schema
 from .compare import (
@@ -26,8 +27,13 @@ from .compare import (
     own_end_missing,
     reached_bounds,
     shown,
-    span,
 )
+from .spans import span
+
+# What the checks read of a figure besides the comparison key (schemas/comparison.json): the
+# build gives them records of these fields only.
+FIELDS = ("figure_id", "source_id", "attributed_to", "value_text", "qualifier", "value", "low", "high", "unit",
+          "measure", "event", "comparator")
 
 
 def _narrower(field: str, claim, study) -> bool:
@@ -61,6 +67,26 @@ def claim_key_compare(a: dict, s: dict) -> tuple[list[str], list[str], list[tupl
         else:
             diffs.append(f"{field}: {key_shown(a, field)} → {key_shown(s, field)}")
     return diffs, wild, adds
+
+
+@lru_cache(maxsize=1)
+def _key_names() -> tuple[str, ...]:
+    return tuple(k["field"] for k in key_fields())
+
+
+@lru_cache(maxsize=1 << 16)
+def _compare_keys(ka: tuple, ks: tuple):
+    names = _key_names()
+    return claim_key_compare(dict(zip(names, ka)), dict(zip(names, ks)))
+
+
+def _keys(f: dict) -> tuple:
+    return tuple([f.get(n) for n in _key_names()])
+
+
+def _compare(a: dict, s: dict):
+    """:func:`claim_key_compare`, once per distinct pair of keys (it reads the key fields only)."""
+    return _compare_keys(_keys(a), _keys(s))
 
 
 def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
@@ -102,15 +128,15 @@ def _echo(a: dict, sa, s: dict) -> tuple[bool, list[str], list[str]]:
         return False, [], []
     if not sa.lo <= ss.head <= sa.hi:
         return False, [], []
-    diffs, wild, adds = claim_key_compare(dict(a, measure=s.get("measure"), event=s.get("event")), s)
+    diffs, wild, adds = _compare(dict(a, measure=s.get("measure"), event=s.get("event")), s)
     said = [f"its {w.split(' ')[0]} is {s.get(w.split(' ')[0])}, which the article does not state" for w in wild]
     return not diffs and not adds, diffs, [t for _, t in adds] + said
 
 
-def _no_measure(a: dict, sa, cited: str, pool: list[dict]) -> dict:
+def _no_measure(a: dict, sa, cited: str, pool: list[dict], ordered: list[dict] | None = None) -> dict:
     """The verdict when the study has no figure for the claim's measure: measure_changed or no_figure_for_measure."""
     echoes, near = [], []
-    for s in sorted(pool, key=lambda s: (bool(s.get("derived_id")), fid(s))):
+    for s in ordered if ordered is not None else sorted(pool, key=_pool_order):
         hit, diffs, adds = _echo(a, sa, s)
         if hit:
             echoes.append(s)
@@ -132,7 +158,40 @@ def _no_measure(a: dict, sa, cited: str, pool: list[dict]) -> dict:
                 f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.{also}")
 
 
-def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], study_derived: Sequence[dict] = ()) -> dict:
+def _pool_order(s: dict) -> tuple:
+    return bool(s.get("derived_id")), fid(s)
+
+
+class _Pool:
+    """A study's figures and derived figures, ordered and indexed by measure and event once for
+    all the claims that credit it."""
+
+    def __init__(self, figures: Sequence[dict], derived: Sequence[dict]):
+        self.all = list(figures) + list(derived)
+        self._ordered: list[dict] | None = None
+        self._by_measure: dict[tuple, list[dict]] = {}
+        for s in self.all:
+            self._by_measure.setdefault((s.get("measure"), s.get("event")), []).append(s)
+        self._entries: dict[tuple, list[tuple]] = {}
+
+    @property
+    def ordered(self) -> list[dict]:
+        """The figures, printed ones first, each kind by id."""
+        if self._ordered is None:
+            self._ordered = sorted(self.all, key=_pool_order)
+        return self._ordered
+
+    def entries(self, measure, event) -> list[tuple]:
+        """``(figure, its span, its key)`` of the figures of a measure and event that have a span, in pool order."""
+        hit = self._entries.get((measure, event))
+        if hit is None:
+            hit = self._entries[(measure, event)] = [
+                (s, ss, _keys(s)) for s in self._by_measure.get((measure, event), ()) if (ss := span(s)) is not None]
+        return hit
+
+
+def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict], study_derived: Sequence[dict] = (),
+                _pool: _Pool | None = None) -> dict:
     """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
     cited = a["attributed_to"]
     if study_source is None or study_source.get("resolution") == "unresolved":
@@ -144,11 +203,11 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
     sa = span(a)
     if sa is None:
         return _row(a, "not_comparable", "qualitative_claim", f"{shown(a)} states no number to compare with {cited}.")
-    pool = list(study_figures) + list(study_derived)
-    same = [s for s in pool if s.get("measure") == a.get("measure") and s.get("event") == a.get("event")
-            and span(s) is not None]
-    if not same:
-        return _no_measure(a, sa, cited, pool)
+    pool = _pool if _pool is not None else _Pool(study_figures, study_derived)
+    entries = pool.entries(a.get("measure"), a.get("event"))
+    if not entries:
+        return _no_measure(a, sa, cited, pool.all, pool.ordered)
+    same = [s for s, _, _ in entries]
     if a["measure"] in _schema.contrast_measures():
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
@@ -157,10 +216,12 @@ def check_claim(a: dict, study_source: dict | None, study_figures: list[dict], s
                         f"{shown(a)} is against {a.get('comparator') or 'no stated comparator'}; "
                         f"{cited}'s {shown(s)} is against {s.get('comparator') or 'no stated comparator'}.", s, same)
         same = like
+        entries = [e for e in entries if e[0].get("comparator") == a.get("comparator")]
     scored = []
-    for s in same:
-        diffs, wild, adds = claim_key_compare(a, s)
-        agree, why = _agrees(sa, span(s))
+    ka = _keys(a)
+    for s, ss, ks in entries:
+        diffs, wild, adds = _compare_keys(ka, ks)
+        agree, why = _agrees(sa, ss)
         scored.append(((len(diffs), len(adds), not agree, len(wild), bool(s.get("derived_id")), fid(s)),
                        s, diffs, wild, adds, agree, why))
     scored.sort(key=lambda t: t[0])
@@ -203,6 +264,29 @@ def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dic
         d = dict(d, qualifier="exact", _tol=tolerance(d, by_id))
         derived_by_source.setdefault(d["source_id"], []).append(d)
     src = {s["source_id"]: s for s in sources}
-    return [check_claim(f, src.get(f["attributed_to"]), by_source.get(f["attributed_to"], []),
-                        derived_by_source.get(f["attributed_to"], []))
-            for f in figures if f.get("attributed_to")]
+    pools: dict[str, _Pool] = {}
+    # Claims that state the same thing of the same study get the same verdict: it is computed
+    # once, for a stand-in claim, and the claim's own ids are put in its place.
+    done: dict[tuple, dict] = {}
+    out = []
+    for f in figures:
+        cited = f.get("attributed_to")
+        if not cited:
+            continue
+        what_ = dict(f)
+        del what_["figure_id"], what_["source_id"]
+        what = tuple(what_.items())
+        hit = done.get(what)
+        if hit is None:
+            pool = pools.get(cited)
+            if pool is None:
+                pool = pools[cited] = _Pool(by_source.get(cited, []), derived_by_source.get(cited, []))
+            hit = done[what] = check_claim(dict(f, figure_id=_STAND_IN, source_id=_STAND_IN), src.get(cited),
+                                           by_source.get(cited, []), derived_by_source.get(cited, []), pool)
+        row = dict(hit, figure_id=f["figure_id"], source_id=f["source_id"])
+        row["reason"] = hit["reason"].replace(_STAND_IN, f["figure_id"])
+        out.append(row)
+    return out
+
+
+_STAND_IN = "\x00claim\x00"  # the ids of a stand-in claim: no validated text holds a NUL

@@ -23,8 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .compare import in_days, is_unspecified, key_fields, key_text, printed_ranges, reached_bounds, span
+from .compare import in_days, is_unspecified, key_fields, key_text, printed_ranges, reached_bounds
 from .durations import duration_days
+from .spans import span
+
+# What the contradictions read of a figure besides the comparison key (schemas/comparison.json):
+# the build gives them records of these fields only.
+FIELDS = ("figure_id", "source_id", "value_text", "locator", "qualifier", "value", "low", "high", "unit", "measure")
 
 
 @dataclass
@@ -62,12 +67,25 @@ def _neg(f) -> tuple:
     return tuple(-ord(c) for c in f["figure_id"])
 
 
+def _top(items: list, value):
+    """``max(items, key=lambda t: (value(t), _neg(t[0])))``, with ``_neg`` computed for ties only."""
+    m = max(map(value, items))
+    tied = [t for t in items if value(t) == m]
+    return tied[0] if len(tied) == 1 else max(tied, key=lambda t: _neg(t[0]))
+
+
 def _members(pairs) -> tuple[int, str]:
-    by_text: dict[str, list] = {}
+    by_text: dict[str, list] = {}  # value_text: [lowest head, figure ids]
     for f, s in pairs:
-        by_text.setdefault(f["value_text"], []).append((s.head, f["figure_id"]))
-    parts = sorted((min(h for h, _ in v), t, sorted(i for _, i in v)) for t, v in by_text.items())
-    return sum(len(v) for v in by_text.values()), " | ".join(f"{t}: {', '.join(ids)}" for _, t, ids in parts)
+        e = by_text.get(f["value_text"])
+        if e is None:
+            by_text[f["value_text"]] = [s.head, [f["figure_id"]]]
+        else:
+            if s.head < e[0]:
+                e[0] = s.head
+            e[1].append(f["figure_id"])
+    parts = sorted((h, t, sorted(ids)) for t, (h, ids) in by_text.items())
+    return len(pairs), " | ".join(f"{t}: {', '.join(ids)}" for _, t, ids in parts)
 
 
 def _row(a, b, severity, rule, reason, key, pairs, wild=None) -> dict:
@@ -108,7 +126,7 @@ def _within(g: _Group) -> dict | None:
                     f"qualifiers).", key, g.figs)
     ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()]
     if len(ranges) > 1:
-        low_f = max(ranges, key=lambda t: (t[0]["low"], _neg(t[0])))[0]
+        low_f = _top(ranges, lambda t: t[0]["low"])[0]
         high_f = min(ranges, key=lambda t: (t[0]["high"], t[0]["figure_id"]))[0]
         if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
             return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
@@ -117,7 +135,7 @@ def _within(g: _Group) -> dict | None:
     ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()]
     if len(ceilings) > 1:
         low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
-        high_c = max(ceilings, key=lambda t: (t[1].head, _neg(t[0])))
+        high_c = _top(ceilings, lambda t: t[1].head)
         if high_c[1].head - low_c[1].head > low_c[1].tol + high_c[1].tol:
             return _row(low_c[0], high_c[0], "tension", "ceilings_differ",
                         f"{_q(low_c[0])} and {_q(high_c[0])} give different ceilings for the same thing ({key}): "
@@ -203,33 +221,71 @@ def _between(g: _Group, h: _Group) -> dict | None:
                 f"contradiction).", key, x.figs + y.figs, "; ".join(w))
 
 
-def contradictions(figures: list[dict]) -> list[dict]:
-    keys = key_fields()
-    equal = [i for i, k in enumerate(keys) if k["match"] == "equal"]
-    groups: dict[tuple, _Group] = {}
-    spec = [(k["field"], in_days(k["field"]), k["match"] == "equal", k.get("unspecified", ""),
-             k.get("point_of")) for k in keys]
+def _key_spec() -> list[tuple]:
+    return [(k["field"], in_days(k["field"]), k["match"] == "equal", k.get("unspecified", ""),
+             k.get("point_of")) for k in key_fields()]
+
+
+def group_keys(figures: list[dict]) -> list[tuple]:
+    """Each figure's group: its source and every key field, an unspecified value as None and a
+    time-point in days (the end of a single time-point is its start, not unspecified)."""
+    spec = _key_spec()
     days = lru_cache(maxsize=4096)(duration_days)
-    for f in sorted(figures, key=lambda f: f["figure_id"]):
-        s = span(f)
-        if s is None:
-            continue
-        parts = [f["source_id"]]
+    out = []
+    for f in figures:
+        key = [f["source_id"]]
         for name, is_tp, eq, unspecified, start in spec:  # unspecified values compare as one value (None)
             v = f.get(name)
             if start and (v is None or v == ""):
-                v = f.get(start)  # the end of a single time-point is its start, not unspecified
-            parts.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
-        key = tuple(parts)
+                v = f.get(start)
+            key.append(None if v is None or v == "" or (not eq and v == unspecified) else days(v) if is_tp else v)
+        out.append(tuple(key))
+    return out
+
+
+def group_keys_of_columns(columns: dict[str, list]) -> list[tuple]:
+    """:func:`group_keys` of figures given as columns (``source_id`` and the key fields), a
+    column at a time."""
+    days = lru_cache(maxsize=4096)(duration_days)
+    parts = [columns["source_id"]]
+    for name, is_tp, eq, unspecified, start in _key_spec():
+        col = columns[name]
+        if start:
+            col = [columns[start][i] if v is None or v == "" else v for i, v in enumerate(col)]
+        if is_tp:
+            parts.append([None if v is None or v == "" or (not eq and v == unspecified) else days(v) for v in col])
+        elif eq or unspecified == "":
+            parts.append([None if v is None or v == "" else v for v in col])
+        else:
+            parts.append([None if v is None or v == "" or v == unspecified else v for v in col])
+    return list(zip(*parts))
+
+
+def contradictions(figures: list[dict], spans: list | None = None, keys: list[tuple] | None = None) -> list[dict]:
+    """The contradiction rows of ``figures``; ``spans`` and ``keys`` (each figure's span and
+    :func:`group_keys`, in the order of ``figures``) when the caller has them already."""
+    keys_ = key_fields()
+    equal = [i for i, k in enumerate(keys_) if k["match"] == "equal"]
+    groups: dict[tuple, _Group] = {}
+    spans = [span(f) for f in figures] if spans is None else spans
+    keys = group_keys(figures) if keys is None else keys
+    ids = [f["figure_id"] for f in figures]
+    order = range(len(figures)) if all(a < b for a, b in zip(ids, ids[1:])) else sorted(
+        range(len(figures)), key=ids.__getitem__)
+    for i in order:
+        s = spans[i]
+        if s is None:
+            continue
+        key = keys[i]
         g = groups.get(key)
         if g is None:
             g = groups[key] = _Group(key[1:])
-        g.add(f, s)
+        g.add(figures[i], s)
     out = [r for g in groups.values() if (r := _within(g))]
     buckets: dict[tuple, list[_Group]] = {}
     for key, g in groups.items():
         buckets.setdefault((key[0],) + tuple(g.key[i] for i in equal), []).append(g)
-    loose = [i for i, k in enumerate(keys) if k["match"] != "equal"]
+    loose = [i for i, k in enumerate(keys_) if k["match"] != "equal"]
     for gs in buckets.values():
         if len(gs) > 1:
             out.extend(_across(gs, loose))
@@ -248,19 +304,26 @@ def _across(gs: list[_Group], loose: list[int]) -> list[dict]:
     for j, m in enumerate(masks):
         by_mask.setdefault(m, []).append(j)
     index: dict[tuple, dict[tuple, list[int]]] = {}
+    plans: dict[tuple, list[tuple]] = {}  # a mask of stated fields: [(fields in common with a mask, index)]
     out = []
     for i, g in enumerate(gs):
         if len(masks[i]) == len(loose):
             continue  # states every field: found from the other side
-        mine = set(masks[i])
-        for m, js in by_mask.items():
-            common = tuple(x for x in m if x in mine)
-            look = index.get((m, common))
-            if look is None:
-                look = index[(m, common)] = {}
-                for j in js:
-                    look.setdefault(tuple(gs[j].key[x] for x in common), []).append(j)
-            for j in look.get(tuple(g.key[x] for x in common), ()):
+        plan = plans.get(masks[i])
+        if plan is None:
+            plan = plans[masks[i]] = []
+            mine = set(masks[i])
+            for m, js in by_mask.items():
+                common = tuple(x for x in m if x in mine)
+                look = index.get((m, common))
+                if look is None:
+                    look = index[(m, common)] = {}
+                    for j in js:
+                        look.setdefault(tuple(gs[j].key[x] for x in common), []).append(j)
+                plan.append((common, look))
+        key = g.key
+        for common, look in plan:
+            for j in look.get(tuple([key[x] for x in common]), ()):
                 h = gs[j]
                 if j == i or (len(masks[j]) < len(loose) and j < i):  # two groups with gaps: once
                     continue

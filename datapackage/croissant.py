@@ -10,6 +10,7 @@ key as key). Everything comes from ``schemas/`` and the release's files.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from . import _schema
 from .releases import package_metadata
@@ -65,7 +66,7 @@ def schema_org_dataset(version: str) -> dict:
 def croissant(version: str, files: dict[str, bytes]) -> dict:
     """The Croissant JSON-LD of release ``version`` whose files are ``files``."""
     base = schema_org_dataset(version)
-    d = {"@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO}
+    d: dict[str, Any] = {"@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO}
     d.update({k: v for k, v in base.items() if k not in ("@context", "@type", "citation")})
     d["citeAs"] = base["citation"]
     d["distribution"] = []

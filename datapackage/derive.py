@@ -34,13 +34,56 @@ def derive_figure(row: dict) -> dict:
         out[f"{k}_canonical"] = None if v is None or factor is None else _clean(v * factor)
     for k in ("timepoint", "timepoint_end"):
         v = row.get(k)
-        out[f"{k}_days"] = None if v is None else _clean(duration_days(v))
+        days = None if v is None else duration_days(v)
+        out[f"{k}_days"] = None if days is None else _clean(days)
     return out
 
 
 def _clean(x: float) -> float:
     """Round away binary noise (0.1*3) while keeping every printed digit."""
     return float(f"{x:.12g}")
+
+
+def _days(v: str) -> float | None:
+    days = duration_days(v)
+    return None if days is None else _clean(days)
+
+
+def _distinct_map(arr, fn, type_):
+    """``fn`` (None for None) over the distinct values of Arrow array ``arr``, spread back over its rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    uniq = pc.unique(arr)
+    out = pa.array([None if v is None else fn(v) for v in uniq.to_pylist()], type=type_)
+    return out.take(pc.index_in(arr, value_set=uniq))
+
+
+def derived_columns(figures) -> dict:
+    """The derived fields of every row of an Arrow table of validated figures: ``{name: array}``.
+
+    Column for column what :func:`derive_figure` gives row by row (each value is computed once
+    per distinct input and spread back over the rows; products are the same IEEE multiplications).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dims = _schema.vocabulary("dimension")
+
+    def col(name):
+        c = figures.column(name)
+        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+
+    measure = col("measure")
+    out = {"dimension": _distinct_map(measure, _schema.measure_dimension, pa.string()),
+           "unit_canonical": _distinct_map(measure, lambda m: dims[_schema.measure_dimension(m)]["canonical_unit"],
+                                           pa.string())}
+    factor = _distinct_map(col("unit"), _schema.unit_factor, pa.float64())
+    for k in ("value", "low", "high"):
+        out[f"{k}_canonical"] = _distinct_map(pc.multiply(col(k).cast(pa.float64()), factor), _clean, pa.float64())
+    for k in ("timepoint", "timepoint_end"):
+        out[f"{k}_days"] = _distinct_map(col(k), _days, pa.float64())
+    return out
 
 
 # ------------------------------------------------------------------ derived figures

@@ -21,6 +21,11 @@ MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ABOUT_SHEET = "About"
 # Excel's limit for a text cell; no published field comes near it (the longest are notes).
 MAX_CELL = 32767
+# The most rows of a table the workbook holds. A spreadsheet holds 1,048,575 rows under a
+# header, but a table of tens of thousands of rows is read with a data tool, not by scrolling,
+# and writing every cell of it would cost the build more than all its other files: a larger
+# table's sheet holds its header and a line that says how many rows it has and where they are.
+MAX_SHEET_ROWS = 10_000
 
 
 def file_name() -> str:
@@ -44,8 +49,15 @@ def _release_date(version: str) -> str:
     return package_metadata()["releases"][-1]["date"]
 
 
-def about_rows(version: str) -> list[tuple[str, list[list[str]]]]:
-    """The first sheet's sections: ``(heading, rows)``; the first row of a table section is its header."""
+def _left_out(name: str, rows: int) -> str:
+    return (f"The table {name} has {rows:,} rows, more than this workbook holds ({MAX_SHEET_ROWS:,} at most per "
+            f"table): read {name}.csv or {name}.parquet, which ship beside it.")
+
+
+def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tuple[str, list[list[str]]]]:
+    """The first sheet's sections: ``(heading, rows)``; the first row of a table section is its header.
+
+    ``left_out``: the tables whose rows the workbook does not hold, with their row counts."""
     meta = package_metadata()
     date = _release_date(version)
     tables = _schema.table_names()
@@ -78,6 +90,8 @@ def about_rows(version: str) -> list[tuple[str, list[list[str]]]]:
     ]
     for name in tables:
         reading.append([f"Table {name}", _schema.table(name).description])
+    for name, rows in (left_out or {}).items():
+        reading.append([f"Not here: {name}", _left_out(name, rows)])
     fields = [["table", "field", "title", "type", "codes from", "description"]]
     for name in tables:
         for f in _schema.table(name).fields:
@@ -100,9 +114,16 @@ def _width(values, lo=8, hi=60) -> float:
     return float(min(max(longest + 2, lo), hi))
 
 
+def _values(records, name: str) -> list:
+    """One column of a table given as records (dicts) or as an Arrow table."""
+    if isinstance(records, list):
+        return [rec.get(name) for rec in records]
+    return records.column(name).to_pylist()
+
+
 def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     """The workbook of release ``version``; ``tables`` maps each table name to its records."""
-    import xlsxwriter
+    import xlsxwriter  # type: ignore[import-untyped]
 
     meta = package_metadata()
     date = _dt.datetime.fromisoformat(_release_date(version))
@@ -128,7 +149,8 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     about.set_column(5, 5, 90)
     about.write_string(0, 0, f"{meta['title']}, release {version}", title)
     r = 2
-    for head, rows in about_rows(version):
+    left_out = {name: len(tables[name]) for name in _schema.table_names() if len(tables[name]) > MAX_SHEET_ROWS}
+    for head, rows in about_rows(version, left_out):
         about.write_string(r, 0, head, heading)
         r += 1
         is_table = head in ("Fields", "Codes")
@@ -147,9 +169,15 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
         t = _schema.table(name)
         ws = wb.add_worksheet(name)
         records = tables[name]
+        if name in left_out:
+            for c, f in enumerate(t.fields):
+                ws.write_string(0, c, f.name, bold)
+            ws.write_string(1, 0, _left_out(name, left_out[name]))
+            ws.freeze_panes(1, 0)
+            continue
         for c, f in enumerate(t.fields):
             ws.write_string(0, c, f.name, bold)
-            values = [rec.get(f.name) for rec in records]
+            values = _values(records, f.name)
             if f.type in ("string", "duration"):
                 ws.set_column(c, c, _width([f.name] + values), text)
             elif f.type == "date":

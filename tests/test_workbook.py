@@ -145,3 +145,30 @@ def test_text_that_looks_like_a_number_a_date_or_a_formula_stays_text(tmp_path):
     assert all(c.data_type == "s" for c in cells)
     assert ws.cell(row=2, column=[f.name for f in fields].index("value") + 1).value == 1.5
     assert ws.cell(row=2, column=[f.name for f in fields].index("timepoint_sessions") + 1).value == 3
+
+
+def test_a_table_too_large_for_the_workbook_is_named_not_written(tmp_path, monkeypatch):
+    """Above MAX_SHEET_ROWS a table's sheet holds its header and where its rows are; the others are whole."""
+    import openpyxl
+
+    from ketamine_ssri_evidence import workbook
+
+    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", 2)
+    fields = _schema.table("figures").fields
+    tables = {t: [] for t in TABLES}
+    for i in range(3):
+        rec = {f.name: None for f in fields}
+        rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text="1", qualifier="exact",
+                   measure="remission_rate", treatment="ketamine", population="unspecified", value=1.0)
+        tables["figures"].append(rec)
+    tables["sources"] = [{f.name: None for f in _schema.table("sources").fields} | {"source_id": "x"}]
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(workbook.workbook_bytes(current_release()["version"], tables))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["figures"]
+    assert [c.value for c in ws[1]] == [f.name for f in fields]
+    assert ws.max_row == 2 and "3 rows" in ws.cell(row=2, column=1).value
+    assert "figures.csv" in ws.cell(row=2, column=1).value
+    assert wb["sources"].cell(row=2, column=1).value == "x"
+    about = [c.value for row in wb[workbook.ABOUT_SHEET].iter_rows() for c in row if c.value]
+    assert any(str(v).startswith("The table figures has 3 rows") for v in about)
