@@ -98,7 +98,7 @@ def release_table(table: str, typed):
     from .derive import derived_columns
 
     columns = {n: typed.column(n) for n in typed.column_names}
-    if table == "figures":
+    if any(f.derived for f in _schema.table(table).fields):  # the fields the build computes
         columns.update(derived_columns(typed))
     schema = _release_schema(table)
     tbl = pa.Table.from_arrays([columns[f.name].cast(f.type) for f in schema], schema=schema)
@@ -111,7 +111,7 @@ def _records(table: str, rows: list[dict]) -> list[dict]:
     out = []
     for r in rows:
         rec = {f.name: r.get(f.name) for f in t.raw_fields}
-        if table == "figures":
+        if any(f.derived for f in t.fields):
             rec = derive_figure(rec)
         out.append({f.name: rec.get(f.name) for f in t.fields})
     key = t.primary_key

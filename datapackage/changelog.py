@@ -13,6 +13,14 @@ def _source_counts(ids) -> str:
     return ", ".join(f"{s} {n}" for s, n in sorted(c.items()))
 
 
+def _per_source(table: str) -> bool:
+    """A contributed table whose rows belong to a source (ids ``<source_id>/...``): counted by source."""
+    from . import _schema
+
+    t = _schema.table(table) if table in _schema.table_names() else None
+    return t is not None and not t.computed and any(ref == "sources" for _, ref, _ in t.foreign_keys)
+
+
 def changelog(root: str | os.PathLike | None = None) -> str:
     """CHANGELOG.md's text: every release, newest first, with its summary and its diff."""
     rels = releases()
@@ -34,9 +42,10 @@ def changelog(root: str | os.PathLike | None = None) -> str:
         for d in diff_all(rels[i - 1]["version"], r["version"], root):
             table = d["table"]
             line = f"\n- {table}: {len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed"
-            if table == "figures" and d["added"]:
+            per_source = _per_source(table)
+            if per_source and d["added"]:
                 line += f" (added by source: {_source_counts(d['added'])})"
-            if table == "figures" and d["removed"]:
+            if per_source and d["removed"]:
                 line += f"; removed: {', '.join(d['removed'])}"
             out.append(line + "\n")
             schema = d["schema"]

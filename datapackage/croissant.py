@@ -13,12 +13,11 @@ import hashlib
 from typing import Any
 
 from . import _schema
+from .field_types import field_type
 from .releases import package_metadata
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
 PARQUET = "application/x-parquet"
-DATA_TYPES = {"string": "sc:Text", "duration": "sc:Text", "number": "sc:Float", "integer": "sc:Integer",
-              "date": "sc:Date", "boolean": "sc:Boolean"}
 CONTEXT = {
     "@language": "en", "@vocab": "https://schema.org/", "citeAs": "cr:citeAs", "column": "cr:column",
     "conformsTo": "dct:conformsTo", "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
@@ -85,7 +84,7 @@ def croissant(version: str, files: dict[str, bytes]) -> dict:
                 desc += f" A code from the vocabulary {f.vocabulary}: " + "; ".join(
                     f"{c} ({row['label']})" for c, row in _schema.vocabulary(f.vocabulary).items()) + "."
             fields.append({"@type": "cr:Field", "@id": f"{table}/{f.name}", "name": f.name, "description": desc,
-                           "dataType": DATA_TYPES.get(f.type, "sc:Text"),
+                           "dataType": field_type(f.type).croissant,
                            "source": {"fileObject": {"@id": name}, "extract": {"column": f.name}}})
         rs = {"@type": "cr:RecordSet", "@id": table, "name": table, "description": t.description, "field": fields}
         if t.primary_key:

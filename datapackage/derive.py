@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import _schema
 from .durations import duration_days
+from .field_types import CellTypeError, field_type
 from .issues import Issue
 
 DERIVED_FILE = "derived.csv"
@@ -96,7 +97,8 @@ def _coded_fields() -> list[_schema.Field]:
 
 
 def _point(f: dict) -> float | None:
-    return f.get("value") if f.get("qualifier") in ("exact", "approx") else None
+    q = f.get("qualifier")  # a point figure that is no bound ("exact", "about")
+    return f.get("value") if _schema.qualifier_shape(q) == "point" and not _schema.qualifier_bound(q) else None
 
 
 def _num(x: float) -> str:
@@ -137,9 +139,7 @@ def compute(formula: str, inputs: list[dict]) -> tuple[float, str, str, int | No
 
 
 def _typed(f: _schema.Field, v: str):
-    if f.type == "integer":
-        return int(v)
-    return v
+    return field_type(f.type).parse(v)
 
 
 def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | None = None) -> list[dict]:
@@ -213,15 +213,12 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
                         bad(f.name, v, "unknown-code", f"not a code of schemas/vocab/{f.vocabulary}.csv")
                         ok = False
                         continue
-                    if f.type == "duration" and duration_days(v) is None:
-                        bad(f.name, v, "type", "not an ISO 8601 duration such as P6M, P2W, P1D or PT24H")
+                    try:
+                        row[f.name] = _typed(f, v)
+                    except CellTypeError as e:
+                        bad(f.name, v, "type", str(e))
                         ok = False
                         continue
-                    if f.type == "integer" and not v.isdigit():
-                        bad(f.name, v, "type", "not a whole number")
-                        ok = False
-                        continue
-                    row[f.name] = _typed(f, v)
                 else:
                     row[f.name] = ins[0].get(f.name)
             if not ok:

@@ -83,6 +83,7 @@ class FieldType:
     arrow: str  # a pyarrow type factory: pyarrow.<arrow>()
     pandas: str  # the pandas dtype a loaded column gets (vocabulary fields become categoricals)
     croissant: str  # the schema.org data type in the Croissant file
+    cell: str  # how a spreadsheet cell holds it: text, number, date or boolean
     numeric: bool = False  # minimum / maximum apply
     digits: bool = False  # written with ASCII digits only (non-ascii-digit)
 
@@ -95,12 +96,12 @@ class FieldType:
 TYPES: dict[str, FieldType] = {
     t.name: t
     for t in (
-        FieldType("string", _string, "string", "string", "sc:Text"),
-        FieldType("number", _number, "float64", "Float64", "sc:Float", numeric=True, digits=True),
-        FieldType("integer", _integer, "int64", "Int64", "sc:Integer", numeric=True, digits=True),
-        FieldType("date", _date, "date32", "datetime64[ms]", "sc:Date", digits=True),
-        FieldType("duration", _duration, "string", "string", "sc:Text", digits=True),
-        FieldType("boolean", _boolean, "bool_", "boolean", "sc:Boolean"),
+        FieldType("string", _string, "string", "string", "sc:Text", "text"),
+        FieldType("number", _number, "float64", "Float64", "sc:Float", "number", numeric=True, digits=True),
+        FieldType("integer", _integer, "int64", "Int64", "sc:Integer", "number", numeric=True, digits=True),
+        FieldType("date", _date, "date32", "datetime64[ms]", "sc:Date", "date", digits=True),
+        FieldType("duration", _duration, "string", "string", "sc:Text", "text", digits=True),
+        FieldType("boolean", _boolean, "bool_", "boolean", "sc:Boolean", "boolean"),
     )
 }
 

@@ -15,6 +15,7 @@ import datetime as _dt
 import io
 
 from . import _schema
+from .field_types import field_type
 from .releases import package_metadata
 
 MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -178,21 +179,22 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
         for c, f in enumerate(t.fields):
             ws.write_string(0, c, f.name, bold)
             values = _values(records, f.name)
-            if f.type in ("string", "duration"):
+            cell = field_type(f.type).cell
+            if cell == "text":
                 ws.set_column(c, c, _width([f.name] + values), text)
-            elif f.type == "date":
+            elif cell == "date":
                 ws.set_column(c, c, 12, day)
             else:
                 ws.set_column(c, c, _width([f.name] + values, hi=20))
             for i, v in enumerate(values, start=1):
                 if v is None:
                     continue
-                if f.type in ("number", "integer"):
+                if cell == "number":
                     ws.write_number(i, c, v)
-                elif f.type == "date":
+                elif cell == "date":
                     ws.write_datetime(i, c, _dt.datetime.combine(v, _dt.time()) if isinstance(v, _dt.date) else
                                       _dt.datetime.fromisoformat(str(v)), day)
-                elif f.type == "boolean":
+                elif cell == "boolean":
                     ws.write_boolean(i, c, bool(v))
                 else:
                     s = str(v)
