@@ -94,6 +94,16 @@ def maybe_invisible(arr):
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
+def lookalikes(value: str) -> str:
+    """``; it contains U+0430 CYRILLIC SMALL LETTER A, ...`` for a value with characters that only
+    look like plain ASCII text (empty for plain text): the tail of a message about a code or a name."""
+    odd = [c for c in value if not c.isascii() or not c.isprintable()]
+    if not odd:
+        return ""
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(odd))
+    return f"; it contains {names}, which only looks like plain text"
+
+
 def non_ascii_digits(value: str) -> list[str]:
     """Distinct characters that are digits to Python (``int``, ``float``, ``re`` ``\\d``) but not ASCII 0-9."""
     if value.isascii():

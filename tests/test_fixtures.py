@@ -117,3 +117,34 @@ def test_a_100_mb_file_is_refused_by_its_size(tmp_path):
     seconds, peak_mb, codes = out.stdout.split(maxsplit=2)
     assert codes.strip() == "file-too-large"
     assert float(seconds) < 10 and int(peak_mb) < 300
+
+
+def test_a_rule_reads_only_the_fields_it_declares():
+    """A rule that reads a field it did not declare fails loudly instead of seeing None."""
+    from ketamine_ssri_evidence.validation import figure_rules
+    from ketamine_ssri_evidence.validation.rows import UndeclaredField
+
+    def reads_population(row, emit):
+        row["population"]
+
+    r = figure_rules.Rule("figures", frozenset({"qualifier"}), ("qualifier",), reads_population)
+    with pytest.raises(UndeclaredField):
+        r.fn(figure_rules.RuleRow({"qualifier": "exact", "population": "adults"}, frozenset(), r.reads), lambda *a: None)
+    # the fields the columnar driver groups by are those the registered rules declare
+    declared = set().union(*(x.reads for x in figure_rules.rules_of("figures")))
+    assert set(figure_rules.reads("figures")) == declared
+
+
+def test_result_tables_are_typed_columns_in_schema_order():
+    import pyarrow as pa
+
+    from ketamine_ssri_evidence.field_types import field_type
+
+    r = validate(raw_dir=FIXTURES / "valid" / "raw")
+    for name in _schema.contributed_table_names():
+        t = r.tables[name]
+        fields = _schema.table(name).raw_fields
+        assert t.column_names == [f.name for f in fields] + ["_folder", "_path", "_line"]
+        assert [t.schema.field(f.name).type for f in fields] == [field_type(f.type).arrow_type() for f in fields]
+        assert t.schema.field("_line").type == pa.int64()
+        assert r.rows[name] == t.to_pylist()
