@@ -89,9 +89,9 @@ def test_corpus_is_up_to_date(tmp_path):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_cli_prints_the_golden_lines(case):
     """The command's own output (run in this process): exit 1, the golden lines, nothing on stderr."""
-    if regenerate.options(case):
-        pytest.skip("the CLI has no size-limit option")
     args = ["validate", "--raw", str(case / "raw")]
+    if "max_bytes" in regenerate.options(case):  # the size cap, in megabytes, as a user would raise it
+        args += ["--max-file-mb", repr(regenerate.options(case)["max_bytes"] / 1024 / 1024)]
     if regenerate.snapshots(case):
         args += ["--snapshots", str(regenerate.snapshots(case))]
     run = cli(*args)
@@ -148,3 +148,28 @@ def test_result_tables_are_typed_columns_in_schema_order():
         assert [t.schema.field(f.name).type for f in fields] == [field_type(f.type).arrow_type() for f in fields]
         assert t.schema.field("_line").type == pa.int64()
         assert r.rows[name] == t.to_pylist()
+
+
+def test_the_file_cap_is_raised_by_option_or_environment(tmp_path, monkeypatch):
+    """20 MiB by default; --max-file-mb and $DATAPACKAGE_MAX_FILE_MB raise or lower it, and the
+    message says how."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "valid" / "raw", raw)
+    size = (raw / "demo" / "figures.csv").stat().st_size
+    small = repr(512 / 1024 / 1024)
+    run = cli("validate", "--raw", str(raw), "--max-file-mb", small)
+    assert run.code == 1 and f"the file has {size:,} bytes; the limit is 512 bytes; raise the limit with " \
+        "--max-file-mb N (or the environment variable DATAPACKAGE_MAX_FILE_MB)" in run.out
+    assert cli("validate", "--raw", str(raw), "--max-file-mb", "1").code == 0
+    monkeypatch.setenv("DATAPACKAGE_MAX_FILE_MB", small)
+    assert "[file-too-large]" in cli("validate", "--raw", str(raw)).out
+    assert cli("validate", "--raw", str(raw), "--max-file-mb", "20").code == 0  # the option wins
+    monkeypatch.setenv("DATAPACKAGE_MAX_FILE_MB", "lots")
+    bad = cli("validate", "--raw", str(raw))
+    assert bad.code == 2 and "DATAPACKAGE_MAX_FILE_MB=lots is not a number of megabytes" in bad.err
+    monkeypatch.delenv("DATAPACKAGE_MAX_FILE_MB")
+    assert cli("validate", "--raw", str(raw), "--max-file-mb", "0").code == 2
+    for command in ("build", "check-pr"):
+        assert "--max-file-mb" in cli(command, "--help").out

@@ -122,7 +122,7 @@ def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_by
     gathers: dict[str, Any] = {t.name: (Gather([f.name for f in t.raw_fields]) if t.raw_format == "csv"
                                         else _Records(t)) for t in tables}
     coded = {t.name: {f.name for f in t.raw_fields if f.vocabulary} for t in tables}
-    hint = ""  # MAX_HINT
+    hint = MAX_HINT
     for name in names:
         d = raw_dir / name
         local = IssueList()
