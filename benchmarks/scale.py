@@ -17,8 +17,9 @@ For every shape the script runs, each in a fresh process, with a time limit and 
   relative path, with the contributed columns of the figures Table Schema (vocabularies as enums);
 - ``validate``: ``python -m ketamine_ssri_evidence validate --raw raw``;
 - on some shapes ``validate one``: the same command for one source folder among all of them,
-  ``validate --changed`` (one source changed in a git commit; skipped with a note when the
-  command line has no such option), and ``build --raw raw --out out/build``.
+  ``validate --changed`` (one source changed in a git commit; run twice: the first run reads
+  every folder and writes the index cache under .git/, the second reads the changed folder and
+  the cache), and ``build --raw raw --out out/build``.
 
 It prints wall time, the ratio to the floor and to frictionless measured in the same run, the peak
 memory (maximum RSS of the child process, from ``os.wait4``) and its ratio to the CSV bytes.
@@ -224,7 +225,7 @@ def write_raw(raw: Path, sizes: list[int], pool, start: int = 0, lean: bool = Fa
 def frictionless_package(folder: Path, raw: Path) -> Path:
     """A data package of every figures.csv by relative path, with the contributed columns' schema."""
     from ketamine_ssri_evidence import _schema
-    from ketamine_ssri_evidence.building import resource_schema
+    from ketamine_ssri_evidence.package_descriptor import resource_schema
 
     schema = resource_schema("figures")
     names = {f.name for f in _schema.table("figures").raw_fields}
@@ -444,8 +445,10 @@ def main() -> None:
                         show(command, None, "skipped: the command line has no validate --changed")
                         continue
                     base_commit = changed_repo(folder)
-                    show(command, run(CLI + ["validate", "--raw", "raw", "--changed", base_commit], folder, args.limit),
-                         "one source changed in a commit")
+                    for note in ("one source changed in a commit; first run: reads every folder, writes the index cache",
+                                 "the same again: the other folders' identifiers from the cache"):
+                        show(command, run(CLI + ["validate", "--raw", "raw", "--changed", base_commit, *cap_args],
+                                          folder, args.limit), note)
                 elif command == "build":
                     big = any(p.stat().st_size > 20 * 1024 * 1024 for p in raw.glob("*/figures.csv"))
                     r = run(CLI + ["build", "--raw", "raw", "--out", "out/build", *(cap_args if big else [])],

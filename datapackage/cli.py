@@ -160,8 +160,11 @@ def _validate_changed(args):
         return _Checked(problems) if problems else None
     if ch.everything:
         return validate(raw_dir=raw, snapshots=args.snapshots, keep_rows=False)
+    from .validation.incremental import CachedIndex
+
+    # only the changed folders are read; the others' identifiers come from a cache keyed by git tree
     return validate(args.paths or None, raw_dir=raw, snapshots=args.snapshots, keep_rows=False,
-                    folders=ch.folders, cross_sources_everywhere=True)
+                    folders=ch.folders, cross_sources_everywhere=True, others=CachedIndex(raw, ch.merge_base))
 
 
 class _Checked:

@@ -172,6 +172,18 @@ def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_by
     return out
 
 
+def index_of(raw: Path, names: list[str], max_bytes: int | None = None) -> index_.Index:
+    """The index of the source folders ``names`` of ``raw`` (their identifiers, as the rules
+    spanning sources read them), read and checked cell by cell; nothing is reported."""
+    label = _textsafety.safe_text(raw.name or str(raw))
+    unreadable: dict[str, set[str]] = {}
+    quiet = Sink(set())
+    tables = read_folders(raw, label, names, quiet, max_file_bytes(max_bytes), unreadable)
+    for td in tables.values():
+        checks.check_cells(td, quiet)
+    return index_.build(tables, unreadable)
+
+
 def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
              snapshots: str | os.PathLike | None = None, max_bytes: int | None = None,
              keep_rows: bool = True, folders: set[str] | None = None, cross_sources_everywhere: bool = False,

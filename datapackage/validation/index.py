@@ -90,9 +90,8 @@ def build(tables: dict[str, TableData], unreadable: dict[str, set[str]]) -> Inde
 
 
 def combine(parts: list[Index]) -> Index:
-    """One index of several (of disjoint folders), rows in folder order and line order."""
+    """One index of several, of disjoint folders (the rules order what they need by folder and line)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     out = Index()
     for p in parts:
@@ -103,9 +102,7 @@ def combine(parts: list[Index]) -> Index:
         tables = [t for t in tables if t is not None]
         if not tables:
             return None
-        t = pa.concat_tables(tables, promote_options="default")
-        order = pc.sort_indices(t, sort_keys=[("_folder", "ascending"), ("_path", "ascending"), ("_line", "ascending")])
-        return t.take(order)
+        return pa.concat_tables(tables, promote_options="default")
 
     names = {n for p in parts for n in p.tables}
     for n in names:

@@ -158,6 +158,8 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
                 continue
             hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=dups), False)))[0]
             sub = ix.take(pa.array(hit, type=pa.int64()))
+            # the first use, in folder order and line order, is not reported
+            sub = sub.take(pc.sort_indices(sub, sort_keys=[("_folder", "ascending"), ("_line", "ascending")]))
             first: dict[str, tuple[str, int]] = {}
             for v, folder, path, line in zip(sub.column(f.name).to_pylist(), sub.column("_folder").to_pylist(),
                                              sub.column("_path").to_pylist(), _lines(sub, f.name)):
