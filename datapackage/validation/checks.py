@@ -51,9 +51,12 @@ def run_rules(td: TableData, sink: Sink, memo: figure_rules.Memo) -> None:
     sig = np.zeros(td.n, dtype=np.int64)
     for k, f in enumerate(fields):
         sig |= td.bad[f].astype(np.int64) << k
-    idx = pa.array(rows_reported, type=pa.int64())
-    table = pa.table({**{f: td.cols[f].take(idx) for f in fields}, "__sig": sig[rows_reported],
-                      "__idx": rows_reported})
+    if len(rows_reported) == td.n:  # every folder is reported: no copy of the columns
+        cols = {f: td.cols[f] for f in fields}
+    else:
+        idx = pa.array(rows_reported, type=pa.int64())
+        cols = {f: td.cols[f].take(idx) for f in fields}
+    table = pa.table({**cols, "__sig": sig[rows_reported], "__idx": rows_reported})
     groups = table.group_by(list(fields) + ["__sig"], use_threads=False).aggregate([("__idx", "min"), ("__idx", "list")])
     reps = groups.column("__idx_min").to_numpy()
     members = groups.column("__idx_list")

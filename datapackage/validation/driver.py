@@ -115,6 +115,52 @@ class _Records:
         return TableData(self.table, self.files, cols, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.int64), lines)
 
 
+class _Ahead:
+    """Mid-size CSV files read by pyarrow in two threads, a few folders ahead of the checks
+    (pyarrow and numpy release the GIL); a file is opened only as a regular file, never
+    through a link, and what the folder walk then refuses is never used."""
+
+    WINDOW = 8
+
+    def __init__(self, raw_dir: Path, names: list[str], tables: list[_schema.Table], max_bytes: int):
+        self.jobs = [(n, str(t.raw_file)) for n in names for t in tables]
+        self.raw_dir, self.max_bytes = raw_dir, max_bytes
+        self.pos = {job: k for k, job in enumerate(self.jobs)}
+        self.futures: dict[tuple[str, str], Any] = {}
+        self.next = 0
+        self.pool = None
+        if len(names) >= 16:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(2)
+
+    def _fill(self, upto: int) -> None:
+        from .reading import read_ahead
+
+        while self.pool is not None and self.next < min(upto, len(self.jobs)):
+            name, file = self.jobs[self.next]
+            self.futures[(name, file)] = self.pool.submit(read_ahead, self.raw_dir / name / file, self.max_bytes)
+            self.next += 1
+
+    def get(self, name: str, file: str):
+        """What :func:`~.reading.read_ahead` gave for the file, or None (then it is read as usual)."""
+        i = self.pos.get((name, file))
+        if self.pool is None or i is None:
+            return None
+        self._fill(i + self.WINDOW)
+        for job in [j for j in self.futures if self.pos[j] < i]:  # files the walk did not read
+            self.futures.pop(job).cancel()
+        fut = self.futures.pop((name, file), None)
+        try:
+            return fut.result() if fut is not None else None
+        except Exception:  # noqa: BLE001 - the file is read again, by the reader that words problems
+            return None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_bytes: int,
                  unreadable: dict[str, set[str]]) -> dict[str, TableData]:
     """Every contributed table of the folders ``names``, each gathered into one :class:`TableData`."""
@@ -123,6 +169,7 @@ def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_by
                                         else _Records(t)) for t in tables}
     coded = {t.name: {f.name for f in t.raw_fields if f.vocabulary} for t in tables}
     hint = MAX_HINT
+    ahead = _Ahead(raw_dir, names, [t for t in tables if t.raw_format == "csv"], max_bytes)
     for name in names:
         d = raw_dir / name
         local = IssueList()
@@ -148,19 +195,21 @@ def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_by
                 gathers[t.name].add(name, shown, raw.rows[0])
                 continue
             g = gathers[t.name]
-            before = sum(len(c) for c in g.line_chunks) + len(g._lines)
+            before = g.rows
             file_issues: list[Issue] = []
-            header = read_csv_into(g, name, fs_path, shown, file_issues, max_bytes, coded[t.name], hint)
+            header = read_csv_into(g, name, fs_path, shown, file_issues, max_bytes, coded[t.name], hint,
+                                   ahead.get(name, file))
             if header is None:
                 local.extend(file_issues)
                 unreadable.setdefault(t.name, set()).add(name)
                 continue
             check_header(t, shown, header, {}, file_issues)
-            after = sum(len(c) for c in g.line_chunks) + len(g._lines)
+            after = g.rows
             if after == before and not file_issues:
                 file_issues.append(Issue(shown, 2, "", "", "no-rows", "the file has a header but no rows"))
             local.extend(file_issues)
         sink.extend(name, local)
+    ahead.close()
     out = {}
     for t in tables:
         g = gathers[t.name]

@@ -48,6 +48,8 @@ def restates_targets(td: TableData) -> list[tuple[int, str]]:
 
     if td.table.name != RESTATES_TABLE or not td.n:
         return []
+    if td.restates is not None:
+        return td.restates
     col = td.cols[RESTATES_FIELD]
     hit = ~td.bad[RESTATES_FIELD] & pc.fill_null(pc.match_substring(col, "restates", ignore_case=True),
                                                  False).to_numpy(zero_copy_only=False)
@@ -56,6 +58,7 @@ def restates_targets(td: TableData) -> list[tuple[int, str]]:
     for i, text in zip(rows, td.text(RESTATES_FIELD, rows)):
         for m in RESTATES.finditer(text):
             out.append((int(i), m.group(1).rstrip(".:")))
+    td.restates = out
     return out
 
 

@@ -8,7 +8,7 @@ the strategy that fits it, every problem becoming an :class:`~ketamine_ssri_evid
 - ``source.yaml`` (one record): libyaml's event stream in one pass, refusing anchors, aliases,
   tags, deep nesting and long streams before anything is built; the pure-Python parser only
   words the message of a file libyaml refuses;
-- a CSV file below :data:`FAST_BYTES`: Python's ``csv`` module line by line (the careful
+- a CSV file below :data:`FAST_BYTES` (a few rows): Python's ``csv`` module line by line (the careful
   reader, exact about every structural problem), its rows appended to one :class:`Gather`
   shared by every small file of the table, so that thousands of small files become one table;
 - a larger CSV file: pyarrow's CSV reader into string columns, unless the file might read
@@ -67,6 +67,7 @@ class Scan:
     bom: bool = False
     cr: bool = False
     size: int = 0
+    longest_line: int = 0  # bytes of the longest line, its end of line excluded
     blank_line: bool = False  # an empty line (\n\n): CSV readers count lines differently
     first_line: bytes = b""
 
@@ -100,6 +101,7 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = 1  # line of the chunk's first byte
     offset = 0
+    carry = 0  # bytes of the line that runs on into the next chunk
     previous = b""
     try:
         if True:
@@ -129,6 +131,13 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
                     return None
                 if last:
                     break
+                pieces = chunk.split(b"\n")
+                if len(pieces) == 1:
+                    carry += len(chunk)
+                else:
+                    scan.longest_line = max(scan.longest_line, carry + len(pieces[0]), max(map(len, pieces[1:-1]), default=0))
+                    carry = len(pieces[-1])
+                scan.longest_line = max(scan.longest_line, carry)
                 if not scan.cr:
                     cr = chunk.find(b"\r")
                     if cr >= 0:
@@ -395,7 +404,8 @@ def _children(yaml, node: list) -> list[list]:
 
 # ------------------------------------------------------------------ CSV tables as columns
 
-FAST_BYTES = 1 << 20  # a CSV file from this size up is read by pyarrow; smaller ones line by line
+FAST_BYTES = 32 << 10  # a CSV file from this size up is read by pyarrow; smaller ones line by line
+THREADS_BYTES = 4 << 20  # pyarrow reads a file from this size up with threads
 _BATCH_ROWS = 50_000  # rows of small files gathered before they become pyarrow columns
 
 
@@ -426,6 +436,7 @@ class Gather:
         self._lines: list[int] = []
         self._file_of_rows: list[int] = []
         self._where: list[int | None] = []  # column position of each field in the current file
+        self.rows = 0  # rows gathered so far
 
     def start(self, folder: str, path: str, header: list[str]) -> int:
         self.files.append(FileRows(folder, path, list(header)))
@@ -436,6 +447,7 @@ class Gather:
 
     def row(self, cells: list[str], line: int) -> None:
         self._rows.append([cells[k] if k is not None else None for k in self._where])  # type: ignore[misc]
+        self.rows += 1
         self._lines.append(line)
         self._file_of_rows.append(self._current)
         if len(self._rows) >= _BATCH_ROWS:
@@ -469,6 +481,7 @@ class Gather:
                 self.chunks[f].append(chunk.cast(pa.string()) if pa.types.is_dictionary(chunk.type) else chunk)
         self.file_chunks.append(np.full(n, k, dtype=np.int32))
         self.line_chunks.append(np.asarray(lines, dtype=np.int64))
+        self.rows += n
 
     def finish(self):
         """``(columns, file index per row, line per row)``: chunked string arrays and numpy arrays."""
@@ -476,14 +489,22 @@ class Gather:
         import pyarrow as pa
 
         self.flush()
-        cols = {f: pa.chunked_array(self.chunks[f], type=pa.string()) for f in self.fields}
-        self.chunks = {f: [] for f in self.fields}
+        cols = {}
+        for f in self.fields:
+            col = pa.chunked_array(self.chunks[f], type=pa.string())
+            self.chunks[f] = []
+            if col.num_chunks > 64 and len(col) < 256 * col.num_chunks:  # a chunk per small file: one array computes faster
+                try:
+                    col = pa.chunked_array([col.combine_chunks()])
+                except (pa.ArrowInvalid, pa.ArrowCapacityError, OverflowError):
+                    pass  # more than 2 GB of text in the column: it stays in chunks
+            cols[f] = col
         files = np.concatenate(self.file_chunks) if self.file_chunks else np.zeros(0, dtype=np.int32)
         lines = np.concatenate(self.line_chunks) if self.line_chunks else np.zeros(0, dtype=np.int64)
         return cols, files, lines
 
 
-def _fast(source, header: list[str], coded: set[str], big: bool):
+def _fast(source, header: list[str], coded: set[str], big: bool, longest_line: int = MAX_CELL_CHARS + 1):
     """pyarrow's reading of the file as ``(columns, lines, n)``, or None when it might differ
     from Python's csv module."""
     import numpy as np
@@ -514,11 +535,13 @@ def _fast(source, header: list[str], coded: set[str], big: bool):
         table = table.unify_dictionaries()  # one dictionary per column, not per block
     extra = np.zeros(table.num_rows, dtype=np.int64)
     cols = {}
+    # a cell longer than the limit needs a line longer than the limit (or a newline in a value)
+    long_cells = newlines or longest_line > MAX_CELL_CHARS
     for name in header:
         arr = table.column(name)  # chunked: combining would copy the whole column
-        if len(arr) and name not in coded and pc.max(pc.utf8_length(arr)).as_py() > MAX_CELL_CHARS:
+        if long_cells and len(arr) and name not in coded and pc.max(pc.utf8_length(arr)).as_py() > MAX_CELL_CHARS:
             return None
-        if len(arr) and name in coded and pc.max(pc.utf8_length(arr.combine_chunks().dictionary)).as_py() > MAX_CELL_CHARS:
+        if long_cells and len(arr) and name in coded and pc.max(pc.utf8_length(arr.combine_chunks().dictionary)).as_py() > MAX_CELL_CHARS:
             return None
         if newlines:
             text = pc.cast(arr, pa.string()) if name in coded else arr
@@ -531,12 +554,21 @@ def _fast(source, header: list[str], coded: set[str], big: bool):
 
 
 def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues: list[Issue], max_bytes: int,
-                  coded: frozenset[str] | set[str] = frozenset(), max_hint: str = "") -> list[str] | None:
+                  coded: frozenset[str] | set[str] = frozenset(), max_hint: str = "",
+                  ahead: tuple | bool | None = None) -> list[str] | None:
     """Read one contributed CSV file into ``gather``; its header, or None when the file cannot
     be read at all (the reason is reported).
 
+    ``ahead`` is what :func:`read_ahead` returned for the file, when it was called already
+    (in another thread, while earlier files were checked).
+
     Columns named in ``coded`` hold codes from a vocabulary (read as dictionaries by pyarrow).
     """
+    if ahead is None:
+        ahead = read_ahead(fs_path, max_bytes)
+    if ahead:
+        gather.columns(folder, shown, ahead[0], *ahead[1])
+        return ahead[0]
     scan = scan_text(fs_path, shown, issues, max_bytes, max_hint)
     if scan is None:
         return None
@@ -559,7 +591,9 @@ def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues
                 header = []
             if header:
                 # a BOM or CR line endings are reported; the rest of the file is read as usual
-                got = _fast(fs_path if data is None else data, header, set(coded), scan.size >= 4 * FAST_BYTES)
+                # coded columns as dictionaries only where a file is big enough for it to save memory
+                got = _fast(fs_path if data is None else data, header, set(coded) if scan.size >= THREADS_BYTES else set(),
+                            scan.size >= THREADS_BYTES, scan.longest_line)
                 if got is not None:
                     gather.columns(folder, shown, header, *got)
                     return header
@@ -580,10 +614,67 @@ def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues
     return raw.columns
 
 
+def read_ahead(fs_path: Path, max_bytes: int) -> tuple | bool:
+    """A mid-size CSV file read by pyarrow when nothing about it needs a message:
+    ``(header, (columns, lines, n))``, else False (the file is read by :func:`read_csv_into`)."""
+    quick = _quick_bytes(fs_path, max_bytes)
+    if quick is None:
+        return False
+    scan, data = quick
+    header = _plain_header(scan.first_line)
+    if header is None or scan.blank_line:
+        return False
+    got = _fast(data, header, set(), False, scan.longest_line)
+    return (header, got) if got is not None else False
+
+
+def _plain_header(first_line: bytes) -> list[str] | None:
+    """The header, when it is plain (UTF-8, no quotes, within the column limit), else None."""
+    if not first_line or b'"' in first_line or first_line.count(b",") >= MAX_COLUMNS:
+        return None
+    try:
+        header = next(csv.reader([first_line.decode("utf-8")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    return header or None
+
+
+def _quick_bytes(fs_path: Path, max_bytes: int) -> tuple[Scan, bytes] | None:
+    """A mid-size file (from :data:`FAST_BYTES` up to :data:`THREADS_BYTES`) read whole, when
+    its bytes show nothing that needs a message (no NUL, BOM or CR): its scan and bytes.
+
+    UTF-8 is left to pyarrow, which refuses a file that is not; such a file, and every file
+    this returns None for, is scanned again by :func:`scan_text`, which words the problem.
+    """
+    import numpy as np
+
+    try:
+        f, size = open_regular(fs_path)
+    except OSError:
+        return None
+    with f:
+        if not FAST_BYTES <= size < min(THREADS_BYTES, max_bytes + 1):
+            return None
+        try:
+            data = f.read(size + 1)
+        except OSError:
+            return None
+    if len(data) != size or b"\x00" in data or b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
+        return None
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if len(ends):
+        longest = int(max(ends[0], np.diff(ends).max(initial=0) - 1, size - ends[-1] - 1))
+    else:
+        longest = size
+    first = data[: ends[0]] if len(ends) else data
+    return Scan(size=size, blank_line=b"\n\n" in data, first_line=first, longest_line=longest), data
+
+
 def _undo(gather: Gather, mark: tuple[int, int], started: bool) -> None:
     """Forget the rows of a file that turned out unreadable (they were gathered as read)."""
     files, _ = mark
     k = files  # the index the unreadable file got
+    gather.rows -= sum(1 for f in gather._file_of_rows if f == k) + sum(int((c == k).sum()) for c in gather.file_chunks)
     gather._rows = [r for r, f in zip(gather._rows, gather._file_of_rows) if f != k]
     gather._lines = [ln for ln, f in zip(gather._lines, gather._file_of_rows) if f != k]
     gather._file_of_rows = [f for f in gather._file_of_rows if f != k]

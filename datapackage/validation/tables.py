@@ -63,6 +63,7 @@ class TableData:
     field_lines: dict[str, Any] = field(default_factory=dict)  # field -> numpy int64 (record files: a key's line)
     bad: dict[str, Any] = field(default_factory=dict)  # field -> numpy bool: faulty, missing or unreadable
     checkers: dict[str, CellChecker] = field(default_factory=dict)
+    restates: list[tuple[int, str]] | None = None  # (row, figure_id) restated in a note (index.restates_targets)
 
     @property
     def n(self) -> int:
