@@ -338,7 +338,10 @@ def changed_repo(folder: Path) -> str:
     base = _git(folder, "rev-parse", "HEAD")
     one = sorted((folder / "raw").glob("*/figures.csv"))[len(list((folder / "raw").iterdir())) // 2]
     text = one.read_text(encoding="utf-8")
-    one.write_text(text.replace(" (Copy 1 in ", " (Changed copy 1 in ", 1), encoding="utf-8")
+    changed = text.replace(" (Copy 1 in ", " (Changed copy 1 in ", 1)
+    if changed == text:  # a shape kept from an earlier run (--keep) holds the change already
+        changed = text.replace(" (Changed copy 1 in ", " (Copy 1 in ", 1)
+    one.write_text(changed, encoding="utf-8")
     _git(folder, "commit", "-q", "-am", "one change")
     return base
 

@@ -173,3 +173,15 @@ def test_the_file_cap_is_raised_by_option_or_environment(tmp_path, monkeypatch):
     assert cli("validate", "--raw", str(raw), "--max-file-mb", "0").code == 2
     for command in ("build", "check-pr"):
         assert "--max-file-mb" in cli(command, "--help").out
+
+
+@pytest.mark.parametrize("extra", ["", "authors: [A. Author, B. Author]\n", "authors:\n  - - nested\n"])
+def test_a_null_in_source_yaml_is_an_empty_value(tmp_path, extra):
+    """One libyaml pass for a plain record, the event stream otherwise: the same record."""
+    from ketamine_ssri_evidence.validation.reading import read_yaml_record
+
+    path = tmp_path / "source.yaml"
+    path.write_text('title: ~\ndoi: null\nnote: ""\npmid: "~"\nurl:\n' + extra, encoding="utf-8")
+    issues: list = []
+    row = read_yaml_record(path, "source.yaml", issues).rows[0]
+    assert [row[k].value for k in ("title", "doi", "note", "pmid", "url")] == ["", "", "", "~", ""]

@@ -11,6 +11,7 @@ Reads: raw/, the snapshot folder, build/. May import: every module of the packag
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,16 @@ from .._textsafety import lookalikes
 from ..issues import Issue, IssueList
 from . import checks, figure_rules, folders, index as index_, keys
 from .folders import UsageError
-from .reading import MAX_FILE_BYTES, MAX_FILE_ENV, Cell, Gather, read_csv_into, read_yaml_record
+from .reading import (
+    FAST_BYTES,
+    MAX_FILE_BYTES,
+    MAX_FILE_ENV,
+    THREADS_BYTES,
+    Cell,
+    Gather,
+    read_csv_into,
+    read_yaml_record,
+)
 from .tables import FileAt, Sink, TableData, rows_of
 
 SNAPSHOTS_ENV = "DATAPACKAGE_SNAPSHOTS"
@@ -75,10 +85,17 @@ MAX_HINT = (f"; raise the limit with --max-file-mb N (or the environment variabl
             "or split the source's figures")
 
 
+@functools.lru_cache(maxsize=None)
+def _names(table: str) -> tuple[list[str], set[str]]:
+    t = _schema.table(table)
+    return [f.name for f in t.raw_fields], {f.name for f in t.fields if f.derived}
+
+
 def check_header(table: _schema.Table, path: str, names: list[str], lines: dict[str, int], issues: list[Issue]) -> None:
     """Unknown columns (or source.yaml keys), and, for CSV tables, missing ones."""
-    known = {f.name for f in table.raw_fields}
-    derived = {f.name for f in table.fields if f.derived}
+    known, derived = _names(table.name)
+    if table.raw_format == "csv" and names == known:  # the header of the schema, in its order
+        return
     for name in dict.fromkeys(names):
         if name not in known:
             why = ("is computed by the build; remove it" if name in derived
@@ -139,8 +156,14 @@ class _Ahead:
 
         while self.pool is not None and self.next < min(upto, len(self.jobs)):
             name, file = self.jobs[self.next]
-            self.futures[(name, file)] = self.pool.submit(read_ahead, self.raw_dir / name / file, self.max_bytes)
             self.next += 1
+            path = self.raw_dir / name / file
+            try:
+                size = os.lstat(path).st_size
+            except OSError:
+                continue
+            if FAST_BYTES <= size < THREADS_BYTES:  # what read_ahead reads
+                self.futures[(name, file)] = self.pool.submit(read_ahead, path, self.max_bytes)
 
     def get(self, name: str, file: str):
         """What :func:`~.reading.read_ahead` gave for the file, or None (then it is read as usual)."""
@@ -151,8 +174,10 @@ class _Ahead:
         for job in [j for j in self.futures if self.pos[j] < i]:  # files the walk did not read
             self.futures.pop(job).cancel()
         fut = self.futures.pop((name, file), None)
+        if fut is None:
+            return False  # not a mid-size regular file: read_csv_into reads it its own way
         try:
-            return fut.result() if fut is not None else None
+            return fut.result()
         except Exception:  # noqa: BLE001 - the file is read again, by the reader that words problems
             return None
 

@@ -68,6 +68,7 @@ class Scan:
     cr: bool = False
     size: int = 0
     longest_line: int = 0  # bytes of the longest line, its end of line excluded
+    data: bytes | None = None  # the bytes, kept for a file read in one chunk
     blank_line: bool = False  # an empty line (\n\n): CSV readers count lines differently
     first_line: bytes = b""
 
@@ -131,6 +132,8 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
                     return None
                 if last:
                     break
+                if offset == 0 and len(chunk) + (3 if scan.bom else 0) == size:
+                    scan.data = chunk  # the whole file (without its BOM)
                 pieces = chunk.split(b"\n")
                 if len(pieces) == 1:
                     carry += len(chunk)
@@ -157,11 +160,14 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
 
 def normalised_bytes(fs_path: Path, scan: Scan) -> bytes:
     """The bytes of a scanned file, without BOM and with LF line endings."""
-    f, _ = open_regular(fs_path)
-    with f:
-        data = f.read()
-    if scan.bom:
-        data = data[3:]
+    if scan.data is not None:
+        data = scan.data
+    else:
+        f, _ = open_regular(fs_path)
+        with f:
+            data = f.read()
+        if scan.bom:
+            data = data[3:]
     if scan.cr:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return data
@@ -359,7 +365,8 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
             continue
         first = val_node[0]
         if isinstance(first, yaml.ScalarEvent):
-            value = "" if first.style is None and first.value in ("", "~", "null", "Null", "NULL") else first.value
+            # a plain scalar (libyaml says style '', the pure-Python parser None) that reads as null
+            value = "" if not first.style and first.value in ("", "~", "null", "Null", "NULL") else first.value
         elif isinstance(first, yaml.SequenceStartEvent) and all(
                 len(n) == 1 and isinstance(n[0], yaml.ScalarEvent) for n in _children(yaml, val_node)):
             value = "; ".join(n[0].value.strip() for n in _children(yaml, val_node))
@@ -566,9 +573,10 @@ def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues
     """
     if ahead is None:
         ahead = read_ahead(fs_path, max_bytes)
-    if ahead:
-        gather.columns(folder, shown, ahead[0], *ahead[1])
-        return ahead[0]
+    if isinstance(ahead, tuple):
+        header, got = ahead
+        gather.columns(folder, shown, header, *got)
+        return header
     scan = scan_text(fs_path, shown, issues, max_bytes, max_hint)
     if scan is None:
         return None
@@ -598,8 +606,7 @@ def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues
                     gather.columns(folder, shown, header, *got)
                     return header
     # the careful reader: exact messages for every structural problem
-    gather.flush()
-    mark = (len(gather.files), len(gather.chunks[gather.fields[0]]) if gather.fields else 0)
+    mark = (len(gather.files), 0)
     started: list[bool] = []
 
     def on_header(header: list[str]) -> None:
