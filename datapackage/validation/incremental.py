@@ -23,9 +23,9 @@ from .. import _schema
 from ..changes import ChangesError, _git
 from . import index as index_
 
-FORMAT = "1"  # the layout of the cache file; another value is never read
+FORMAT = "2"  # the layout of the cache file; another value is never read
 CACHE_NAME = "ketamine-ssri-evidence/validate-index.parquet"
-_STRING_COLUMNS = ("_table", "_tree", "_folder", "_file", "target", "own", "note")
+_STRING_COLUMNS = ("_table", "_folder", "_path", "target", "own", "note")
 
 
 def _fingerprint() -> str:
@@ -65,38 +65,29 @@ def cache_path(raw: Path) -> Path | None:
 
 # ------------------------------------------------------------------ the cache file
 
-def _flatten(ix: index_.Index, tree: dict[str, str], label: str):
-    """One table of an index's rows (every table's, the restated figures', the unreadable folders')."""
+def _flatten(ix: index_.Index, folders: set[str]):
+    """One table of an index's rows in ``folders`` (every table's, the restated figures', the
+    unreadable folders'), each row naming its table in ``_table``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     parts = []
-
-    def with_meta(t, table: str):
-        folders = t.column("_folder").to_pylist()
-        files = [p.rsplit("/", 1)[-1] for p in t.column("_path").to_pylist()]
-        t = t.drop_columns(["_path"])
-        t = t.append_column("_file", pa.array(files, type=pa.string()))
-        t = t.append_column("_tree", pa.array([tree.get(f) for f in folders], type=pa.string()))
-        return t.append_column("_table", pa.array([table] * t.num_rows, type=pa.string()))
-
     for name, t in ix.tables.items():
-        parts.append(with_meta(t, name))
+        parts.append(t.append_column("_table", pa.array([name] * t.num_rows, type=pa.string())))
     if ix.restates is not None:
-        parts.append(with_meta(ix.restates, "_restates"))
+        parts.append(ix.restates.append_column("_table", pa.array(["_restates"] * ix.restates.num_rows, type=pa.string())))
     rows = [(table, f) for table, fs in ix.unreadable.items() for f in sorted(fs)]
     if rows:
-        parts.append(pa.table({"_folder": [f for _, f in rows], "_file": [""] * len(rows), "_line": pa.array([0] * len(rows), pa.int64()),
-                               "target": [t for t, _ in rows], "_tree": [tree.get(f) for _, f in rows],
+        parts.append(pa.table({"_folder": [f for _, f in rows], "_path": [""] * len(rows),
+                               "_line": pa.array([0] * len(rows), pa.int64()), "target": [t for t, _ in rows],
                                "_table": ["_unreadable"] * len(rows)}))
     if not parts:
         return None
     flat = pa.concat_tables(parts, promote_options="default")
-    return flat.filter(pc.is_valid(flat.column("_tree")))
+    return flat.filter(pc.is_in(flat.column("_folder"), value_set=pa.array(sorted(folders), type=pa.string())))
 
 
-def _unflatten(flat, label: str) -> index_.Index:
-    import pyarrow as pa
+def _unflatten(flat) -> index_.Index:
     import pyarrow.compute as pc
 
     ix = index_.Index()
@@ -105,8 +96,6 @@ def _unflatten(flat, label: str) -> index_.Index:
 
     def rows_of(table: str, columns: list[str]):
         t = flat.filter(pc.equal(flat.column("_table"), table))
-        paths = pc.binary_join_element_wise(pa.scalar(label), t.column("_folder"), t.column("_file"), "/")
-        t = t.append_column("_path", paths)
         # a key's own line (record files) where the table has one
         lines = [c for c in t.column_names if c.startswith("_line:") and t.num_rows and t.column(c).null_count < t.num_rows]
         keep = ["_folder", "_path", "_line", *columns, *lines]
@@ -130,8 +119,11 @@ def _expected_columns() -> dict[str, str]:
     return cols
 
 
-def _load(path: Path, fingerprint: str):
-    """The cached rows, or None when there is no cache or it is damaged or stale (then discarded)."""
+def _load(path: Path, fingerprint: str, label: str):
+    """``(rows, {folder: tree})`` of the cache, or None when there is none or it is damaged or
+    stale (then it is discarded)."""
+    import json
+
     import pyarrow.parquet as pq
 
     if not path.is_file() or path.is_symlink():
@@ -139,13 +131,15 @@ def _load(path: Path, fingerprint: str):
     try:
         t = pq.read_table(path)
         meta = t.schema.metadata or {}
-        if meta.get(b"fingerprint", b"").decode() != fingerprint:
-            raise ValueError("made with other schemas")
-        want = _expected_columns()
-        for name, kind in want.items():
+        if meta.get(b"fingerprint", b"").decode() != fingerprint or meta.get(b"label", b"").decode() != label:
+            raise ValueError("made with other schemas or for another folder")
+        trees = json.loads(meta[b"trees"])
+        if not isinstance(trees, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in trees.items()):
+            raise ValueError("no list of trees")
+        for name, kind in _expected_columns().items():
             if name not in t.column_names or str(t.schema.field(name).type) != kind:
                 raise ValueError(f"no column {name} of type {kind}")
-        return t
+        return t, trees
     except Exception:  # noqa: BLE001 - any fault of the cache file: rebuild it
         try:
             path.unlink()
@@ -154,19 +148,22 @@ def _load(path: Path, fingerprint: str):
         return None
 
 
-def _save(path: Path, flat, fingerprint: str) -> None:
+def _save(path: Path, flat, trees: dict[str, str], fingerprint: str, label: str) -> None:
+    import json
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    want = _expected_columns()
     cols = {}
-    for name, kind in want.items():
+    for name, kind in _expected_columns().items():
         cols[name] = (flat.column(name) if name in flat.column_names
                       else pa.nulls(flat.num_rows, type=pa.int64() if kind == "int64" else pa.string()))
     for name in flat.column_names:
         if name not in cols:
             cols[name] = flat.column(name)
-    t = pa.table(cols).replace_schema_metadata({"fingerprint": fingerprint})
+    meta = {"fingerprint": fingerprint, "label": label, "trees": json.dumps(trees, sort_keys=True)}
+    t = pa.table(cols).replace_schema_metadata(meta)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".validate-index-", dir=path.parent)
@@ -174,10 +171,11 @@ def _save(path: Path, flat, fingerprint: str) -> None:
         pq.write_table(t, tmp)
         os.replace(tmp, path)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 class CachedIndex:
@@ -191,35 +189,36 @@ class CachedIndex:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from .._textsafety import safe_text
         from .driver import index_of
 
-        label = raw.name or str(raw)
-        from .._textsafety import safe_text
-
-        label = safe_text(label)
+        label = safe_text(raw.name or str(raw))
         try:
             trees = folder_trees(raw, self.merge_base)
             path = cache_path(raw)
         except ChangesError:
             trees, path = {}, None
         fingerprint = _fingerprint()
-        cached = _load(path, fingerprint) if path is not None else None
+        cached = _load(path, fingerprint, label) if path is not None else None
         wanted = {n: trees[n] for n in names if n in trees}
         have: set[str] = set()
         kept: Any = None
-        if cached is not None and wanted:
-            ok = pa.array(sorted(set(wanted.values())), type=pa.string())
-            kept = cached.filter(pc.is_in(cached.column("_tree"), value_set=ok))
-            pairs = set(zip(kept.column("_folder").to_pylist(), kept.column("_tree").to_pylist()))
-            have = {n for n, t in wanted.items() if (n, t) in pairs}
-            kept = kept.filter(pc.is_in(kept.column("_folder"), value_set=pa.array(sorted(have), type=pa.string())))
+        if cached is not None:
+            rows, cached_trees = cached
+            have = {n for n, t in wanted.items() if cached_trees.get(n) == t}
+            kept = rows
+            if have != set(cached_trees):
+                kept = rows.filter(pc.is_in(rows.column("_folder"), value_set=pa.array(sorted(have), type=pa.string())))
         missing = [n for n in names if n not in have]
         self.read = missing
         fresh = index_of(raw, missing, self.max_bytes) if missing else index_.Index()
         # a folder git does not know (untracked, ignored) is read every time, never cached
-        flat_fresh = _flatten(fresh, {n: wanted[n] for n in missing if n in wanted}, label)
-        if path is not None and flat_fresh is not None and flat_fresh.num_rows:
+        new = {n: wanted[n] for n in missing if n in wanted}
+        if path is not None and new:
+            flat_fresh = _flatten(fresh, set(new))
             parts = [t for t in (kept, flat_fresh) if t is not None and t.num_rows]
-            _save(path, pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0], fingerprint)
-        known = _unflatten(kept, label) if kept is not None and kept.num_rows else index_.Index()
+            if parts:
+                together = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
+                _save(path, together, {**{n: wanted[n] for n in have}, **new}, fingerprint, label)
+        known = _unflatten(kept) if kept is not None and kept.num_rows else index_.Index()
         return index_.combine([known, fresh])
