@@ -9,7 +9,7 @@ the index format it was made with, and a cache that cannot be read, or was made 
 schemas, is discarded and rebuilt, never trusted.
 
 Reads: git (``ls-tree``, ``rev-parse``), the cache file, the folders missing from it. May
-import: ``_schema``, ``changes``, ``.driver``, ``.index``; pyarrow inside functions.
+import: ``_schema``, ``changes``, ``.gathering``, ``.index``; pyarrow inside functions.
 """
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ class CachedIndex:
         import pyarrow.compute as pc
 
         from .._textsafety import safe_text
-        from .driver import index_of
+        from .gathering import index_of
 
         label = safe_text(raw.name or str(raw))
         try:
