@@ -58,8 +58,8 @@ def invisible_reason(chars: list[str]) -> str:
 def maybe_invisible(arr):
     """A numpy bool mask over a pyarrow string array: True where :func:`invisible` may be non-empty.
 
-    Works on the column's bytes: only rows holding a byte below 0x20 or from 0x7F up (a
-    control or a non-ASCII character) are looked at by pyarrow's Unicode-aware functions.
+    Only rows that are not printable ASCII (a control or a non-ASCII character) are looked at
+    by pyarrow's Unicode-aware functions.
     """
     import numpy as np
     import pyarrow as pa
@@ -70,28 +70,30 @@ def maybe_invisible(arr):
         n = len(c)
         if pa.types.is_dictionary(c.type):
             c = c.cast(pa.string())
-        bufs = c.buffers()
-        if n == 0 or bufs[2] is None:
+        if n == 0:
+            parts.append(np.zeros(0, dtype=bool))
+            continue
+        odd = pc.invert(pc.fill_null(pc.ascii_is_printable(c), True))
+        if not pc.any(odd).as_py():
             parts.append(np.zeros(n, dtype=bool))
             continue
-        offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=c.offset * 4)
-        data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-        odd = (data - np.uint8(0x20)) >= np.uint8(0x5F)  # below 0x20 (wraps round) or from 0x7F up
-        if not odd.any():
-            parts.append(np.zeros(n, dtype=bool))
-            continue
-        starts = (offsets[:-1] - offsets[0]).astype(np.int64)
-        filled = np.diff(offsets) > 0
-        per_row = np.zeros(n, dtype=bool)
-        if filled.any():
-            per_row[filled] = np.add.reduceat(odd, starts[filled]) > 0
-        rows = np.nonzero(per_row)[0]
+        rows = np.nonzero(odd.to_numpy(zero_copy_only=False))[0]
         sub = c.take(pa.array(rows, type=pa.int64()))
         hit = pc.or_(pc.invert(pc.utf8_is_printable(sub)), pc.match_substring_regex(sub, _BLANK_RE2))
         mask = np.zeros(n, dtype=bool)
         mask[rows] = hit.to_numpy(zero_copy_only=False)
         parts.append(mask)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def lookalikes(value: str) -> str:
+    """``; it contains U+0430 CYRILLIC SMALL LETTER A, ...`` for a value with characters that only
+    look like plain ASCII text (empty for plain text): the tail of a message about a code or a name."""
+    odd = [c for c in value if not c.isascii() or not c.isprintable()]
+    if not odd:
+        return ""
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(odd))
+    return f"; it contains {names}, which only looks like plain text"
 
 
 def non_ascii_digits(value: str) -> list[str]:

@@ -21,6 +21,16 @@ def _table_names() -> list[str]:
     return list(_schema.table_names())
 
 
+def _megabytes(text: str) -> float:
+    try:
+        mb = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not 0 < mb < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of megabytes")
+    return mb
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ketamine_ssri_evidence",
                                 description="Validate, build and inspect the ketamine vs SSRI evidence dataset.")
@@ -37,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder of archived source texts; turns on the provenance check "
                         "(default: $DATAPACKAGE_SNAPSHOTS)")
     v.add_argument("--format", choices=sorted(RENDER), default="text", help="output format (default: text)")
+    v.add_argument("--max-file-mb", type=_megabytes, metavar="N",
+                   help="size limit of one contributed file, in megabytes (default: $DATAPACKAGE_MAX_FILE_MB, else 20)")
 
     b = sub.add_parser("build", help="validate, then write build/<version>/ and datapackage.json")
     b.add_argument("--raw", metavar="DIR", help="the raw/ folder to read (default: the project's)")
@@ -44,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                    "datapackage.json goes beside it")
     b.add_argument("--snapshots", metavar="DIR", help="also run the provenance check (default: $DATAPACKAGE_SNAPSHOTS)")
     b.add_argument("--format", choices=sorted(RENDER), default="text", help="format of problems, if any")
+    b.add_argument("--max-file-mb", type=_megabytes, metavar="N",
+                   help="size limit of one contributed file, in megabytes (default: $DATAPACKAGE_MAX_FILE_MB, else 20)")
 
     sub.add_parser("codes", help="list every problem code the validator can report, with its meaning")
 
@@ -94,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
                     "(default under GitHub Actions: $GITHUB_STEP_SUMMARY)")
     pr.add_argument("--annotations", action="store_true",
                     help="also print GitHub annotations (default under GitHub Actions)")
+    pr.add_argument("--max-file-mb", type=_megabytes, metavar="N",
+                   help="size limit of one contributed file, in megabytes (default: $DATAPACKAGE_MAX_FILE_MB, else 20)")
 
     r = sub.add_parser("report", help="write a self-contained HTML report with charts of a release")
     r.add_argument("--version", metavar="V", help="release version (default: current)")
@@ -144,8 +160,11 @@ def _validate_changed(args):
         return _Checked(problems) if problems else None
     if ch.everything:
         return validate(raw_dir=raw, snapshots=args.snapshots, keep_rows=False)
+    from .validation.incremental import CachedIndex
+
+    # only the changed folders are read; the others' identifiers come from a cache keyed by git tree
     return validate(args.paths or None, raw_dir=raw, snapshots=args.snapshots, keep_rows=False,
-                    folders=ch.folders, cross_sources_everywhere=True)
+                    folders=ch.folders, cross_sources_everywhere=True, others=CachedIndex(raw, ch.merge_base))
 
 
 class _Checked:
@@ -343,7 +362,19 @@ def main(argv: list[str] | None = None) -> int:
                "download": _download, "diff": _diff, "changelog": _changelog,
                "docs": _docs, "report": _report, "release": _release,
                "check-pr": _check_pr}[args.command]
+    from .validation import MAX_FILE_ENV, UsageError, max_file_bytes
+
+    cap_before = os.environ.get(MAX_FILE_ENV)
     try:
+        if getattr(args, "max_file_mb", None) is not None:
+            # the size cap reaches every validation the command runs (the build's, the pull-request check's)
+            os.environ[MAX_FILE_ENV] = repr(args.max_file_mb)
+        elif args.command in ("validate", "build", "check-pr"):
+            try:
+                max_file_bytes()
+            except UsageError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return EXIT_USAGE
         if args.command in READS_RELEASES:
             from .releases import package_metadata
 
@@ -366,3 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(e).__name__}: {e} (set DATAPACKAGE_DEBUG=1 for a traceback; "
               "please report it)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if cap_before is None:
+            os.environ.pop(MAX_FILE_ENV, None)
+        else:
+            os.environ[MAX_FILE_ENV] = cap_before

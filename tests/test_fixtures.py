@@ -89,9 +89,9 @@ def test_corpus_is_up_to_date(tmp_path):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_cli_prints_the_golden_lines(case):
     """The command's own output (run in this process): exit 1, the golden lines, nothing on stderr."""
-    if regenerate.options(case):
-        pytest.skip("the CLI has no size-limit option")
     args = ["validate", "--raw", str(case / "raw")]
+    if "max_bytes" in regenerate.options(case):  # the size cap, in megabytes, as a user would raise it
+        args += ["--max-file-mb", repr(regenerate.options(case)["max_bytes"] / 1024 / 1024)]
     if regenerate.snapshots(case):
         args += ["--snapshots", str(regenerate.snapshots(case))]
     run = cli(*args)
@@ -117,3 +117,71 @@ def test_a_100_mb_file_is_refused_by_its_size(tmp_path):
     seconds, peak_mb, codes = out.stdout.split(maxsplit=2)
     assert codes.strip() == "file-too-large"
     assert float(seconds) < 10 and int(peak_mb) < 300
+
+
+def test_a_rule_reads_only_the_fields_it_declares():
+    """A rule that reads a field it did not declare fails loudly instead of seeing None."""
+    from ketamine_ssri_evidence.validation import figure_rules
+    from ketamine_ssri_evidence.validation.rows import UndeclaredField
+
+    def reads_population(row, emit):
+        row["population"]
+
+    r = figure_rules.Rule("figures", frozenset({"qualifier"}), ("qualifier",), reads_population)
+    with pytest.raises(UndeclaredField):
+        r.fn(figure_rules.RuleRow({"qualifier": "exact", "population": "adults"}, frozenset(), r.reads), lambda *a: None)
+    # the fields the columnar driver groups by are those the registered rules declare
+    declared = set().union(*(x.reads for x in figure_rules.rules_of("figures")))
+    assert set(figure_rules.reads("figures")) == declared
+
+
+def test_result_tables_are_typed_columns_in_schema_order():
+    import pyarrow as pa
+
+    from ketamine_ssri_evidence.field_types import field_type
+
+    r = validate(raw_dir=FIXTURES / "valid" / "raw")
+    for name in _schema.contributed_table_names():
+        t = r.tables[name]
+        fields = _schema.table(name).raw_fields
+        assert t.column_names == [f.name for f in fields] + ["_folder", "_path", "_line"]
+        assert [t.schema.field(f.name).type for f in fields] == [field_type(f.type).arrow_type() for f in fields]
+        assert t.schema.field("_line").type == pa.int64()
+        assert r.rows[name] == t.to_pylist()
+
+
+def test_the_file_cap_is_raised_by_option_or_environment(tmp_path, monkeypatch):
+    """20 MiB by default; --max-file-mb and $DATAPACKAGE_MAX_FILE_MB raise or lower it, and the
+    message says how."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "valid" / "raw", raw)
+    size = (raw / "demo" / "figures.csv").stat().st_size
+    small = repr(512 / 1024 / 1024)
+    run = cli("validate", "--raw", str(raw), "--max-file-mb", small)
+    assert run.code == 1 and f"the file has {size:,} bytes; the limit is 512 bytes; raise the limit with " \
+        "--max-file-mb N (or the environment variable DATAPACKAGE_MAX_FILE_MB)" in run.out
+    assert cli("validate", "--raw", str(raw), "--max-file-mb", "1").code == 0
+    monkeypatch.setenv("DATAPACKAGE_MAX_FILE_MB", small)
+    assert "[file-too-large]" in cli("validate", "--raw", str(raw)).out
+    assert cli("validate", "--raw", str(raw), "--max-file-mb", "20").code == 0  # the option wins
+    monkeypatch.setenv("DATAPACKAGE_MAX_FILE_MB", "lots")
+    bad = cli("validate", "--raw", str(raw))
+    assert bad.code == 2 and "DATAPACKAGE_MAX_FILE_MB=lots is not a number of megabytes" in bad.err
+    monkeypatch.delenv("DATAPACKAGE_MAX_FILE_MB")
+    assert cli("validate", "--raw", str(raw), "--max-file-mb", "0").code == 2
+    for command in ("build", "check-pr"):
+        assert "--max-file-mb" in cli(command, "--help").out
+
+
+@pytest.mark.parametrize("extra", ["", "authors: [A. Author, B. Author]\n", "authors:\n  - - nested\n"])
+def test_a_null_in_source_yaml_is_an_empty_value(tmp_path, extra):
+    """One libyaml pass for a plain record, the event stream otherwise: the same record."""
+    from ketamine_ssri_evidence.validation.reading import read_yaml_record
+
+    path = tmp_path / "source.yaml"
+    path.write_text('title: ~\ndoi: null\nnote: ""\npmid: "~"\nurl:\n' + extra, encoding="utf-8")
+    issues: list = []
+    row = read_yaml_record(path, "source.yaml", issues).rows[0]
+    assert [row[k].value for k in ("title", "doi", "note", "pmid", "url")] == ["", "", "", "~", ""]
