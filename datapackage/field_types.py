@@ -86,6 +86,9 @@ class FieldType:
     cell: str  # how a spreadsheet cell holds it: text, number, date or boolean
     numeric: bool = False  # minimum / maximum apply
     digits: bool = False  # written with ASCII digits only (non-ascii-digit)
+    grammar: str | None = None  # a regular expression every value's text matches whole
+    text: bool = False  # any text is a value (vocabularies and patterns then narrow it)
+    arrow_casts: bool = False  # pyarrow's cast from text reads every value the parser accepts
 
     def arrow_type(self):
         import pyarrow as pa
@@ -96,10 +99,12 @@ class FieldType:
 TYPES: dict[str, FieldType] = {
     t.name: t
     for t in (
-        FieldType("string", _string, "string", "string", "sc:Text", "text"),
-        FieldType("number", _number, "float64", "Float64", "sc:Float", "number", numeric=True, digits=True),
-        FieldType("integer", _integer, "int64", "Int64", "sc:Integer", "number", numeric=True, digits=True),
-        FieldType("date", _date, "date32", "datetime64[ms]", "sc:Date", "date", digits=True),
+        FieldType("string", _string, "string", "string", "sc:Text", "text", text=True),
+        FieldType("number", _number, "float64", "Float64", "sc:Float", "number", numeric=True, digits=True,
+                  grammar=NUMBER.pattern, arrow_casts=True),
+        FieldType("integer", _integer, "int64", "Int64", "sc:Integer", "number", numeric=True, digits=True,
+                  grammar=INTEGER.pattern, arrow_casts=True),
+        FieldType("date", _date, "date32", "datetime64[ms]", "sc:Date", "date", digits=True, arrow_casts=True),
         FieldType("duration", _duration, "string", "string", "sc:Text", "text", digits=True),
         FieldType("boolean", _boolean, "bool_", "boolean", "sc:Boolean", "boolean"),
     )

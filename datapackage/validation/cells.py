@@ -66,7 +66,7 @@ class CellChecker:
         self.codes = _schema.vocabulary(f.vocabulary) if f.vocabulary else None
         self.pattern = re.compile(f.pattern) if f.pattern else None
         self.pattern_reason = _PATTERN_REASONS.get((table, f.name))
-        self.free_text = f.type == "string" and not f.vocabulary and not f.pattern
+        self.free_text = self.type.text and not f.vocabulary and not f.pattern
         self.cache: dict[str, tuple[Any, Problems]] | None = None if (f.unique or self.free_text) else {}
 
     def check(self, value: str) -> tuple[Any, Problems]:
@@ -102,7 +102,7 @@ class CellChecker:
                 problems.append(("minimum", f"must be at least {f.minimum}"))
             if f.maximum is not None and parsed > f.maximum:
                 problems.append(("maximum", f"must be at most {f.maximum}"))
-        if f.type == "string":
+        if self.type.text:
             if f.format == "uri" and not re.match(r"https?://", v, re.IGNORECASE):
                 scheme = v.split(":", 1)[0] if ":" in v else ""
                 why = f"the {scheme!r} scheme is not allowed; " if scheme else ""
@@ -140,7 +140,7 @@ class CellChecker:
         filled = ~empty
         if f.max_length is not None:
             m |= np_(pc.greater(pc.utf8_length(arr), f.max_length))
-        if f.type == "string" and f.format != "uri":
+        if self.type.text and f.format != "uri":
             if self.codes is not None:
                 m |= filled & ~np_(pc.is_in(arr, value_set=pa.array(list(self.codes), type=pa.string())))
             if f.pattern:
@@ -148,9 +148,8 @@ class CellChecker:
             if self.free_text:
                 for c in _FORMULA:
                     m |= np_(pc.starts_with(arr, c))
-        elif f.type in ("number", "integer"):
-            rx = r"^-?[0-9]+(\.[0-9]+)?$" if f.type == "number" else r"^-?[0-9]{1,18}$"
-            ok = np_(pc.match_substring_regex(arr, rx))
+        elif self.type.grammar is not None:
+            ok = np_(pc.match_substring_regex(arr, f"^(?:{self.type.grammar})$"))
             m |= filled & ~ok
             m |= np_(pc.greater(pc.utf8_length(arr), 300))  # so many digits that a float overflows
             if f.minimum is not None or f.maximum is not None:
@@ -205,7 +204,7 @@ class CellChecker:
 
         target = self.type.arrow_type()
         keep = pa.array(usable, type=pa.bool_())
-        if self.f.type in ("number", "integer", "date"):
+        if self.type.arrow_casts:
             clean = pc.if_else(keep, arr, pa.scalar(None, pa.string()))
             return pc.cast(clean, target)
         if target == pa.string():
