@@ -2,20 +2,26 @@
 
 mutmut imports the mutated code under the folder's own name, and this project's folder
 (``datapackage/``) installs under another name (``ketamine_ssri_evidence``). So this script
-stages a copy of the project in ``.mutation/`` with the package folder named
-``ketamine_ssri_evidence/``, runs ``mutmut run`` there with the ``[tool.mutmut]`` settings of
-pyproject.toml (which modules, which tests), and prints the score per module. Extra
-arguments go to ``mutmut run`` (for example mutant names). Afterwards, in ``.mutation/``:
-``mutmut results`` lists the survivors and ``mutmut show NAME`` shows one.
+stages a copy of the project in ``.mutation/<target>/`` with the package folder named
+``ketamine_ssri_evidence/``, writes into the copy's pyproject.toml the ``[tool.mutmut]``
+settings of that one target (which files to mutate, which fast tests exercise them: see
+``TARGETS``), runs ``mutmut run`` there, and prints the score. One target at a time, with at
+most ``--max-children`` workers (default 2), so a run stays short and leaves the machine
+usable. Afterwards, in ``.mutation/<target>/``: ``mutmut results`` lists the survivors and
+``mutmut show NAME`` shows one.
 
-    python tests/mutate.py                 # stage afresh and run every mutant
-    python tests/mutate.py --summary       # only print the score of the last run
-    python tests/mutate.py "ketamine_ssri_evidence.figuretext*"   # the mutants of one module
+    python tests/mutate.py                       # every target in turn
+    python tests/mutate.py compare claim_checks  # these targets
+    python tests/mutate.py compare "ketamine_ssri_evidence.compare.x_span*"   # some mutants of one
+    python tests/mutate.py --tests tests/test_checks.py compare   # other tests (for a "before" score)
+    python tests/mutate.py --summary             # the scores of the last runs, every target
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,25 +34,71 @@ PACKAGE = "ketamine_ssri_evidence"
 # what the tests read besides the package (the rest of the checkout is not needed)
 COPY = ["schemas", "raw", "build", "tests", "datapackage.json", "pyproject.toml", "CHANGELOG.md",
         "DATA_DICTIONARY.md", "CONTRIBUTING.md", "README.md", "CITATION.cff", "report", ".github"]
+
+
+class Target:
+    """What one mutation run mutates, which of its mutants run, and the tests that judge them."""
+
+    def __init__(self, files: list[str], tests: list[str], mutants: list[str] | None = None):
+        self.files = files  # globs under the package folder
+        self.tests = tests  # fast tests that exercise the files (in process, tiny inputs)
+        self.mutants = mutants or []  # mutant-name globs; empty: every mutant of the files
+
+
+_V = f"{PACKAGE}.validation"
+TARGETS = {
+    "figuretext": Target(["figuretext.py"], ["tests/test_figuretext.py", "tests/test_validation_rules.py",
+                                             "tests/test_compare_spans.py"]),
+    "durations": Target(["durations.py"], ["tests/test_durations.py", "tests/test_compare_spans.py"]),
+    "issues": Target(["issues.py"], ["tests/test_issues.py", "tests/test_validation_rules.py"]),
+    "compare": Target(["compare.py"], ["tests/test_compare_spans.py", "tests/test_claim_checks_rules.py",
+                                       "tests/test_contradiction_rules.py"]),
+    "claim_checks": Target(["claim_checks.py"], ["tests/test_claim_checks_rules.py"]),
+    "contradictions": Target(["contradictions.py"], ["tests/test_contradiction_rules.py"]),
+    "derive": Target(["derive.py"], ["tests/test_derive.py", "tests/test_claim_checks_rules.py"]),
+    # the validation rules: the cell checks and the figure rules (not the file reading, the
+    # columnar driver or the key checks); when the validator becomes a package, name its
+    # modules here and the functions that hold these rules
+    "validation": Target(["validation.py", "validation/*.py"], ["tests/test_validation_rules.py"],
+                         [f"{_V}.xǁ_CellCheckerǁ_check__mutmut_*", f"{_V}.x__figure_rules__mutmut_*",
+                          f"{_V}.x__text_rules__mutmut_*"]),
+}
 # mutmut's exit codes of a mutant's test run, as in mutmut.stats
 STATUS = {1: "killed", 3: "killed", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
           0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 35: "suspicious", 36: "timeout",
           37: "caught by type check", -11: "segfault", -9: "segfault"}
 
 
-def stage() -> None:
-    shutil.rmtree(STAGE, ignore_errors=True)
-    STAGE.mkdir()
-    shutil.copytree(ROOT / "datapackage", STAGE / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
+def stage(where: Path) -> None:
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    shutil.copytree(ROOT / "datapackage", where / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
     for name in COPY:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, STAGE / name, ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+            shutil.copytree(src, where / name, ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
         elif src.is_file():
-            shutil.copy2(src, STAGE / name)
+            shutil.copy2(src, where / name)
 
 
-def scores(stage: Path = STAGE) -> dict[str, Counter]:
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def configure(where: Path, target: Target, tests: list[str] | None = None) -> None:
+    """Point the staged pyproject.toml's ``[tool.mutmut]`` at one target's files and tests."""
+    path = where / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    files = [f"{PACKAGE}/{f}" for f in target.files]
+    for key, value in (("only_mutate", files), ("pytest_add_cli_args_test_selection", tests or target.tests)):
+        line = f"{key} = {_toml_list(value)}"
+        text, n = re.subn(rf"(?ms)^{key} = \[.*?\]$", line.replace("\\", "\\\\"), text, count=1)
+        if n != 1:
+            raise SystemExit(f"pyproject.toml: [tool.mutmut] has no {key} list")
+    path.write_text(text, encoding="utf-8")
+
+
+def scores(stage: Path) -> dict[str, Counter]:
     """Mutant statuses per mutated module, from mutmut's result files."""
     out: dict[str, Counter] = {}
     for meta in sorted((stage / "mutants").rglob("*.py.meta")):
@@ -57,28 +109,52 @@ def scores(stage: Path = STAGE) -> dict[str, Counter]:
     return out
 
 
-def summary(stage: Path = STAGE) -> str:
+def summary(stages: list[Path]) -> str:
     """A Markdown table: per module, mutants run, killed (timeouts count as killed), survived."""
     lines = ["| module | mutants run | killed | survived | no test reached it | killed % |",
              "|---|---:|---:|---:|---:|---:|"]
-    for module, c in scores(stage).items():
-        total = sum(n for status, n in c.items() if status != "not run")
-        if not total:
-            continue
-        killed = c["killed"] + c["timeout"] + c["caught by type check"]
-        lines.append(f"| {module} | {total} | {killed} | {c['survived']} | {c['no tests']} | {100 * killed / total:.1f} |")
+    for where in stages:
+        for module, c in scores(where).items():
+            total = sum(n for status, n in c.items() if status != "not run")
+            if not total:
+                continue
+            killed = c["killed"] + c["timeout"] + c["caught by type check"]
+            lines.append(f"| {module} | {total} | {killed} | {c['survived']} | {c['no tests']} | "
+                         f"{100 * killed / total:.1f} |")
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["--summary"]:  # of the last run, or of the staged copy named after it
-        sys.stdout.write(summary(Path(argv[1]) if len(argv) > 1 else STAGE))
-        return 0
-    stage()
+def run(name: str, mutants: list[str], tests: list[str] | None, children: int) -> int:
+    target = TARGETS[name]
+    where = STAGE / name
+    stage(where)
+    configure(where, target, tests)
     mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
     env = dict(os.environ, HYPOTHESIS_PROFILE=os.environ.get("HYPOTHESIS_PROFILE", "mutation"))
-    code = subprocess.run([mutmut, "run", *argv], cwd=STAGE, env=env).returncode
-    sys.stdout.write(summary())
+    names = mutants or target.mutants
+    code = subprocess.run([mutmut, "run", "--max-children", str(children), *names], cwd=where, env=env).returncode
+    sys.stdout.write(summary([where]))
+    return code
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--summary", action="store_true", help="only print the scores of the last runs")
+    p.add_argument("--max-children", type=int, default=2, help="mutmut workers (default 2)")
+    p.add_argument("--tests", action="append", metavar="FILE",
+                   help="a test file to judge the mutants by, instead of the target's (repeat for more)")
+    p.add_argument("names", nargs="*", help=f"targets ({', '.join(TARGETS)}; default: all), then mutant names")
+    args = p.parse_args(argv)
+    targets = [n for n in args.names if n in TARGETS]
+    mutants = [n for n in args.names if n not in TARGETS]
+    if args.summary:
+        sys.stdout.write(summary([STAGE / n for n in (targets or TARGETS) if (STAGE / n / "mutants").is_dir()]))
+        return 0
+    if mutants and len(targets) != 1:
+        p.error("mutant names need exactly one target")
+    code = 0
+    for name in targets or list(TARGETS):
+        code = run(name, mutants, args.tests, args.max_children) or code
     return code
 
 
