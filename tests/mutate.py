@@ -55,7 +55,7 @@ TARGETS = {
                                        "tests/test_contradiction_rules.py"]),
     "claim_checks": Target(["claim_checks.py"], ["tests/test_claim_checks_rules.py"]),
     "contradictions": Target(["contradictions.py"], ["tests/test_contradiction_rules.py"]),
-    "derive": Target(["derive.py"], ["tests/test_derive.py", "tests/test_claim_checks_rules.py"]),
+    "derive": Target(["derive.py"], ["tests/test_derive.py", "tests/test_derive_rules.py"]),
     # the validation rules: the cell checks and the figure rules (not the file reading, the
     # columnar driver or the key checks); when the validator becomes a package, name its
     # modules here and the functions that hold these rules

@@ -129,7 +129,23 @@ def test_a_claim_broader_than_its_study_changed_the_key():
 def test_a_claim_about_another_treatment():
     a = claim(A, "33%", value=33, treatment="ketamine", timepoint="P6M", timepoint_anchor="treatment_start")
     study = s(1, "33%", value=33, treatment="esketamine", timepoint="P12M", timepoint_anchor="treatment_start")
-    assert check(a, study)["key_differences"] == "treatment: ketamine → esketamine; timepoint: P6M → P12M"
+    got = check(a, study)
+    assert got["key_differences"] == "treatment: ketamine → esketamine; timepoint: P6M → P12M"
+    assert got["reason"] == ("study states remission_rate only for another key (treatment: ketamine → esketamine; "
+                             "timepoint: P6M → P12M); its closest figure is '33%' (study/001) against the article's "
+                             "'33%' (article/001).")
+
+
+def test_a_field_both_leave_unspecified_is_passed_over():
+    a = claim(A, "33%", value=33, subgroup="", timepoint="P6M", timepoint_anchor="treatment_start")
+    got = check(a, s(1, "33%", value=33, subgroup=None))
+    assert (got["rule"], got["claim_adds"]) == ("claim_adds_timepoint", "timepoint: P6M (study: none)")
+
+
+def test_an_unstated_comparator_is_a_difference_not_a_wildcard():
+    got = check(claim(A, "33%", value=33), s(1, "33%", value=33, comparator="placebo"))
+    assert (got["rule"], got["key_differences"], got["unspecified_matches"]) == ("key_changed", "comparator: ∅ → placebo",
+                                                                                 None)
 
 
 def test_a_narrower_code_is_a_detail_the_claim_adds():
@@ -275,6 +291,12 @@ def test_no_figure_for_the_measure():
         text="28%")
 
 
+def test_a_figure_of_the_claims_event():
+    a = claim(A, "28%", value=28, measure="adverse_effect_rate", event="nausea")
+    got = check(a, s(1, "28%", value=28, measure="adverse_effect_rate", event="nausea"))
+    assert (got["rule"], got["study_figure_id"]) == ("values_agree", "study/001")
+
+
 def test_no_figure_for_the_measure_and_event():
     a = claim(A, "28%", value=28, measure="adverse_effect_rate", event="nausea")
     got = check(a, s(1, "50%", value=50, measure="adverse_effect_rate", event="dizziness"),
@@ -292,6 +314,19 @@ def test_the_claims_number_under_another_measure():
         "treatment, route, population, subgroup and time-point; the article gives that number as response_rate "
         "('33%' (article/001)).",
         study="study/001", study_text="33.4%", compared="study/001; study/002")
+
+
+@pytest.mark.parametrize("printed", ["32.5%", "33.5%"])
+def test_an_echo_may_lie_on_either_end_of_the_claims_interval(printed):
+    got = check(claim(A, "33%", value=33, measure="response_rate"), s(1, printed, value=float(printed[:-1])))
+    assert got["rule"] == "measure_changed"
+
+
+def test_an_echo_under_a_measure_with_an_event():
+    got = check(claim(A, "33%", value=33, measure="response_rate"),
+                s(1, "33%", value=33, measure="adverse_effect_rate", event="nausea"))
+    assert (got["rule"], got["study_figure_id"]) == ("measure_changed", "study/001")
+    assert " prints '33%' (study/001) as adverse_effect_rate for " in got["reason"]
 
 
 def test_a_printed_echo_before_a_derived_one():
@@ -353,17 +388,25 @@ def test_claim_checks_checks_every_attributed_figure_against_its_source():
         figure("article/004", "30%", value=30, attributed_to="vague"),
         figure("study/001", "32.9%", value=32.9),
         figure("study/002", "11.27%", value=11.27, measure="discontinuation_rate"),
+        figure("study/003", "72%", value=72, comparator="ssri"),
+        figure("study/004", "40%", value=40, comparator="ssri"),
+        claim("article/007", "32.8%", value=32.8, measure="rate_difference", comparator="ssri"),
         claim("article/005", "nearly 89%", "approx", 89, measure="completion_rate"),
         claim("article/006", "88.7%", value=88.7, measure="completion_rate"),
     ]
     derived = [{"derived_id": "study/d01", "source_id": "study", "formula": "complement", "inputs": "study/002",
                 "expression": "100% − 11.27% = 88.73%", "value": 88.73, "unit": "%", "measure": "completion_rate",
-                "treatment": "ketamine", "route": "unspecified", "population": "trd"}]
+                "treatment": "ketamine", "route": "unspecified", "population": "trd"},
+               {"derived_id": "study/d02", "source_id": "study", "formula": "difference", "inputs": "study/003; study/004",
+                "expression": "72% − 40% = 32 %", "value": 32.0, "unit": "%", "measure": "rate_difference",
+                "comparator": "ssri", "treatment": "ketamine", "route": "unspecified", "population": "trd"}]
     sources = [STUDY, {"source_id": "vague", "resolution": "unresolved"}]
     rows = claim_checks(figures, sources, derived)
     assert [(r["figure_id"], r["rule"], r["study_derived_id"]) for r in rows] == [
         ("article/001", "values_agree", None), ("article/003", "study_unresolved", None),
-        ("article/004", "study_unresolved", None), ("article/005", "values_agree", "study/d01"),
+        ("article/004", "study_unresolved", None),
+        ("article/007", "values_agree", "study/d02"),  # 32 ± 1 (the rounding of 72% and of 40%) meets 32.75-32.85
+        ("article/005", "values_agree", "study/d01"),
         ("article/006", "values_agree", "study/d01")]  # 88.73 ± 0.005 (its input's rounding) meets 88.65-88.75
-    assert claim_checks(figures, [STUDY])[3]["rule"] == "no_figure_for_measure"
+    assert [r["rule"] for r in claim_checks(figures, [STUDY])[3:]] == ["no_figure_for_measure"] * 3
     assert claim_checks([figures[2], figures[0]], [STUDY])[1]["rule"] == "study_not_read"

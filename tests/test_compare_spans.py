@@ -99,6 +99,8 @@ def test_similar_stands_for_the_declared_ratio_interval(text):
     figure("a/1", "similar", "qualitative", unit=None, measure="response_rate"),
     figure("a/1", "similar", "exact", unit="1", measure="relative_ratio", comparator="ssri"),
     figure("a/1", "most patients", "qualitative", unit="%"),
+    figure("a/1", "most patients", "qualitative", 50, unit="%"),  # a qualitative figure has no interval, whatever it holds
+    figure("a/1", "description", "qualitative", unit=None, measure="relative_ratio"),  # a key of the table, not a word
     figure("a/1", "72%", value=72, unit=None),
     figure("a/1", "72%"),
     figure("a/1", "30–40%", "range", low=30),
@@ -158,6 +160,8 @@ def _key(a: dict, b: dict) -> tuple[list[str], list[str]]:
     # a single time-point is its own end: 6 months is not the window 6-12 months
     ({"timepoint": "P6M"}, {"timepoint": "P6M", "timepoint_end": "P12M"}, ["timepoint_end: P6M → P12M"], []),
     ({"timepoint": "P6M", "timepoint_end": ""}, {"timepoint": "P6M", "timepoint_end": "P6M"}, [], []),
+    ({"timepoint": "P6M", "timepoint_end": ""}, {"timepoint": "P6M", "timepoint_end": "P12M"},
+     ["timepoint_end: P6M → P12M"], []),
     ({"timepoint_sessions": 6}, {"timepoint_sessions": 3}, ["timepoint_sessions: 6 → 3"], []),
     ({"timepoint_sessions": 1, "timepoint_sessions_end": 4}, {"timepoint_sessions": 1},
      ["timepoint_sessions_end: 4 → 1"], []),
