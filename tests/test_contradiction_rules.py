@@ -20,6 +20,9 @@ def f(n: int, text: str, qualifier: str = "exact", value=None, low=None, high=No
     return figure(f"s/{n:03d}", text, qualifier, value, low, high, locator=f"Paragraph {n}", **kw)
 
 
+WK = {"unit": "wk", "measure": "onset_time"}
+
+
 def wk(n: int, text: str, low: float, high: float, qualifier: str = "range", **kw) -> dict:
     return f(n, text, qualifier, low=low, high=high, unit="wk", measure="onset_time", **kw)
 
@@ -93,6 +96,25 @@ def test_no_contradiction(figs):
 def test_equal_keys_written_otherwise_are_one_group(a, b):
     x, y = f(1, "72%", value=72, timepoint_anchor="treatment_start", **a), f(2, "20%", value=20, **b)
     assert [r["rule"] for r in contradictions([x, y])] == ["values_conflict"]
+    y = f(0, "20%", value=20, **b)  # the key is written as the group's first figure writes it
+    (got,) = contradictions([x, y])
+    assert got["key"] == "; ".join(f"{k}={y[k]}" for k in ("measure", "treatment", "route", "population", "subgroup",
+                                                             "timepoint", "timepoint_end") if y[k])
+
+
+@pytest.mark.parametrize("a,b", [
+    (dict(timepoint="P6M", timepoint_end=""), dict(timepoint="P6M")),
+    (dict(comparator=""), dict(comparator=None)),
+    (dict(event=""), dict(event=None)),
+])
+def test_an_empty_cell_is_no_value(a, b):
+    x, y = f(1, "72%", value=72, timepoint_anchor="treatment_start", **a), f(2, "20%", value=20, **b)
+    assert [r["rule"] for r in contradictions([x, y])] == ["values_conflict"]
+
+
+def test_a_figure_without_a_number_leaves_the_others_grouped():
+    got = contradictions([f(1, "most", "qualitative", unit=None), f(2, "72%", value=72), f(3, "20%", value=20)])
+    assert [(r["figure_id_a"], r["figure_id_b"]) for r in got] == [("s/003", "s/002")]
 
 
 def test_ranges_that_share_only_an_endpoint():
@@ -103,6 +125,11 @@ def test_ranges_that_share_only_an_endpoint():
         f"'2–6 weeks' (s/001) and '6 to 8 weeks' (s/002) give different ranges for the same thing ({ONSET}) that "
         "meet at most at one endpoint: they cannot both describe it.")]
     assert contradictions([wk(1, "2–5 weeks", 2, 5), wk(2, "6–8 weeks", 6, 8)])[0]["rule"] == "ranges_share_endpoint"
+
+
+def test_two_ceilings_that_differ():
+    (got,) = contradictions([f(1, "Up to 72%", "up_to", 72), f(2, "up to 70%", "up_to", 70)])
+    assert (got["rule"], got["figure_id_a"], got["figure_id_b"]) == ("ceilings_differ", "s/002", "s/001")
 
 
 def test_ceilings_that_differ():
@@ -174,6 +201,56 @@ def test_a_group_that_states_every_field_is_found_from_the_other_side():
                           "timepoint_sessions=3")
 
 
+def test_a_window_and_an_unspecified_time_point():
+    window = f(1, "20%", value=20, timepoint="P6M", timepoint_end="P12M", timepoint_anchor="treatment_start")
+    (got,) = contradictions([window, f(2, "72%", value=72)])
+    assert got["unspecified_matches"] == ("timepoint (b unspecified; other: P6M); "
+                                          "timepoint_end (b unspecified; other: P12M)")
+
+
+def test_every_field_that_links_two_groups_is_named():
+    both = f(2, "20%", value=20, timepoint="P6M", timepoint_sessions=3, timepoint_anchor="treatment_start")
+    (got,) = contradictions([f(1, "72%", value=72), both])
+    assert got["unspecified_matches"] == ("timepoint (b unspecified; other: P6M); "
+                                          "timepoint_sessions (b unspecified; other: 3)")
+    assert " if they were about the same timepoint, timepoint_sessions; " in got["reason"]
+
+
+def test_a_time_point_of_zero_sessions_is_stated():
+    zero = f(2, "20%", value=20, timepoint_sessions=0, timepoint_anchor="treatment_start")
+    (got,) = contradictions([f(1, "72%", value=72), zero])
+    assert (got["rule"], got["unspecified_matches"].split(";")[0]) == ("unspecified_only",
+                                                                      "timepoint_sessions (b unspecified")
+
+
+def test_possible_rows_stay_within_a_source():
+    assert contradictions([f(1, "72%", value=72, population="unspecified"),
+                           figure("t/002", "20%", value=20)]) == []
+
+
+def test_a_possible_row_between_groups_that_state_event_and_comparator():
+    kw = dict(measure="adverse_effect_rate", event="nausea", comparator="placebo")
+    (got,) = contradictions([f(1, "72%", value=72, population="unspecified", **kw), f(2, "20%", value=20, **kw)])
+    assert (got["rule"], got["figure_id_a"], got["figure_id_b"]) == ("unspecified_only", "s/002", "s/001")
+
+
+def test_every_pair_of_linked_groups_is_examined():
+    figs = [f(1, "72%", value=72), f(2, "20%", value=20, population="unspecified"),
+            f(3, "72%", value=72, population="mdd")]
+    got = contradictions(figs)
+    assert sorted((r["figure_id_a"], r["figure_id_b"]) for r in got) == [("s/002", "s/001"), ("s/002", "s/003")]
+
+
+@pytest.mark.parametrize("vague,stated", [
+    (f(1, "up to 47%", "up_to", 47, population="unspecified"), f(2, "40%", value=40)),
+    (f(1, "40%", value=40, population="unspecified"), f(2, "up to 47%", "up_to", 47)),
+    (wk(1, "2–6 weeks", 2, 6, population="unspecified"), f(2, "4 weeks", value=4, **WK)),
+    (f(1, "4 weeks", value=4, population="unspecified", **WK), wk(2, "2–6 weeks", 2, 6)),
+])
+def test_a_ceiling_or_a_range_and_a_value_within_it_across_groups(vague, stated):
+    assert contradictions([vague, stated]) == []
+
+
 def test_groups_whose_stated_fields_differ_are_not_linked():
     assert contradictions([f(1, "72%", value=72, route="iv", population="unspecified"),
                            f(2, "20%", value=20, route="oral")]) == []
@@ -220,5 +297,9 @@ def test_between_groups_the_widest_ceiling_gap_is_named():
             f(3, "up to 50%", "up_to", 50)]
     got = [r for r in contradictions(figs) if r["severity"] == "possible"]
     assert [(r["figure_id_a"], r["figure_id_b"]) for r in got] == [("s/003", "s/002")]
+    figs = [f(1, "up to 40%", "up_to", 40, population="unspecified"), f(2, "up to 60%", "up_to", 60, population="unspecified"),
+            f(3, "up to 50%", "up_to", 50)]
+    got = [r for r in contradictions(figs) if r["severity"] == "possible"]
+    assert [(r["figure_id_a"], r["figure_id_b"]) for r in got] == [("s/001", "s/003")]  # the first of equal gaps
     figs = [f(1, "up to 45%", "up_to", 45, population="unspecified"), f(2, "up to 46%", "up_to", 46)]
     assert contradictions(figs) == []  # 1 point apart: within the two roundings

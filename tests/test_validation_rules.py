@@ -277,16 +277,16 @@ def issues(tmp_path_factory) -> dict[str, list[str]]:
     return by
 
 
-@pytest.mark.parametrize("n", range(len(FIGURES)), ids=[f"row{n + 1}" for n in range(len(FIGURES))])
-def test_figure_rules(issues, n):
-    assert issues.get(f"demo/figures.csv:{_line(n)}", []) == FIGURES[n][1]
+def _wrong(got: dict[str, list[str]], want: dict[str, list[str]], label: dict[str, str]) -> str:
+    return "\n".join(f"{label[k]}:\n  got  {got.get(k, [])}\n  want {want[k]}" for k in want if got.get(k, []) != want[k])
 
 
-@pytest.mark.parametrize("folder,change,want", SOURCES, ids=[s[0] for s in SOURCES])
-def test_source_cells(issues, folder, change, want):
-    assert issues.get(f"{folder}/source.yaml", []) == want
-
-
-def test_no_problem_outside_the_cases(issues):
-    known = {f"demo/figures.csv:{_line(n)}" for n in range(len(FIGURES))} | {f"{s[0]}/source.yaml" for s in SOURCES}
-    assert set(issues) <= known
+# One test over the whole folder (not one per case): mutation testing credits a function only
+# to the test that first runs it, which for a fixture shared by several tests is the first one.
+def test_every_rule_and_its_rendered_line(issues):
+    want = {f"demo/figures.csv:{_line(n)}": lines for n, (_, lines) in enumerate(FIGURES)}
+    label = {f"demo/figures.csv:{_line(n)}": f"figures.csv row {n + 1} {change}" for n, (change, _) in enumerate(FIGURES)}
+    want.update({f"{folder}/source.yaml": lines for folder, _, lines in SOURCES})
+    label.update({f"{folder}/source.yaml": f"{folder}/source.yaml {change}" for folder, change, _ in SOURCES})
+    assert not _wrong(issues, want, label), _wrong(issues, want, label)
+    assert set(issues) <= set(want), sorted(set(issues) - set(want))  # no problem outside the cases
