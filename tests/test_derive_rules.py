@@ -17,7 +17,7 @@ from ketamine_ssri_evidence.issues import Issue
 
 FIGURES = [
     figure("x/001", "11.27%", value=11.27, measure="discontinuation_rate", n=85),
-    figure("x/002", "Three", value=3, unit="{patient}", measure="discontinuation_count"),
+    figure("x/002", "Three", value=3, unit="{patient}", measure="discontinuation_count", note="Three stopped early."),
     figure("x/003", "85", value=85, unit="{patient}", measure="sample_size"),
     figure("x/004", "17", value=17, unit="{patient}", measure="discontinuation_count"),
     figure("x/005", "72%", value=72, comparator="ssri", timepoint="P6M", timepoint_anchor="treatment_start"),
@@ -27,6 +27,14 @@ FIGURES = [
     figure("x/009", "up to 9%", "up_to", 9),
     figure("x/010", "0", value=0, unit="{patient}", measure="sample_size"),
     figure("x/011", "2 weeks", value=2, unit="wk", measure="onset_time"),
+    figure("x/012", "6 weeks", value=6, unit="wk", measure="treatment_duration"),
+    figure("x/013", "3–5 patients", "range", low=3, high=5, unit="{patient}", measure="discontinuation_count"),
+    figure("x/014", "One", value=1, unit="{patient}", measure="discontinuation_count"),
+    figure("x/015", "8", value=8, unit="{patient}", measure="sample_size"),
+    figure("x/016", "32", value=32, unit="{patient}", measure="sample_size"),
+    figure("x/017", "$15,000.50", value=15000.5, unit="USD", measure="cost_per_course"),
+    figure("x/018", "$2,500", value=2500, unit="USD", measure="cost_per_course"),
+    figure("x/019", "$15,000", value=15000, unit="USD", measure="cost_per_course"),
     figure("z/001", "50%", value=50),
 ]
 BY_ID = {f["figure_id"]: f for f in FIGURES}
@@ -45,6 +53,11 @@ def _in(*ids: str) -> list[dict]:
     ("count_over_n", ["x/004", "x/003"], (20, "%", "17 / 85 × 100 = 20%", 85, 0.0)),
     ("difference", ["x/005", "x/006"], (31.5, "%", "72% − 40.5% = 31.5 %", None, 0.55)),
     ("difference", ["x/006", "x/005"], (-31.5, "%", "40.5% − 72% = -31.5 %", None, 0.55)),
+    ("difference", ["x/012", "x/011"], (4, "wk", "6 weeks − 2 weeks = 4 wk", None, 1.0)),
+    ("count_over_n", ["x/014", "x/015"], (12.5, "%", "One / 8 × 100 = 12.5%", 8, 0.0)),       # two decimals: exact
+    ("count_over_n", ["x/014", "x/016"], (3.125, "%", "One / 32 × 100 ≈ 3.125%", 32, 0.0)),   # three: rounded
+    ("difference", ["x/019", "x/018"], (12500, "USD", "$15,000 − $2,500 = 12500 USD", None, 1.0)),
+    ("difference", ["x/017", "x/018"], (12500.5, "USD", "$15,000.50 − $2,500 = 12500.5 USD", None, 0.505)),
 ])
 def test_a_formula_gives_value_unit_expression_n_and_tolerance(formula, inputs, want):
     value, unit, expression, n, tol = compute(formula, _in(*inputs))
@@ -62,6 +75,8 @@ def test_a_formula_gives_value_unit_expression_n_and_tolerance(formula, inputs, 
                                          "points; x/002 is 'Three', x/011 is '2 weeks'"),
     ("count_over_n", ["x/002", "x/010"], "count_over_n needs a count and a number of patients, both printed as "
                                          "points; x/002 is 'Three', x/010 is '0'"),
+    ("count_over_n", ["x/013", "x/003"], "count_over_n needs a count and a number of patients, both printed as "
+                                         "points; x/013 is '3–5 patients', x/003 is '85'"),
     ("count_over_n", ["x/002", "x/009"], "count_over_n needs a count and a number of patients, both printed as "
                                          "points; x/002 is 'Three', x/009 is 'up to 9%'"),
     ("difference", ["x/005", "x/011"], "difference needs two point values in the same unit; x/005 and x/011 are not"),
@@ -79,10 +94,18 @@ def test_a_derived_figure_inherits_the_rounding_of_its_inputs():
     assert tolerance({"formula": "complement", "inputs": "x/007"}, BY_ID) == 0.0  # no longer computable
 
 
+def test_without_a_list_for_problems_or_a_folder():
+    raw = Path(__file__).resolve().parent.parent / "raw"
+    issues: list[Issue] = []
+    assert derived_figures([], issues=issues) == []  # the project's raw/: no figure given, every input unknown
+    assert {i.path for i in issues} == {f"{p.parent.name}/derived.csv" for p in raw.glob("*/derived.csv")}
+    assert {i.code for i in issues} == {"derived-input"}
+
+
 # ---------------------------------------------------------------- derived.csv
 
 COLUMNS = ["derived_id", "formula", "inputs", "measure", "comparator", "event", "subgroup", "timepoint",
-           "timepoint_sessions", "note"]
+           "timepoint_sessions", "note", "timepoint_anchor"]
 ROWS: list[tuple[list[str], list[str]]] = [  # (row, its problems rendered without "x/derived.csv:<line>: ")
     (["x/d01", "complement", "x/001", "completion_rate", "", "", "", "", "", "Completers."], []),
     (["x/d02", "count_over_n", "x/002; x/003", "discontinuation_rate", "", "", "", "", "", ""], []),
@@ -125,6 +148,13 @@ ROWS: list[tuple[list[str], list[str]]] = [  # (row, its problems rendered witho
      ["measure: sample_size: a complement gives %, which does not fit count [unit-dimension]"]),
     (["x/d16", "complement", "x/001", "completion_ratio", "", "", "", "", "", ""],
      ["measure: completion_ratio: not a code of schemas/vocab/measure.csv [unknown-code]"]),
+    (["x/da1", "complement", "x/001", "completion_rate", "", "", "", "", "", ""],
+     ["derived_id: x/da1: must be x/d<nn> [pattern]"]),
+    (["x/d17", "complement", "x/001", "completion_rate", "", "", "", "6 months", "3.5", "", "start"],
+     ["timepoint: 6 months: not an ISO 8601 duration such as P6M, P2W, P1D or PT24H [type]",
+      "timepoint_sessions: 3.5: not a whole number [type]",
+      "timepoint_anchor: start: not a code of schemas/vocab/timepoint_anchor.csv [unknown-code]"]),
+    (["x/d18", "difference", "x/012; x/011", "treatment_duration", "", "", "", "", "", ""], []),
 ]
 
 
@@ -139,8 +169,11 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
 @pytest.fixture(scope="module")
 def derived(tmp_path_factory) -> tuple[list[dict], list[Issue]]:
     raw = tmp_path_factory.mktemp("derived")
-    _write(raw / "x" / "derived.csv", COLUMNS, [r for r, _ in ROWS])
-    _write(raw / "u" / "derived.csv", ["derived_id", "formula", "inputs", "measure", "value"], [["u/d01"] * 5])
+    _write(raw / "x" / "derived.csv", COLUMNS, [r + [""] * (len(COLUMNS) - len(r)) for r, _ in ROWS])
+    _write(raw / "u" / "derived.csv", ["derived_id", "formula", "inputs", "measure", "value", "source_id",
+                                       "value_canonical", "unit", "n"], [["u/d01"] * 9])
+    (raw / "c").mkdir()
+    (raw / "c" / "derived.csv").write_bytes(b"derived_id,formula,inputs,measure\r\nc/d01,complement,c/001,completion_rate\r\n")
     _write(raw / "m" / "derived.csv", ["derived_id", "formula", "inputs"], [["m/d01", "complement", "m/001"]])
     (raw / "n").mkdir()  # a source without derived figures
     issues: list[Issue] = []
@@ -157,12 +190,18 @@ def test_derived_rows_and_problems(derived):
     assert not wrong, "\n".join(wrong)
     assert len([i for i in issues if i.path == "x/derived.csv"]) == sum(len(r[1]) for r in ROWS)
     # a problem of the header stops the file
-    assert sorted(i.render() for i in issues if i.path != "x/derived.csv") == [
+    assert sorted(i.render() for i in issues if i.path not in ("x/derived.csv", "c/derived.csv")) == [
         'm/derived.csv:1: measure: "": derived.csv needs this column [missing-column]',
+        "u/derived.csv:1: n: n: derived.csv does not know this column [unknown-column]",
+        "u/derived.csv:1: source_id: source_id: derived.csv does not know this column [unknown-column]",
+        "u/derived.csv:1: unit: unit: derived.csv does not know this column [unknown-column]",
         "u/derived.csv:1: value: value: derived.csv does not know this column [unknown-column]",
+        "u/derived.csv:1: value_canonical: value_canonical: derived.csv does not know this column [unknown-column]",
     ]
-    assert [r["derived_id"] for r in rows] == ["x/d01", "x/d02", "x/d03"]
-    d01, d02, d03 = rows
+    assert [(i.path, i.code) for i in issues if i.path == "c/derived.csv"] == [("c/derived.csv", "crlf")]
+    assert [r["derived_id"] for r in rows] == ["x/d01", "x/d02", "x/d03", "x/d18"]
+    d01, d02, d03, d18 = rows
+    assert (d18["value"], d18["unit"], d18["value_canonical"]) == (4.0, "wk", 28.0)  # in days
     common = {"source_id": "x", "event": None, "route": "unspecified", "population": "trd", "timepoint_end": None,
               "timepoint_sessions_end": None, "qualifier": "exact"}
     assert d01 == dict(common, derived_id="x/d01", formula="complement", inputs="x/001",
