@@ -13,7 +13,9 @@ usable. Afterwards, in ``.mutation/<target>/``: ``mutmut results`` lists the sur
     python tests/mutate.py                       # every target in turn
     python tests/mutate.py compare claim_checks  # these targets
     python tests/mutate.py compare "ketamine_ssri_evidence.compare.x_span*"   # some mutants of one
-    python tests/mutate.py --tests tests/test_checks.py compare   # other tests (for a "before" score)
+    python tests/mutate.py --tests tests/test_checks.py compare   # other tests (a "before" score), staged
+                                                                  # in .mutation/compare-other-tests/
+    python tests/mutate.py --rerun compare       # the survivors of the last run again, with today's tests
     python tests/mutate.py --summary             # the scores of the last runs, every target
 """
 from __future__ import annotations
@@ -124,11 +126,30 @@ def summary(stages: list[Path]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(name: str, mutants: list[str], tests: list[str] | None, children: int) -> int:
+def survivors(where: Path) -> list[str]:
+    """Names of the mutants that survived the last run staged in ``where``."""
+    out = []
+    for meta in sorted((where / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        out += [name for name, code in data.get("exit_code_by_key", {}).items() if code == 0]
+    return out
+
+
+def run(name: str, mutants: list[str], tests: list[str] | None, children: int, rerun: bool = False) -> int:
     target = TARGETS[name]
-    where = STAGE / name
-    stage(where)
-    configure(where, target, tests)
+    where = STAGE / (f"{name}-other-tests" if tests else name)  # a "before" run keeps the target's results
+    if rerun:  # same staged code and results; the tests as they are now; only the survivors run again
+        if not (where / "mutants").is_dir():
+            raise SystemExit(f"{where} holds no run to repeat: run python tests/mutate.py {name} first")
+        shutil.rmtree(where / "tests")
+        shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+        mutants = mutants or survivors(where)
+        if not mutants:
+            sys.stdout.write(summary([where]))
+            return 0
+    else:
+        stage(where)
+        configure(where, target, tests)
     mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
     env = dict(os.environ, HYPOTHESIS_PROFILE=os.environ.get("HYPOTHESIS_PROFILE", "mutation"))
     names = mutants or target.mutants
@@ -140,6 +161,8 @@ def run(name: str, mutants: list[str], tests: list[str] | None, children: int) -
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--summary", action="store_true", help="only print the scores of the last runs")
+    p.add_argument("--rerun", action="store_true",
+                   help="run the survivors of each target's last run again, with the current tests")
     p.add_argument("--max-children", type=int, default=2, help="mutmut workers (default 2)")
     p.add_argument("--tests", action="append", metavar="FILE",
                    help="a test file to judge the mutants by, instead of the target's (repeat for more)")
@@ -148,13 +171,14 @@ def main(argv: list[str]) -> int:
     targets = [n for n in args.names if n in TARGETS]
     mutants = [n for n in args.names if n not in TARGETS]
     if args.summary:
-        sys.stdout.write(summary([STAGE / n for n in (targets or TARGETS) if (STAGE / n / "mutants").is_dir()]))
+        stages = [STAGE / f"{n}{suffix}" for n in (targets or TARGETS) for suffix in ("", "-other-tests")]
+        sys.stdout.write(summary([where for where in stages if (where / "mutants").is_dir()]))
         return 0
     if mutants and len(targets) != 1:
         p.error("mutant names need exactly one target")
     code = 0
     for name in targets or list(TARGETS):
-        code = run(name, mutants, args.tests, args.max_children) or code
+        code = run(name, mutants, args.tests, args.max_children, args.rerun) or code
     return code
 
 

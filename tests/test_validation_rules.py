@@ -115,6 +115,9 @@ FIGURES: list[tuple[dict, list[str]]] = [
     (dict(value_text="3, 4, or 5 sessions", value="4", unit="{session}", measure="session_count"),
      ["value_text: 3, 4, or 5 sessions: value_text says 3, 4, 5 but the numbers are 4 [text-mismatch]"]),
     (dict(value_text="40%", value="abc"), [f"value: abc: {NUMBER} [type]"]),   # a faulty cell: no text rule
+    (dict(value_text="40%", value="45", low="abc"), [f"low: abc: {NUMBER} [type]"]),
+    (dict(value_text="40%", value="45", high="abc"), [f"high: abc: {NUMBER} [type]"]),
+    (dict(value_text="Half", value="50", unit="pct"), [f"unit: pct: {CODE.format('unit')} [unknown-code]"]),
     (dict(value_text="40%", qualifier="exactly"), [f"qualifier: exactly: {CODE.format('qualifier')} [unknown-code]"]),
     # ---- value_text against the qualifier
     (dict(value_text="up to 72%", value="72"), ["qualifier: exact: value_text reads as up_to, not exact "
@@ -175,6 +178,17 @@ FIGURES: list[tuple[dict, list[str]]] = [
     (dict(value_text="5%", value="5", measure="rate_difference"),
      ['comparator: "": rate_difference needs comparator [comparator-missing]']),
     # ---- cells
+    (dict(n="\u0663"), ["n: ٣: contains U+0663 ARABIC-INDIC DIGIT THREE; write numbers with the ASCII digits 0-9 "
+                         "[non-ascii-digit]"]),
+    (dict(timepoint="P\u0663M", **TP), ["timepoint: P٣M: contains U+0663 ARABIC-INDIC DIGIT THREE; write numbers with "
+                                        "the ASCII digits 0-9 [non-ascii-digit]"]),
+    (dict(value_text="٣٤%", value="\u0663\u0664"),
+     ["value: ٣٤: contains U+0663 ARABIC-INDIC DIGIT THREE, U+0664 ARABIC-INDIC DIGIT FOUR; write numbers with the "
+      "ASCII digits 0-9 [non-ascii-digit]"]),
+    (dict(value_text="٠١٢٣٤٥%", value="\u0660\u0661\u0662\u0663\u0664\u0665"),  # the first five are named
+     ["value: ٠١٢٣٤٥: contains U+0660 ARABIC-INDIC DIGIT ZERO, U+0661 ARABIC-INDIC DIGIT ONE, U+0662 ARABIC-INDIC "
+      "DIGIT TWO, U+0663 ARABIC-INDIC DIGIT THREE, U+0664 ARABIC-INDIC DIGIT FOUR; write numbers with the ASCII "
+      "digits 0-9 [non-ascii-digit]"]),
     (dict(locator=""), ['locator: "": a value is required [required]']),
     (dict(locator="Para\u200bgraph 1"),
      ["locator: Para\\u200bgraph 1: contains U+200B ZERO WIDTH SPACE, which a reader cannot see (invisible, control "
@@ -207,6 +221,7 @@ FIGURES: list[tuple[dict, list[str]]] = [
     (dict(note="-1 less"), [f"note: -1 less: {INJECTION} [formula-injection]"]),
     (dict(population_as_stated="@home"), [f"population_as_stated: @home: {INJECTION} [formula-injection]"]),
     (dict(note="A note = fine"), []),
+    (dict(note="X marks the spot"), []),
 ]
 
 SOURCE = {"source_id": None, "kind": "web_article", "resolution": "archived", "title": "Demo article",
@@ -217,6 +232,9 @@ SOURCES: list[tuple[str, dict, list[str]]] = [
     ("no-title", {"title": ""}, ['4: title: "": a value is required [required]']),
     ("ftp", {"url": "ftp://example.org/x"},
      ["6: url: ftp://example.org/x: the 'ftp' scheme is not allowed; use an http:// or https:// address [bad-url]"]),
+    ("ftp-port", {"url": "ftp://example.org:21/x"},
+     ["6: url: ftp://example.org:21/x: the 'ftp' scheme is not allowed; use an http:// or https:// address "
+      "[bad-url]"]),
     ("bare-url", {"url": "example.org/x"}, ["6: url: example.org/x: use an http:// or https:// address [bad-url]"]),
     ("upper-url", {"url": "HTTP://example.org/x"},
      ["6: url: HTTP://example.org/x: does not match the pattern https?://[^\\s]+ [pattern]"]),
