@@ -100,6 +100,7 @@ def test_without_a_list_for_problems_or_a_folder():
     assert derived_figures([], issues=issues) == []  # the project's raw/: no figure given, every input unknown
     assert {i.path for i in issues} == {f"{p.parent.name}/derived.csv" for p in raw.glob("*/derived.csv")}
     assert {i.code for i in issues} == {"derived-input"}
+    assert derived_figures(FIGURES, raw) == []  # problems without a list to collect them: none raised
 
 
 # ---------------------------------------------------------------- derived.csv

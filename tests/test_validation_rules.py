@@ -90,6 +90,15 @@ FIGURES: list[tuple[dict, list[str]]] = [
     (dict(value_text="72%", value="72.0000001"),
      ["value_text: 72%: value_text says 72 but the numbers are 72.0000001 [text-mismatch]"]),
     (dict(value_text="72%", value="72.00000000001"), []),  # within a billionth of the number
+    (dict(value_text="72%", value="72.000000001"), []),
+    (dict(value_text="0.5", value="0.5000000015", unit="1", measure="effect_size"),  # a billionth of 1 at least
+     ["value_text: 0.5: value_text says 0.5 but the numbers are 0.5000000015 [text-mismatch]"]),
+    (dict(value_text="half", value="50.5"), []),  # a word fraction: 0.5 points either side, both ends included
+    (dict(value_text="40–30%", qualifier="range", value="", low="30", high="40"),
+     ["value_text: 40–30%: value_text says 40, 30 but the numbers are 30, 40 [text-mismatch]"]),
+    (dict(value_text="a quarter, a third or a half", qualifier="range", value="", low="25.5", high="50.5"), []),
+    (dict(value_text="3, 4, or 5 sessions", value="3", unit="{session}", measure="session_count"),
+     ["value_text: 3, 4, or 5 sessions: value_text says 3, 4, 5 but the numbers are 3 [text-mismatch]"]),
     (dict(value_text="0.000000000001", value="0.0000000000005", unit="1", measure="effect_size"), []),
     (dict(value_text="30–40%", qualifier="range", value="", low="30", high="45"),
      ["value_text: 30–40%: value_text says 30, 40 but the numbers are 30, 45 [text-mismatch]"]),
@@ -116,6 +125,7 @@ FIGURES: list[tuple[dict, list[str]]] = [
      ["value_text: 3, 4, or 5 sessions: value_text says 3, 4, 5 but the numbers are 4 [text-mismatch]"]),
     (dict(value_text="40%", value="abc"), [f"value: abc: {NUMBER} [type]"]),   # a faulty cell: no text rule
     (dict(value_text="40%", value="45", low="abc"), [f"low: abc: {NUMBER} [type]"]),
+    (dict(value_text="30–40%", qualifier="range", value="abc", low="30", high="45"), [f"value: abc: {NUMBER} [type]"]),
     (dict(value_text="40%", value="45", high="abc"), [f"high: abc: {NUMBER} [type]"]),
     (dict(value_text="Half", value="50", unit="pct"), [f"unit: pct: {CODE.format('unit')} [unknown-code]"]),
     (dict(value_text="40%", qualifier="exactly"), [f"qualifier: exactly: {CODE.format('qualifier')} [unknown-code]"]),
