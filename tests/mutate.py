@@ -49,8 +49,8 @@ class Target:
 
 _V = f"{PACKAGE}.validation"
 TARGETS = {
-    "figuretext": Target(["figuretext.py"], ["tests/test_figuretext.py", "tests/test_validation_rules.py",
-                                             "tests/test_compare_spans.py"]),
+    "figuretext": Target(["figuretext.py"], ["tests/test_figuretext.py", "tests/test_figuretext_lists.py",
+                                             "tests/test_validation_rules.py", "tests/test_compare_spans.py"]),
     "durations": Target(["durations.py"], ["tests/test_durations.py", "tests/test_compare_spans.py"]),
     "issues": Target(["issues.py"], ["tests/test_issues.py", "tests/test_validation_rules.py"]),
     "compare": Target(["compare.py"], ["tests/test_compare_spans.py", "tests/test_claim_checks_rules.py",
@@ -143,6 +143,8 @@ def run(name: str, mutants: list[str], tests: list[str] | None, children: int, r
             raise SystemExit(f"{where} holds no run to repeat: run python tests/mutate.py {name} first")
         shutil.rmtree(where / "tests")
         shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+        shutil.copy2(ROOT / "pyproject.toml", where / "pyproject.toml")
+        configure(where, target, tests)  # the target's tests as listed now
         mutants = mutants or survivors(where)
         if not mutants:
             sys.stdout.write(summary([where]))
