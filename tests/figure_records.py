@@ -4,6 +4,7 @@
 test states only what its case is about. Used by the rule tests of the comparison, the claim
 checks and the contradictions.
 """
+
 from __future__ import annotations
 
 from ketamine_ssri_evidence import _schema
@@ -11,14 +12,39 @@ from ketamine_ssri_evidence import _schema
 STUDY = {"source_id": "study", "resolution": "public_text"}
 
 
-def figure(figure_id: str, value_text: str, qualifier: str = "exact", value=None, low=None, high=None, *,
-           unit: str | None = "%", measure: str = "remission_rate", treatment: str = "ketamine",
-           route: str = "unspecified", population: str = "trd", locator: str = "Results", **fields) -> dict:
+def figure(
+    figure_id: str,
+    value_text: str,
+    qualifier: str = "exact",
+    value=None,
+    low=None,
+    high=None,
+    *,
+    unit: str | None = "%",
+    measure: str = "remission_rate",
+    treatment: str = "ketamine",
+    route: str = "unspecified",
+    population: str = "trd",
+    locator: str = "Results",
+    **fields,
+) -> dict:
     """One figure record; ``figure_id`` is ``<source_id>/<nnn>`` and gives the source."""
     f: dict = {fld.name: None for fld in _schema.table("figures").fields}
-    f.update(figure_id=figure_id, source_id=figure_id.split("/")[0], value_text=value_text, qualifier=qualifier,
-             value=value, low=low, high=high, unit=unit, measure=measure, treatment=treatment, route=route,
-             population=population, locator=locator)
+    f.update(
+        figure_id=figure_id,
+        source_id=figure_id.split("/")[0],
+        value_text=value_text,
+        qualifier=qualifier,
+        value=value,
+        low=low,
+        high=high,
+        unit=unit,
+        measure=measure,
+        treatment=treatment,
+        route=route,
+        population=population,
+        locator=locator,
+    )
     f.update(fields)
     return f
 

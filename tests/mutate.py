@@ -18,6 +18,7 @@ usable. Afterwards, in ``.mutation/<target>/``: ``mutmut results`` lists the sur
     python tests/mutate.py --rerun compare       # the survivors of the last run again, with today's tests
     python tests/mutate.py --summary             # the scores of the last runs, every target
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGE = ROOT / ".mutation"
 PACKAGE = "ketamine_ssri_evidence"
 # what the tests read besides the package (the rest of the checkout is not needed)
-COPY = ["schemas", "raw", "build", "tests", "datapackage.json", "pyproject.toml", "CHANGELOG.md",
-        "DATA_DICTIONARY.md", "CONTRIBUTING.md", "README.md", "CITATION.cff", "report", ".github"]
+COPY = [
+    "schemas",
+    "raw",
+    "build",
+    "tests",
+    "datapackage.json",
+    "pyproject.toml",
+    "CHANGELOG.md",
+    "DATA_DICTIONARY.md",
+    "CONTRIBUTING.md",
+    "README.md",
+    "CITATION.cff",
+    "report",
+    ".github",
+]
 
 
 class Target:
@@ -49,27 +63,53 @@ class Target:
 
 _V = f"{PACKAGE}.validation"
 TARGETS = {
-    "figuretext": Target(["figuretext.py"], ["tests/test_figuretext.py", "tests/test_figuretext_lists.py",
-                                             "tests/test_validation_rules.py", "tests/test_compare_spans.py"]),
+    "figuretext": Target(
+        ["figuretext.py"],
+        [
+            "tests/test_figuretext.py",
+            "tests/test_figuretext_lists.py",
+            "tests/test_validation_rules.py",
+            "tests/test_compare_spans.py",
+        ],
+    ),
     "durations": Target(["durations.py"], ["tests/test_durations.py", "tests/test_compare_spans.py"]),
-    "issues": Target(["issues.py"], ["tests/test_issues.py", "tests/test_issue_limits.py",
-                                     "tests/test_validation_rules.py"]),
-    "compare": Target(["compare.py"], ["tests/test_compare_spans.py", "tests/test_claim_checks_rules.py",
-                                       "tests/test_contradiction_rules.py"]),
+    "issues": Target(
+        ["issues.py"], ["tests/test_issues.py", "tests/test_issue_limits.py", "tests/test_validation_rules.py"]
+    ),
+    "compare": Target(
+        ["compare.py"],
+        ["tests/test_compare_spans.py", "tests/test_claim_checks_rules.py", "tests/test_contradiction_rules.py"],
+    ),
     "claim_checks": Target(["claim_checks.py"], ["tests/test_claim_checks_rules.py"]),
     "contradictions": Target(["contradictions.py"], ["tests/test_contradiction_rules.py"]),
     "derive": Target(["derive.py"], ["tests/test_derive.py", "tests/test_derive_rules.py"]),
     # the validation rules: the cell checks and the figure rules (not the file reading, the
     # columnar driver or the key checks); when the validator becomes a package, name its
     # modules here and the functions that hold these rules
-    "validation": Target(["validation.py", "validation/*.py"], ["tests/test_validation_rules.py"],
-                         [f"{_V}.xǁ_CellCheckerǁ_check__mutmut_*", f"{_V}.x__figure_rules__mutmut_*",
-                          f"{_V}.x__text_rules__mutmut_*"]),
+    "validation": Target(
+        ["validation.py", "validation/*.py"],
+        ["tests/test_validation_rules.py"],
+        [f"{_V}.xǁ_CellCheckerǁ_check__mutmut_*", f"{_V}.x__figure_rules__mutmut_*", f"{_V}.x__text_rules__mutmut_*"],
+    ),
 }
 # mutmut's exit codes of a mutant's test run, as in mutmut.stats
-STATUS = {1: "killed", 3: "killed", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
-          0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 35: "suspicious", 36: "timeout",
-          37: "caught by type check", -11: "segfault", -9: "segfault"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    35: "suspicious",
+    36: "timeout",
+    37: "caught by type check",
+    -11: "segfault",
+    -9: "segfault",
+}
 
 
 def stage(where: Path) -> None:
@@ -107,23 +147,28 @@ def scores(stage: Path) -> dict[str, Counter]:
     for meta in sorted((stage / "mutants").rglob("*.py.meta")):
         data = json.loads(meta.read_text(encoding="utf-8"))
         module = meta.relative_to(stage / "mutants").as_posix().removesuffix(".meta")
-        out[module] = Counter(STATUS.get(code, "not run" if code is None else f"exit {code}")
-                              for code in data.get("exit_code_by_key", {}).values())
+        out[module] = Counter(
+            STATUS.get(code, "not run" if code is None else f"exit {code}")
+            for code in data.get("exit_code_by_key", {}).values()
+        )
     return out
 
 
 def summary(stages: list[Path]) -> str:
     """A Markdown table: per module, mutants run, killed (timeouts count as killed), survived."""
-    lines = ["| module | mutants run | killed | survived | no test reached it | killed % |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| module | mutants run | killed | survived | no test reached it | killed % |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for where in stages:
         for module, c in scores(where).items():
             total = sum(n for status, n in c.items() if status != "not run")
             if not total:
                 continue
             killed = c["killed"] + c["timeout"] + c["caught by type check"]
-            lines.append(f"| {module} | {total} | {killed} | {c['survived']} | {c['no tests']} | "
-                         f"{100 * killed / total:.1f} |")
+            lines.append(
+                f"| {module} | {total} | {killed} | {c['survived']} | {c['no tests']} | {100 * killed / total:.1f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -164,11 +209,16 @@ def run(name: str, mutants: list[str], tests: list[str] | None, children: int, r
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--summary", action="store_true", help="only print the scores of the last runs")
-    p.add_argument("--rerun", action="store_true",
-                   help="run the survivors of each target's last run again, with the current tests")
+    p.add_argument(
+        "--rerun", action="store_true", help="run the survivors of each target's last run again, with the current tests"
+    )
     p.add_argument("--max-children", type=int, default=2, help="mutmut workers (default 2)")
-    p.add_argument("--tests", action="append", metavar="FILE",
-                   help="a test file to judge the mutants by, instead of the target's (repeat for more)")
+    p.add_argument(
+        "--tests",
+        action="append",
+        metavar="FILE",
+        help="a test file to judge the mutants by, instead of the target's (repeat for more)",
+    )
     p.add_argument("names", nargs="*", help=f"targets ({', '.join(TARGETS)}; default: all), then mutant names")
     args = p.parse_args(argv)
     targets = [n for n in args.names if n in TARGETS]

@@ -1,4 +1,5 @@
 """issues.IssueList: at most ``limit`` problems of one code per file, and one line for the rest."""
+
 from __future__ import annotations
 
 from ketamine_ssri_evidence.issues import Issue, IssueList
