@@ -155,10 +155,10 @@ def scores(stage: Path) -> dict[str, Counter]:
 
 
 def summary(stages: list[Path]) -> str:
-    """A Markdown table: per module, mutants run, killed (timeouts count as killed), survived."""
+    """A Markdown table: per staged run and module, mutants run, killed (timeouts count as killed), survived."""
     lines = [
-        "| module | mutants run | killed | survived | no test reached it | killed % |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| run | module | mutants run | killed | survived | no test reached it | killed % |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for where in stages:
         for module, c in scores(where).items():
@@ -167,7 +167,8 @@ def summary(stages: list[Path]) -> str:
                 continue
             killed = c["killed"] + c["timeout"] + c["caught by type check"]
             lines.append(
-                f"| {module} | {total} | {killed} | {c['survived']} | {c['no tests']} | {100 * killed / total:.1f} |"
+                f"| {where.name} | {module} | {total} | {killed} | {c['survived']} | {c['no tests']} | "
+                f"{100 * killed / total:.1f} |"
             )
     return "\n".join(lines) + "\n"
 
