@@ -1,0 +1,54 @@
+"""Figure records as the build hands them to the claim checks and the contradictions.
+
+``figure()`` fills every field of schemas/figures.schema.json (``None`` where not given), so a
+test states only what its case is about. Used by the rule tests of the comparison, the claim
+checks and the contradictions.
+"""
+
+from __future__ import annotations
+
+from ketamine_ssri_evidence import _schema
+
+STUDY = {"source_id": "study", "resolution": "public_text"}
+
+
+def figure(
+    figure_id: str,
+    value_text: str,
+    qualifier: str = "exact",
+    value=None,
+    low=None,
+    high=None,
+    *,
+    unit: str | None = "%",
+    measure: str = "remission_rate",
+    treatment: str = "ketamine",
+    route: str = "unspecified",
+    population: str = "trd",
+    locator: str = "Results",
+    **fields,
+) -> dict:
+    """One figure record; ``figure_id`` is ``<source_id>/<nnn>`` and gives the source."""
+    f: dict = {fld.name: None for fld in _schema.table("figures").fields}
+    f.update(
+        figure_id=figure_id,
+        source_id=figure_id.split("/")[0],
+        value_text=value_text,
+        qualifier=qualifier,
+        value=value,
+        low=low,
+        high=high,
+        unit=unit,
+        measure=measure,
+        treatment=treatment,
+        route=route,
+        population=population,
+        locator=locator,
+    )
+    f.update(fields)
+    return f
+
+
+def claim(figure_id: str, value_text: str, qualifier: str = "exact", value=None, low=None, high=None, **fields) -> dict:
+    """An article figure that credits the source ``study``."""
+    return figure(figure_id, value_text, qualifier, value, low, high, attributed_to="study", **fields)
