@@ -25,7 +25,7 @@ from conftest import FIXTURES, ROOT, bounded, cli
 from ketamine_ssri_evidence.issues import CODES
 
 sys.path.insert(0, str(FIXTURES))
-import make_invalid  # type: ignore[import-not-found]  # noqa: E402
+import make_invalid  # noqa: E402
 
 LINE = re.compile(r"^(?P<path>[^\n]+?):(?P<line>[0-9]+): (?P<field>[^:\n]+): (?P<value>.*): (?P<reason>.+) \[(?P<code>[a-z0-9-]+)\]$")
 PEAK_MB = 700  # a fresh process, interpreter and libraries included
@@ -60,11 +60,6 @@ def _fifo(path: Path) -> Path:
 
 def _yaml(d: Path, text: bytes) -> None:
     (d / "source.yaml").write_bytes(text)
-
-
-def _fifo(path: Path) -> None:
-    path.unlink()
-    os.mkfifo(path)
 
 
 def _crlf_rows(d: Path, n: int) -> None:

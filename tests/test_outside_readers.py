@@ -104,7 +104,7 @@ def test_descriptor_validates_against_the_official_v2_json_schema(which):
     (frictionlessdata/datapackage, profiles/target/2.0/datapackage.json, as shipped in dplib-py 1.1.0)."""
     import json
 
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     desc = json.loads(DESCRIPTORS[which].read_text(encoding="utf-8"))
     profile = json.loads(PROFILE_V2.read_text(encoding="utf-8"))
