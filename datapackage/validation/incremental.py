@@ -8,7 +8,8 @@ directory (``git rev-parse --git-path``), never inside raw/ or build/; it names 
 the index format it was made with, and a cache that cannot be read, or was made with other
 schemas, is discarded and rebuilt, never trusted. Its rows are sorted by table, and the
 metadata names each table's run of rows, so a table is a slice of the file, and the column
-naming the table is not read.
+naming the table is not read. It also holds, per unique field, the values used more than once
+among its rows, so that a run counts the uses of the changed folders' values only.
 
 Reads: git (``ls-tree``, ``rev-parse``), the cache file, the folders missing from it. May
 import: ``_schema``, ``changes``, ``.gathering``, ``.index``; pyarrow inside functions.
@@ -25,7 +26,7 @@ from .. import _schema
 from ..changes import ChangesError, _git
 from . import index as index_
 
-FORMAT = "3"  # the layout of the cache file; another value is never read
+FORMAT = "4"  # the layout of the cache file; another value is never read
 CACHE_NAME = "ketamine-ssri-evidence/validate-index.parquet"
 _STRING_COLUMNS = ("_table", "_folder", "_path", "target", "own", "note")
 
@@ -112,7 +113,9 @@ def _with_table(rows, ranges: dict[str, list[int]]):
     return rows.append_column("_table", column)
 
 
-def _unflatten(flat, ranges: dict[str, list[int]] | None = None) -> index_.Index:
+def _unflatten(flat, ranges: dict[str, list[int]] | None = None, duplicated: bool = False) -> index_.Index:
+    import pyarrow.compute as pc
+
     ix = index_.Index()
     if flat is None or not flat.num_rows:
         return ix
@@ -132,6 +135,12 @@ def _unflatten(flat, ranges: dict[str, list[int]] | None = None) -> index_.Index
     ix.restates = rows_of("_restates", ["target", "own", "note"])
     start, stop = ranges.get("_unreadable", [0, 0])
     unread = flat.slice(start, stop - start)
+    if duplicated:  # the values each unique field uses more than once, "table.field" in note
+        start, stop = ranges.get("_duplicated", [0, 0])
+        dups = flat.slice(start, stop - start)
+        ix.duplicated = {}
+        for key in set(dups.column("note").to_pylist()):
+            ix.duplicated[key] = dups.column("target").filter(pc.equal(dups.column("note"), key))
     for table, folder in zip(unread.column("target").to_pylist(), unread.column("_folder").to_pylist()):
         ix.unreadable.setdefault(table, set()).add(folder)
     return ix
@@ -180,7 +189,7 @@ def _load(path: Path, fingerprint: str, label: str):
                 continue
             if name not in t.column_names or str(t.schema.field(name).type) != kind:
                 raise ValueError(f"no column {name} of type {kind}")
-        return t, trees, ranges
+        return t, trees, ranges, meta.get(b"duplicated") == b"known"
     except Exception:  # noqa: BLE001 - any fault of the cache file: rebuild it
         try:
             path.unlink()
@@ -196,6 +205,20 @@ def _save(path: Path, flat, trees: dict[str, str], fingerprint: str, label: str)
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    flat = flat.filter(pc.not_equal(flat.column("_table"), "_duplicated"))
+    dups = []
+    for table in _schema.contributed_table_names():
+        rows = flat.filter(pc.equal(flat.column("_table"), table))
+        for f in index_.unique_fields(table):
+            if f in rows.column_names:
+                values = index_.duplicated_values(rows.column(f))
+                n = len(values)
+                dups.append(pa.table({"_table": pa.array(["_duplicated"] * n, pa.string()),
+                                      "_folder": pa.array([""] * n, pa.string()), "_path": pa.array([""] * n, pa.string()),
+                                      "_line": pa.array([0] * n, pa.int64()), "target": values,
+                                      "note": pa.array([f"{table}.{f}"] * n, pa.string())}))
+    if dups:
+        flat = pa.concat_tables([flat, *dups], promote_options="default")
     cols = {}
     for name, kind in _expected_columns().items():
         cols[name] = (flat.column(name) if name in flat.column_names
@@ -206,7 +229,7 @@ def _save(path: Path, flat, trees: dict[str, str], fingerprint: str, label: str)
     t = pa.table(cols)
     t = t.take(pc.sort_indices(t.column("_table")))  # a stable sort: each table's rows stay in order
     meta = {"fingerprint": fingerprint, "label": label, "trees": json.dumps(trees, sort_keys=True),
-            "ranges": json.dumps(_ranges(t), sort_keys=True)}
+            "ranges": json.dumps(_ranges(t), sort_keys=True), "duplicated": "known"}
     t = t.replace_schema_metadata(meta)
     tmp = None
     try:
@@ -249,14 +272,15 @@ class CachedIndex:
         have: set[str] = set()
         kept: Any = None
         ranges: dict[str, list[int]] | None = None
+        duplicated = False
         if cached is not None:
-            rows, cached_trees, ranges = cached
+            rows, cached_trees, ranges, duplicated = cached
             have = {n for n, t in wanted.items() if cached_trees.get(n) == t}
             kept = rows
             if have != set(cached_trees):  # the filtered rows stay sorted by table
                 kept = _with_table(rows, ranges)
                 kept = kept.filter(pc.is_in(kept.column("_folder"), value_set=pa.array(sorted(have), type=pa.string())))
-                ranges = None
+                ranges, duplicated = None, False
         missing = [n for n in names if n not in have]
         self.read = missing
         fresh = index_of(raw, missing, self.max_bytes) if missing else index_.Index()
@@ -271,5 +295,5 @@ class CachedIndex:
             if parts:
                 together = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
                 _save(path, together, {**{n: wanted[n] for n in have}, **new}, fingerprint, label)
-        known = _unflatten(kept, ranges) if kept is not None and kept.num_rows else index_.Index()
+        known = _unflatten(kept, ranges, duplicated) if kept is not None and kept.num_rows else index_.Index()
         return index_.combine([known, fresh])
