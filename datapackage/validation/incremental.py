@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _schema
-from ..changes import ChangesError, _git
+from ..changes import ChangesError, _git, toplevel
 from . import index as index_
 
 FORMAT = "4"  # the layout of the cache file; another value is never read
@@ -43,7 +43,7 @@ def _fingerprint() -> str:
 def folder_trees(raw: Path, revision: str) -> dict[str, str]:
     """``{folder: tree id}`` of the entries of ``raw`` at ``revision``."""
     raw_real = os.path.realpath(raw)
-    top = _git(raw_real, "rev-parse", "--show-toplevel").strip()
+    top = toplevel(raw_real)
     rel = Path(os.path.relpath(raw_real, os.path.realpath(top))).as_posix()
     out = {}
     listing = _git(top, "ls-tree", "-z", revision, "--", rel + "/")
@@ -58,7 +58,7 @@ def folder_trees(raw: Path, revision: str) -> dict[str, str]:
 def cache_path(raw: Path) -> Path | None:
     """Where the cache lives (under the git directory), or None when that is inside raw/ or build/."""
     raw_real = os.path.realpath(raw)
-    top = _git(raw_real, "rev-parse", "--show-toplevel").strip()
+    top = toplevel(raw_real)
     path = Path(os.path.realpath(os.path.join(top, _git(top, "rev-parse", "--git-path", CACHE_NAME).strip())))
     for forbidden in (Path(raw_real), Path(raw_real).parent / "build"):
         if path == forbidden or forbidden in path.parents:
