@@ -8,6 +8,7 @@ changes every source. Standard library only; git is run as a subprocess.
 """
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ def _git(top: str | os.PathLike, *args: str) -> str:
     return proc.stdout.decode("utf-8", "surrogateescape")
 
 
+@functools.lru_cache(maxsize=16)
+def toplevel(real_dir: str) -> str:
+    """The top of the working tree holding the directory ``real_dir`` (a real path)."""
+    return _git(real_dir, "rev-parse", "--show-toplevel").strip()
+
+
 def _revision(top: str, rev: str) -> bool:
     try:
         _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
@@ -65,7 +72,7 @@ def changed(raw_dir: str | os.PathLike, schemas_dir: str | os.PathLike | None = 
     raw_real = os.path.realpath(raw_dir)
     if not os.path.isdir(raw_real):
         raise ChangesError(f"{raw_dir} does not exist")
-    top = _git(raw_real, "rev-parse", "--show-toplevel").strip()
+    top = toplevel(raw_real)
     if base:
         if base.startswith("-") or not _revision(top, base):
             raise ChangesError(f"{base!r} is not a git revision (a branch, tag or commit) of this repository")

@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args) -> int:
     from .validation import UsageError, validate
+    from .validation.pandas_probe import skip_pandas_probe
+
+    skip_pandas_probe()  # this process hands pyarrow no pandas object
 
     try:
         if args.changed is not None:

@@ -91,6 +91,27 @@ def test_a_duplicate_of_an_id_in_an_unchanged_source(repo):
         _git(repo, "checkout", "-q", "--", "raw")
 
 
+def test_a_duplicate_between_two_unchanged_sources(repo):
+    """The cache keeps the values its folders use twice: the repeat is reported from it, and again
+    once a second folder changes (the cached rows of that folder are left out)."""
+    raw = repo / "raw"
+    names = _folders(raw)
+    first, second, changed, later = names[0], names[1], names[2], names[3]
+    _git(repo, "checkout", "-q", "main")
+    theirs = _first_figure(raw, first)
+    _edit(raw / second / "figures.csv", lambda rows: rows[0].update(figure_id=theirs))
+    _git(repo, "commit", "-q", "-am", "a repeated figure_id")
+    _git(repo, "checkout", "-q", "change")
+    _git(repo, "merge", "-q", "--ff-only", "main")
+    _edit(raw / changed / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
+    lines = _compare(repo, {changed})
+    assert [ln for ln in lines if "[duplicate-id]" in ln and _folder(ln) == second]
+    _edit(raw / later / "figures.csv", lambda rows: rows[0].update(figure_id=theirs))
+    lines = _compare(repo, {changed, later})
+    assert [ln for ln in lines if "[duplicate-id]" in ln and _folder(ln) == later]
+    assert [ln for ln in lines if "[duplicate-id]" in ln and _folder(ln) == second]
+
+
 def test_an_unknown_attributed_to(repo):
     raw = repo / "raw"
     one = _folders(raw)[len(_folders(raw)) // 2]

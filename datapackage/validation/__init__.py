@@ -10,7 +10,8 @@ typed row, registered per table with the fields they read), :mod:`.tables` (a ta
 file read, and where issues go), :mod:`.checks` (cells and rules over a whole table),
 :mod:`.index` (the identifiers the rules spanning sources read), :mod:`.keys` (ids and
 references), :mod:`.provenance` (snapshots), :mod:`.incremental` (``validate --changed``),
-:mod:`.driver` (``validate()``).
+:mod:`.driver` (``validate()``), :mod:`.pandas_probe` (pyarrow's look for pandas, skipped by
+the ``validate`` command).
 """
 from __future__ import annotations
 

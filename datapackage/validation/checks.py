@@ -11,6 +11,9 @@ Reads: nothing. May import: ``issues``, ``.cells``, ``.figure_rules``, ``.rows``
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..issues import Issue
 from . import figure_rules
 from .cells import CellChecker
@@ -56,16 +59,33 @@ def run_rules(td: TableData, sink: Sink, memo: figure_rules.Memo) -> None:
     else:
         idx = pa.array(rows_reported, type=pa.int64())
         cols = {f: td.cols[f].take(idx) for f in fields}
-    table = pa.table({**cols, "__sig": sig[rows_reported], "__idx": rows_reported})
-    groups = table.group_by(list(fields) + ["__sig"], use_threads=False).aggregate([("__idx", "min"), ("__idx", "list")])
-    reps = groups.column("__idx_min").to_numpy()
-    members = groups.column("__idx_list")
-    for k, row in enumerate(td.rows_at(reps.tolist(), fields)):
+    reps, members = _groups(cols, list(fields), sig[rows_reported], rows_reported)
+    for k, row in enumerate(td.rows_at(reps, fields)):
         found = memo.run(td.table.name, dict(row.values), row.bad)
         if not found:
             continue
-        for i in members[k].values.to_numpy():
+        for i in members(k):
             at = td.where(int(i))
             for fld, code, why, value in found:
                 v = row.values.get(fld) if value is None else value
                 sink.add(at.folder, Issue(at.path, td.line_of(fld, int(i)), fld, "" if v is None else fmt(v), code, why))
+
+
+SMALL_GROUPING = 50_000  # fewer rows are grouped in Python (pyarrow's group_by first loads its dataset module)
+
+
+def _groups(cols: dict, fields: list[str], sig, rows) -> tuple[list[int], Callable[[int], Any]]:
+    """The rows with the same cells of ``fields`` and the same faulty cells (``sig``): each
+    group's first row, and a function of a group's number giving its rows."""
+    import pyarrow as pa
+
+    if len(rows) < SMALL_GROUPING:
+        found: dict[tuple, list[int]] = {}
+        for key, i in zip(zip(*[cols[f].to_pylist() for f in fields], sig.tolist()), rows.tolist()):
+            found.setdefault(key, []).append(i)
+        groups = list(found.values())
+        return [m[0] for m in groups], groups.__getitem__
+    table = pa.table({**cols, "__sig": sig, "__idx": rows})
+    grouped = table.group_by(fields + ["__sig"], use_threads=False).aggregate([("__idx", "min"), ("__idx", "list")])
+    members = grouped.column("__idx_list")
+    return grouped.column("__idx_min").to_numpy().tolist(), lambda k: members[k].values.to_numpy()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from .. import _schema
 from ..issues import Issue
-from .index import Index, restates_targets
+from .index import Index, duplicated_values, restates_targets
 from .tables import Sink, TableData
 
 FolderRule = Callable[[TableData, Sink], None]
@@ -152,8 +152,9 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
             if not f.unique or f.name not in ix.column_names:
                 continue
             col = ix.column(f.name)
-            counts = pc.value_counts(col.drop_null())
-            dups = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+            dups = index.duplicated.get(f"{name}.{f.name}") if index.duplicated is not None else None
+            if dups is None:
+                dups = duplicated_values(col)
             if not len(dups):
                 continue
             hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=dups), False)))[0]
@@ -208,7 +209,10 @@ def _restates_known(index: Index, add) -> None:
         return
     figures = index.tables.get("figures")
     ids = figures.column("figure_id").drop_null() if figures is not None else pa.array([], type=pa.string())
-    known = pc.is_in(rs.column("target"), value_set=ids).to_pylist()
+    # look the few targets up among the many ids (a hash of the targets, not of every figure_id)
+    targets = pc.unique(rs.column("target"))
+    found = pc.unique(ids.filter(pc.is_in(ids, value_set=targets))) if len(ids) else ids
+    known = pc.is_in(rs.column("target"), value_set=found).to_pylist()
     unread = index.unreadable.get("figures", set())
     for ok, target, own, folder, path, line, note in zip(
             known, rs.column("target").to_pylist(), rs.column("own").to_pylist(), rs.column("_folder").to_pylist(),
