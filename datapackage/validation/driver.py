@@ -21,8 +21,7 @@ from .. import _schema, _textsafety
 from ..issues import Issue
 from . import checks, figure_rules, folders, index as index_, keys
 from .folders import UsageError
-from .gathering import read_folders
-from .reading import MAX_FILE_BYTES, MAX_FILE_ENV
+from .gathering import max_file_bytes, read_folders
 from .tables import Sink, rows_of
 
 SNAPSHOTS_ENV = "DATAPACKAGE_SNAPSHOTS"
@@ -53,22 +52,6 @@ class Result:
             for name in _schema.contributed_table_names():
                 self._rows.setdefault(name, [])
         return self._rows
-
-
-def max_file_bytes(max_bytes: int | None = None) -> int:
-    """The size cap of a contributed file: ``max_bytes``, else ``$DATAPACKAGE_MAX_FILE_MB``, else 20 MiB."""
-    if max_bytes is not None:
-        return max_bytes
-    text = os.environ.get(MAX_FILE_ENV, "").strip()
-    if text:
-        try:
-            mb = float(text)
-        except ValueError:
-            raise UsageError(f"{MAX_FILE_ENV}={_textsafety.safe_text(text)} is not a number of megabytes") from None
-        if not mb > 0 or mb != mb or mb == float("inf"):
-            raise UsageError(f"{MAX_FILE_ENV} must be a positive number of megabytes")
-        return int(mb * 1024 * 1024)
-    return MAX_FILE_BYTES
 
 
 def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,

@@ -21,8 +21,10 @@ from .. import _schema, _textsafety
 from .._textsafety import lookalikes
 from ..issues import Issue, IssueList
 from . import checks, folders, index as index_
+from .folders import UsageError
 from .reading import (
     FAST_BYTES,
+    MAX_FILE_BYTES,
     MAX_FILE_ENV,
     THREADS_BYTES,
     Cell,
@@ -209,7 +211,21 @@ def index_of(raw: Path, names: list[str], max_bytes: int | None = None) -> index
     return index_.build(tables, unreadable)
 
 
-def _cap(max_bytes: int | None) -> int:
-    from .driver import max_file_bytes
+def max_file_bytes(max_bytes: int | None = None) -> int:
+    """The size cap of a contributed file: ``max_bytes``, else ``$DATAPACKAGE_MAX_FILE_MB``, else 20 MiB."""
+    if max_bytes is not None:
+        return max_bytes
+    text = os.environ.get(MAX_FILE_ENV, "").strip()
+    if text:
+        try:
+            mb = float(text)
+        except ValueError:
+            raise UsageError(f"{MAX_FILE_ENV}={_textsafety.safe_text(text)} is not a number of megabytes") from None
+        if not mb > 0 or mb != mb or mb == float("inf"):
+            raise UsageError(f"{MAX_FILE_ENV} must be a positive number of megabytes")
+        return int(mb * 1024 * 1024)
+    return MAX_FILE_BYTES
 
+
+def _cap(max_bytes: int | None) -> int:
     return max_file_bytes(max_bytes)
