@@ -512,6 +512,17 @@ SOURCES: list[tuple[str, dict, list[str]]] = (
     + [
         ("snapshot", {"snapshot": "b.txt", "snapshot_sha256": "0" * 64}, []),
         (
+            "snapshot-no-hash",
+            {"snapshot": "b.txt"},
+            ['1: snapshot_sha256: "": snapshot is set, so snapshot_sha256 is required [snapshot-hash-missing]'],
+        ),
+        (  # a faulty hash is reported as such, not again as missing
+            "snapshot-bad-hash",
+            {"snapshot": "b.txt", "snapshot_sha256": "xyz"},
+            ["9: snapshot_sha256: xyz: does not match the pattern [0-9a-f]{64} [pattern]"],
+        ),
+        ("hash-no-snapshot", {"snapshot_sha256": "0" * 64}, []),
+        (
             "snapshot-name",
             {"snapshot": "b.pdf", "snapshot_sha256": "0" * 64},
             ["8: snapshot: b.pdf: does not match the pattern [A-Za-z0-9][A-Za-z0-9._-]*\\.txt [pattern]"],
