@@ -42,20 +42,25 @@ class _Group:
     ceil_hi: tuple | None = None  # 'up to' figure with the highest ceiling
     range_lo: dict | None = None  # printed range with the lowest upper end
     range_hi: dict | None = None  # printed range with the highest lower end
+    n_ceil: int = 0  # 'up to' figures
+    n_range: int = 0  # printed ranges
 
     def add(self, f, s):
         # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
+        # (contradictions() runs this inline)
         self.figs.append((f, s))
         if self.lo_fig is None or s.lo > self.lo_fig[1].lo:
             self.lo_fig = (f, s)
         if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
             self.hi_fig = (f, s)
         if f.get("qualifier") in reached_bounds():
+            self.n_ceil += 1
             if self.ceil_lo is None or s.head < self.ceil_lo[1].head:
                 self.ceil_lo = (f, s)
             if self.ceil_hi is None or s.head > self.ceil_hi[1].head:
                 self.ceil_hi = (f, s)
         elif f.get("qualifier") in printed_ranges():
+            self.n_range += 1
             if self.range_lo is None or f["high"] < self.range_lo["high"]:
                 self.range_lo = f
             if self.range_hi is None or f["low"] > self.range_hi["low"]:
@@ -124,7 +129,7 @@ def _within(g: _Group) -> dict | None:
                     f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
                     f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
                     f"qualifiers).", key, g.figs)
-    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()]
+    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()] if g.n_range > 1 else ()
     if len(ranges) > 1:
         low_f = _top(ranges, lambda t: t[0]["low"])[0]
         high_f = min(ranges, key=lambda t: (t[0]["high"], t[0]["figure_id"]))[0]
@@ -132,7 +137,7 @@ def _within(g: _Group) -> dict | None:
             return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
                         f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
                         f"most at one endpoint: they cannot both describe it.", key, g.figs)
-    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()]
+    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()] if g.n_ceil > 1 else ()
     if len(ceilings) > 1:
         low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
         high_c = _top(ceilings, lambda t: t[1].head)
@@ -272,7 +277,8 @@ def contradictions(figures: list[dict], spans: list | None = None, keys: list[tu
     ids = [f["figure_id"] for f in figures]
     order = range(len(figures)) if all(a < b for a, b in zip(ids, ids[1:])) else sorted(
         range(len(figures)), key=ids.__getitem__)
-    for i in order:
+    reached, ranged = reached_bounds(), printed_ranges()
+    for i in order:  # _Group.add, inlined: the loop runs once per figure
         s = spans[i]
         if s is None:
             continue
@@ -280,7 +286,26 @@ def contradictions(figures: list[dict], spans: list | None = None, keys: list[tu
         g = groups.get(key)
         if g is None:
             g = groups[key] = _Group(key[1:])
-        g.add(figures[i], s)
+        f = figures[i]
+        t = (f, s)
+        g.figs.append(t)
+        if g.lo_fig is None or s.lo > g.lo_fig[1].lo:
+            g.lo_fig = t
+        if g.hi_fig is None or s.hi < g.hi_fig[1].hi:
+            g.hi_fig = t
+        q = f.get("qualifier")
+        if q in reached:
+            g.n_ceil += 1
+            if g.ceil_lo is None or s.head < g.ceil_lo[1].head:
+                g.ceil_lo = t
+            if g.ceil_hi is None or s.head > g.ceil_hi[1].head:
+                g.ceil_hi = t
+        elif q in ranged:
+            g.n_range += 1
+            if g.range_lo is None or f["high"] < g.range_lo["high"]:
+                g.range_lo = f
+            if g.range_hi is None or f["low"] > g.range_hi["low"]:
+                g.range_hi = f
     out = [r for g in groups.values() if (r := _within(g))]
     buckets: dict[tuple, list[_Group]] = {}
     for key, g in groups.items():
