@@ -79,22 +79,31 @@ def _top(items: list, value):
     return tied[0] if len(tied) == 1 else max(tied, key=lambda t: _neg(t[0]))
 
 
-def _members(pairs) -> tuple[int, str]:
+def _head_then_text(item: tuple) -> tuple:
+    return item[1][0], item[0]
+
+
+def _members(pairs, in_id_order: bool = False) -> tuple[int, str]:
+    """The number of figures and the members text: each value_text (by lowest head, then text) with
+    its figure ids in order (``in_id_order``: ``pairs`` come in figure_id order already)."""
     by_text: dict[str, list] = {}  # value_text: [lowest head, figure ids]
     for f, s in pairs:
-        e = by_text.get(f["value_text"])
+        t = f["value_text"]
+        e = by_text.get(t)
         if e is None:
-            by_text[f["value_text"]] = [s.head, [f["figure_id"]]]
+            by_text[t] = [s.head, [f["figure_id"]]]
         else:
             if s.head < e[0]:
                 e[0] = s.head
             e[1].append(f["figure_id"])
-    parts = sorted((h, t, sorted(ids)) for t, (h, ids) in by_text.items())
-    return len(pairs), " | ".join(f"{t}: {', '.join(ids)}" for _, t, ids in parts)
+    parts = sorted(by_text.items(), key=_head_then_text)  # the texts differ: their ids are never compared
+    if in_id_order:
+        return len(pairs), " | ".join([t + ": " + ", ".join(ids) for t, (_, ids) in parts])
+    return len(pairs), " | ".join([t + ": " + ", ".join(sorted(ids)) for t, (_, ids) in parts])
 
 
-def _row(a, b, severity, rule, reason, key, pairs, wild=None) -> dict:
-    size, members = _members(pairs)
+def _row(a, b, severity, rule, reason, key, pairs, wild=None, in_id_order: bool = False) -> dict:
+    size, members = _members(pairs, in_id_order)
     return {
         "figure_id_a": a["figure_id"], "figure_id_b": b["figure_id"], "source_id": a["source_id"],
         "measure": a["measure"], "severity": severity, "rule": rule,
@@ -128,7 +137,7 @@ def _within(g: _Group) -> dict | None:
         return _row(hi_f, lo_f, "conflict", "values_conflict",
                     f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
                     f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
-                    f"qualifiers).", key, g.figs)
+                    f"qualifiers).", key, g.figs, in_id_order=True)
     ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()] if g.n_range > 1 else ()
     if len(ranges) > 1:
         low_f = _top(ranges, lambda t: t[0]["low"])[0]
@@ -136,7 +145,8 @@ def _within(g: _Group) -> dict | None:
         if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
             return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
                         f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
-                        f"most at one endpoint: they cannot both describe it.", key, g.figs)
+                        f"most at one endpoint: they cannot both describe it.", key, g.figs,
+                        in_id_order=True)
     ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()] if g.n_ceil > 1 else ()
     if len(ceilings) > 1:
         low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
@@ -144,7 +154,7 @@ def _within(g: _Group) -> dict | None:
         if high_c[1].head - low_c[1].head > low_c[1].tol + high_c[1].tol:
             return _row(low_c[0], high_c[0], "tension", "ceilings_differ",
                         f"{_q(low_c[0])} and {_q(high_c[0])} give different ceilings for the same thing ({key}): "
-                        f"at most one of them is the ceiling.", key, g.figs)
+                        f"at most one of them is the ceiling.", key, g.figs, in_id_order=True)
     return None
 
 
