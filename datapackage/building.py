@@ -15,6 +15,7 @@ from . import _schema
 from .csv_text import cell, rows_bytes, table_bytes
 from .derive import derive_figure
 from .field_types import field_type
+from .file_hashes import computed_once
 from .issues import Issue
 from .package_descriptor import descriptor
 from .reader_files import reader_files
@@ -340,6 +341,7 @@ def _release_unused() -> None:
     pa.default_memory_pool().release_unused()
 
 
+@computed_once
 def render_release(raw_dir=None, snapshots=None, version: str | None = None,
                    meta: dict | None = None) -> dict[str, bytes]:
     """Validate and render every file of a release in memory: ``{file name: bytes}``.
@@ -554,6 +556,7 @@ def check_bump_kind(out_dir: Path, version: str, files: dict[str, bytes], meta: 
                               f"(or cut it with python -m ketamine_ssri_evidence release)")
 
 
+@computed_once
 def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
           version: str | None = None, meta: dict | None = None, files: dict[str, bytes] | None = None) -> Path:
     """Build ``<out_dir>/<version>/``, record it in ``versions.json`` and point

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import cast
 
 from . import _schema
 from .compare import (
@@ -182,11 +183,13 @@ class _Pool:
         return self._ordered
 
     def entries(self, measure, event) -> list[tuple]:
-        """``(figure, its span, its key)`` of the figures of a measure and event that have a span, in pool order."""
+        """``(figure, its span, its key, its pool order)`` of the figures of a measure and event that have a
+        span, in pool order."""
         hit = self._entries.get((measure, event))
         if hit is None:
             hit = self._entries[(measure, event)] = [
-                (s, ss, _keys(s)) for s in self._by_measure.get((measure, event), ()) if (ss := span(s)) is not None]
+                (s, ss, _keys(s), _pool_order(s)) for s in self._by_measure.get((measure, event), ())
+                if (ss := span(s)) is not None]
         return hit
 
 
@@ -207,7 +210,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
     entries = pool.entries(a.get("measure"), a.get("event"))
     if not entries:
         return _no_measure(a, sa, cited, pool.all, pool.ordered)
-    same = [s for s, _, _ in entries]
+    same = [e[0] for e in entries]
     if a["measure"] in _schema.contrast_measures():
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
@@ -217,15 +220,15 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
                         f"{cited}'s {shown(s)} is against {s.get('comparator') or 'no stated comparator'}.", s, same)
         same = like
         entries = [e for e in entries if e[0].get("comparator") == a.get("comparator")]
-    scored = []
+    best = None
     ka = _keys(a)
-    for s, ss, ks in entries:
+    for s, ss, ks, order in entries:  # the first of the lowest scores, as a stable sort would put first
         diffs, wild, adds = _compare_keys(ka, ks)
         agree, why = _agrees(sa, ss)
-        scored.append(((len(diffs), len(adds), not agree, len(wild), bool(s.get("derived_id")), fid(s)),
-                       s, diffs, wild, adds, agree, why))
-    scored.sort(key=lambda t: t[0])
-    _, s, diffs, wild, adds, agree, why = scored[0]
+        score = (len(diffs), len(adds), not agree, len(wild)) + order
+        if best is None or score < best[0]:
+            best = (score, s, diffs, wild, adds, agree, why)
+    _, s, diffs, wild, adds, agree, why = cast(tuple, best)  # entries is not empty
     rest = (s, same, diffs, wild, adds)
     derived = " (derived from its printed figures)" if s.get("derived_id") else ""
     if diffs:

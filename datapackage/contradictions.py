@@ -42,20 +42,25 @@ class _Group:
     ceil_hi: tuple | None = None  # 'up to' figure with the highest ceiling
     range_lo: dict | None = None  # printed range with the lowest upper end
     range_hi: dict | None = None  # printed range with the highest lower end
+    n_ceil: int = 0  # 'up to' figures
+    n_range: int = 0  # printed ranges
 
     def add(self, f, s):
         # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
+        # (contradictions() runs this inline)
         self.figs.append((f, s))
         if self.lo_fig is None or s.lo > self.lo_fig[1].lo:
             self.lo_fig = (f, s)
         if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
             self.hi_fig = (f, s)
         if f.get("qualifier") in reached_bounds():
+            self.n_ceil += 1
             if self.ceil_lo is None or s.head < self.ceil_lo[1].head:
                 self.ceil_lo = (f, s)
             if self.ceil_hi is None or s.head > self.ceil_hi[1].head:
                 self.ceil_hi = (f, s)
         elif f.get("qualifier") in printed_ranges():
+            self.n_range += 1
             if self.range_lo is None or f["high"] < self.range_lo["high"]:
                 self.range_lo = f
             if self.range_hi is None or f["low"] > self.range_hi["low"]:
@@ -74,22 +79,31 @@ def _top(items: list, value):
     return tied[0] if len(tied) == 1 else max(tied, key=lambda t: _neg(t[0]))
 
 
-def _members(pairs) -> tuple[int, str]:
+def _head_then_text(item: tuple) -> tuple:
+    return item[1][0], item[0]
+
+
+def _members(pairs, in_id_order: bool = False) -> tuple[int, str]:
+    """The number of figures and the members text: each value_text (by lowest head, then text) with
+    its figure ids in order (``in_id_order``: ``pairs`` come in figure_id order already)."""
     by_text: dict[str, list] = {}  # value_text: [lowest head, figure ids]
     for f, s in pairs:
-        e = by_text.get(f["value_text"])
+        t = f["value_text"]
+        e = by_text.get(t)
         if e is None:
-            by_text[f["value_text"]] = [s.head, [f["figure_id"]]]
+            by_text[t] = [s.head, [f["figure_id"]]]
         else:
             if s.head < e[0]:
                 e[0] = s.head
             e[1].append(f["figure_id"])
-    parts = sorted((h, t, sorted(ids)) for t, (h, ids) in by_text.items())
-    return len(pairs), " | ".join(f"{t}: {', '.join(ids)}" for _, t, ids in parts)
+    parts = sorted(by_text.items(), key=_head_then_text)  # the texts differ: their ids are never compared
+    if in_id_order:
+        return len(pairs), " | ".join([t + ": " + ", ".join(ids) for t, (_, ids) in parts])
+    return len(pairs), " | ".join([t + ": " + ", ".join(sorted(ids)) for t, (_, ids) in parts])
 
 
-def _row(a, b, severity, rule, reason, key, pairs, wild=None) -> dict:
-    size, members = _members(pairs)
+def _row(a, b, severity, rule, reason, key, pairs, wild=None, in_id_order: bool = False) -> dict:
+    size, members = _members(pairs, in_id_order)
     return {
         "figure_id_a": a["figure_id"], "figure_id_b": b["figure_id"], "source_id": a["source_id"],
         "measure": a["measure"], "severity": severity, "rule": rule,
@@ -123,23 +137,24 @@ def _within(g: _Group) -> dict | None:
         return _row(hi_f, lo_f, "conflict", "values_conflict",
                     f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
                     f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
-                    f"qualifiers).", key, g.figs)
-    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()]
+                    f"qualifiers).", key, g.figs, in_id_order=True)
+    ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()] if g.n_range > 1 else ()
     if len(ranges) > 1:
         low_f = _top(ranges, lambda t: t[0]["low"])[0]
         high_f = min(ranges, key=lambda t: (t[0]["high"], t[0]["figure_id"]))[0]
         if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
             return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
                         f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
-                        f"most at one endpoint: they cannot both describe it.", key, g.figs)
-    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()]
+                        f"most at one endpoint: they cannot both describe it.", key, g.figs,
+                        in_id_order=True)
+    ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()] if g.n_ceil > 1 else ()
     if len(ceilings) > 1:
         low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
         high_c = _top(ceilings, lambda t: t[1].head)
         if high_c[1].head - low_c[1].head > low_c[1].tol + high_c[1].tol:
             return _row(low_c[0], high_c[0], "tension", "ceilings_differ",
                         f"{_q(low_c[0])} and {_q(high_c[0])} give different ceilings for the same thing ({key}): "
-                        f"at most one of them is the ceiling.", key, g.figs)
+                        f"at most one of them is the ceiling.", key, g.figs, in_id_order=True)
     return None
 
 
@@ -272,7 +287,8 @@ def contradictions(figures: list[dict], spans: list | None = None, keys: list[tu
     ids = [f["figure_id"] for f in figures]
     order = range(len(figures)) if all(a < b for a, b in zip(ids, ids[1:])) else sorted(
         range(len(figures)), key=ids.__getitem__)
-    for i in order:
+    reached, ranged = reached_bounds(), printed_ranges()
+    for i in order:  # _Group.add, inlined: the loop runs once per figure
         s = spans[i]
         if s is None:
             continue
@@ -280,7 +296,26 @@ def contradictions(figures: list[dict], spans: list | None = None, keys: list[tu
         g = groups.get(key)
         if g is None:
             g = groups[key] = _Group(key[1:])
-        g.add(figures[i], s)
+        f = figures[i]
+        t = (f, s)
+        g.figs.append(t)
+        if g.lo_fig is None or s.lo > g.lo_fig[1].lo:
+            g.lo_fig = t
+        if g.hi_fig is None or s.hi < g.hi_fig[1].hi:
+            g.hi_fig = t
+        q = f.get("qualifier")
+        if q in reached:
+            g.n_ceil += 1
+            if g.ceil_lo is None or s.head < g.ceil_lo[1].head:
+                g.ceil_lo = t
+            if g.ceil_hi is None or s.head > g.ceil_hi[1].head:
+                g.ceil_hi = t
+        elif q in ranged:
+            g.n_range += 1
+            if g.range_lo is None or f["high"] < g.range_lo["high"]:
+                g.range_lo = f
+            if g.range_hi is None or f["low"] > g.range_hi["low"]:
+                g.range_hi = f
     out = [r for g in groups.values() if (r := _within(g))]
     buckets: dict[tuple, list[_Group]] = {}
     for key, g in groups.items():

@@ -9,11 +9,11 @@ key as key). Everything comes from ``schemas/`` and the release's files.
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from . import _schema
 from .field_types import field_type
+from .file_hashes import sha256
 from .releases import package_metadata
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
@@ -75,7 +75,7 @@ def croissant(version: str, files: dict[str, bytes]) -> dict:
         name = f"{table}.parquet"
         d["distribution"].append({
             "@type": "cr:FileObject", "@id": name, "name": name, "description": f"The {table} table as Parquet.",
-            "contentUrl": name, "encodingFormat": PARQUET, "sha256": hashlib.sha256(files[name]).hexdigest(),
+            "contentUrl": name, "encodingFormat": PARQUET, "sha256": sha256(files[name]),
         })
         fields = []
         for f in t.fields:

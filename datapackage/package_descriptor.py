@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import copy
 import csv
-import hashlib
 import io
 from typing import Any
 
 from . import _schema
+from .file_hashes import sha256
 from .releases import current_release, package_metadata
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -59,7 +59,7 @@ def resource_schema(table: str) -> dict:
 
 
 def _file(path: str, data: bytes) -> dict:
-    return {"path": path, "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+    return {"path": path, "bytes": len(data), "hash": "sha256:" + sha256(data)}
 
 
 def package_sources(sources: list[dict]) -> list[dict]:
