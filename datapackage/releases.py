@@ -13,7 +13,6 @@ package ships (:func:`shipped_manifest`) is the trust root for every version it 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 from functools import lru_cache
@@ -163,7 +162,10 @@ def is_prerelease(v: str) -> bool:
 
 
 def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """The hex sha256 of ``data`` (computed once per file while a build describes its files)."""
+    from .file_hashes import sha256 as once
+
+    return once(data)
 
 
 def read_manifest(build_dir: Path) -> dict:
