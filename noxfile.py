@@ -31,8 +31,9 @@ def full(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
-    """ruff's lint rules of pyproject.toml (the formatter check joins once the tree is formatted)."""
+    """ruff's lint rules of pyproject.toml, and that ruff format would change no file."""
     session.run(PY, "-m", "ruff", "check", *session.posargs, ".")
+    session.run(PY, "-m", "ruff", "format", "--check", ".")
 
 
 @nox.session(python=False)

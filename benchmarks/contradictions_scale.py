@@ -26,7 +26,7 @@ SOURCE = "ktfd-ketamine-vs-antidepressants"
 
 
 def base_figures() -> list[dict]:
-    from ketamine_ssri_evidence.building import _records
+    from ketamine_ssri_evidence.release_build import _records
     from ketamine_ssri_evidence.validation import validate
 
     rows = validate(raw_dir=ROOT / "raw").rows["figures"]
@@ -49,7 +49,7 @@ def synthetic(base: list[dict], n: int, many_keys: bool) -> list[dict]:
 
 
 def main() -> None:
-    from ketamine_ssri_evidence.compare import key_fields, key_value, span
+    from ketamine_ssri_evidence.comparison import key_fields, key_value, span
     from ketamine_ssri_evidence.contradictions import contradictions
 
     ap = argparse.ArgumentParser()

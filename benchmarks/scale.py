@@ -224,11 +224,11 @@ def write_raw(raw: Path, sizes: list[int], pool, start: int = 0, lean: bool = Fa
 
 def frictionless_package(folder: Path, raw: Path) -> Path:
     """A data package of every figures.csv by relative path, with the contributed columns' schema."""
-    from ketamine_ssri_evidence import _schema
+    from ketamine_ssri_evidence import schemas
     from ketamine_ssri_evidence.package_descriptor import resource_schema
 
     schema = resource_schema("figures")
-    names = {f.name for f in _schema.table("figures").raw_fields}
+    names = {f.name for f in schemas.table("figures").raw_fields}
     schema["fields"] = [f for f in schema["fields"] if f["name"] in names]
     schema.pop("foreignKeys", None)
     (folder / "figures.schema.json").write_text(json.dumps(schema), encoding="utf-8")

@@ -10,7 +10,7 @@ Public API::
     kse.vocabulary("measure")              # codes, labels, definitions
     kse.download("0.2.0", "data/")         # a verified copy in data/0.2.0/
 
-Validation and building live in :mod:`ketamine_ssri_evidence.validation` and :mod:`ketamine_ssri_evidence.building`;
+Validation and building live in :mod:`ketamine_ssri_evidence.validation` and :mod:`ketamine_ssri_evidence.release_build`;
 they import pandera, frictionless and pyarrow only when called.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .download import DownloadError, TrustWarning, download
-from .figuretext import ParsedFigure, parse as parse_figure_text
-from .loading import ReleaseError, VersionInfo, current_version, latest_version, load, tables, versions, vocabulary
+from .figure_text import ParsedFigure, parse as parse_figure_text
+from .loader import ReleaseError, VersionInfo, current_version, latest_version, load, tables, versions, vocabulary
 
 if TYPE_CHECKING:
     from .validation import Result
@@ -37,11 +37,11 @@ def _version() -> str:
     """The last data release of schemas/package.json (``.postN`` after code-only fixes)."""
     import json
 
-    from . import _schema
+    from . import schemas
     from .release_metadata import package_version
 
     try:
-        return package_version(json.loads((_schema.SCHEMAS / "package.json").read_text(encoding="utf-8")))
+        return package_version(json.loads((schemas.SCHEMAS / "package.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return "0+unknown"
 
@@ -60,8 +60,8 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
 def build(*, raw_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
           root_descriptor: str | os.PathLike | None = None, snapshots: str | os.PathLike | None = None,
           version: str | None = None) -> Path:
-    """Validate and build the release; see :func:`ketamine_ssri_evidence.building.build`."""
-    from .building import build as _build
+    """Validate and build the release; see :func:`ketamine_ssri_evidence.release_build.build`."""
+    from .release_build import build as _build
 
     return _build(raw_dir=raw_dir, out_dir=out_dir, root_descriptor=root_descriptor, snapshots=snapshots,
                   version=version)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from .diff import diff_all
 from .releases import releases
+from .table_diff import diff_all
 
 
 def _source_counts(ids) -> str:
@@ -15,9 +15,9 @@ def _source_counts(ids) -> str:
 
 def _per_source(table: str) -> bool:
     """A contributed table whose rows belong to a source (ids ``<source_id>/...``): counted by source."""
-    from . import _schema
+    from . import schemas
 
-    t = _schema.table(table) if table in _schema.table_names() else None
+    t = schemas.table(table) if table in schemas.table_names() else None
     return t is not None and not t.computed and any(ref == "sources" for _, ref, _ in t.foreign_keys)
 
 
@@ -32,8 +32,8 @@ def changelog(root: str | os.PathLike | None = None) -> str:
         r = rels[i]
         out.append(f"\n## {r['version']} ({r['date']})\n\n{r['summary']}\n")
         if i == 0:
-            from .diff import _rows
-            from .loading import release_dir
+            from .loader import release_dir
+            from .table_diff import _rows
 
             figs = _rows(release_dir(r["version"], root), "figures", "figure_id")
             out.append(f"\n- figures: {len(figs)} ({_source_counts(figs)})\n")

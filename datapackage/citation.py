@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 from .releases import current_release, package_metadata
 
 MESSAGE = "If you use this dataset, please cite it as below, with the version you used."
@@ -47,7 +47,7 @@ def _person(name: str) -> dict | None:
 def _sources(raw_dir=None) -> list[dict]:
     import yaml
 
-    raw = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    raw = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
     out = []
     for path in sorted(raw.glob("*/source.yaml")):
         s = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import cast
 
-from . import _schema
-from .compare import (
+from . import schemas
+from .comparison import (
     fid,
     is_unspecified,
     key_fields,
@@ -39,7 +39,7 @@ FIELDS = ("figure_id", "source_id", "attributed_to", "value_text", "qualifier", 
 
 def _narrower(field: str, claim, study) -> bool:
     """Is the claim's code a part of the study's broader code (ssri within antidepressant)?"""
-    table = _schema.comparison()["claim_rules"]["narrower"].get(field, {})
+    table = schemas.comparison()["claim_rules"]["narrower"].get(field, {})
     return claim in table.get(study, [])
 
 
@@ -125,7 +125,7 @@ def _echo(a: dict, sa, s: dict) -> tuple[bool, list[str], list[str]]:
     ss = span(s)
     if ss is None or sa.bound or (s.get("measure"), s.get("event")) == (a.get("measure"), a.get("event")):
         return False, [], []
-    if _schema.measure_dimension(s["measure"]) != _schema.measure_dimension(a["measure"]):
+    if schemas.measure_dimension(s["measure"]) != schemas.measure_dimension(a["measure"]):
         return False, [], []
     if not sa.lo <= ss.head <= sa.hi:
         return False, [], []
@@ -211,7 +211,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
     if not entries:
         return _no_measure(a, sa, cited, pool.all, pool.ordered)
     same = [e[0] for e in entries]
-    if a["measure"] in _schema.contrast_measures():
+    if a["measure"] in schemas.contrast_measures():
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
             s = same[0]
@@ -237,7 +237,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
                     f"figure is {shown(s)}{derived} against the article's {shown(a)}.", *rest)
     if adds:
         field = adds[0][0]
-        rule = _schema.comparison()["claim_rules"]["adds_rule"][field]
+        rule = schemas.comparison()["claim_rules"]["adds_rule"][field]
         numbers = "the numbers agree" if agree else "the numbers differ too"
         return _row(a, "not_reported", rule,
                     f"The article's {shown(a)} states {'; '.join(t for _, t in adds)}, which {cited}'s closest figure "
@@ -256,7 +256,7 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
 
 
 def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dict] = ()) -> list[dict]:
-    from .derive import tolerance
+    from .derived_figures import tolerance
 
     by_source: dict[str, list[dict]] = {}
     for f in figures:

@@ -16,9 +16,9 @@ RENDER = {"text": render_text, "json": render_json, "github": render_github}
 
 
 def _table_names() -> list[str]:
-    from . import _schema
+    from . import schemas
 
-    return list(_schema.table_names())
+    return list(schemas.table_names())
 
 
 def _megabytes(text: str) -> float:
@@ -146,18 +146,18 @@ def _validate_changed(args):
     nothing under raw/ or schemas/ changed (only the published files are checked then)."""
     from pathlib import Path
 
-    from . import _schema
+    from . import schemas
     from .changes import ChangesError, changed
     from .validation import UsageError, validate
 
-    raw = Path(args.raw) if args.raw else _schema.ROOT / "raw"
+    raw = Path(args.raw) if args.raw else schemas.ROOT / "raw"
     try:
-        ch = changed(raw, _schema.SCHEMAS, args.changed or None)
+        ch = changed(raw, schemas.SCHEMAS, args.changed or None)
     except ChangesError as e:
         raise UsageError(str(e)) from None
     print(ch.describe(), file=sys.stderr)
     if not ch.folders and not ch.everything and not args.paths:
-        from ._published import verify_published
+        from .published_files import verify_published
 
         problems = verify_published(raw.parent / "build")
         return _Checked(problems) if problems else None
@@ -178,7 +178,7 @@ class _Checked:
 def _build(args) -> int:
     from pathlib import Path
 
-    from .building import BuildError, BuildWriteError, build
+    from .release_build import BuildError, BuildWriteError, build
     from .releases import ReleaseConflict
     from .validation import UsageError
 
@@ -204,7 +204,7 @@ def _build(args) -> int:
 
 
 def _tables(args) -> int:
-    from .loading import ReleaseError, tables
+    from .loader import ReleaseError, tables
 
     try:
         for name in tables(args.version):
@@ -260,8 +260,8 @@ def _download(args) -> int:
 def _diff(args) -> int:
     import json as _json
 
-    from .diff import DiffError, diff, diff_all, render, render_all
-    from .loading import ReleaseError
+    from .loader import ReleaseError
+    from .table_diff import DiffError, diff, diff_all, render, render_all
 
     try:
         diffs = diff_all(args.v1, args.v2) if args.table == "all" else [diff(args.v1, args.v2, args.table)]
@@ -280,9 +280,9 @@ def _diff(args) -> int:
 
 
 def _write_generated(name: str, text: str) -> int:
-    from . import _schema
+    from . import schemas
 
-    path = _schema.ROOT / name
+    path = schemas.ROOT / name
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
     return EXIT_OK
@@ -295,11 +295,11 @@ def _changelog(args) -> int:
 
 
 def _docs(args) -> int:
-    from . import _schema
-    from .docs import data_dictionary, readme_counts, with_readme_counts
+    from . import schemas
+    from .data_dictionary import data_dictionary, readme_counts, with_readme_counts
 
     _write_generated("DATA_DICTIONARY.md", data_dictionary())
-    readme = (_schema.ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (schemas.ROOT / "README.md").read_text(encoding="utf-8")
     try:
         text = with_readme_counts(readme, readme_counts())
     except ValueError as e:
@@ -309,7 +309,7 @@ def _docs(args) -> int:
 
 
 def _release(args) -> int:
-    from .building import BuildError, BuildWriteError
+    from .release_build import BuildError, BuildWriteError
     from .release_cut import ReleaseRefused, plan, release, render
     from .releases import ReleaseConflict
 
@@ -342,13 +342,13 @@ def _check_pr(args) -> int:
 
 
 def _report(args) -> int:
-    from . import _schema
-    from .loading import ReleaseError
+    from . import schemas
+    from .loader import ReleaseError
 
     try:
         from .report import write_report
 
-        path = write_report(args.out or _schema.ROOT / "report", args.version)
+        path = write_report(args.out or schemas.ROOT / "report", args.version)
     except ImportError as e:  # pragma: no cover - altair or vl-convert missing
         print(f"error: the report needs altair and vl-convert-python ({e}); pip install -e '.[report]'", file=sys.stderr)
         return EXIT_USAGE

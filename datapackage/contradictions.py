@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .compare import in_days, is_unspecified, key_fields, key_text, printed_ranges, reached_bounds
+from .comparison import in_days, is_unspecified, key_fields, key_text, printed_ranges, reached_bounds
 from .durations import duration_days
 from .spans import span
 
@@ -119,12 +119,12 @@ def _q(f) -> str:
 
 def _in(x: float, f: dict) -> str:
     """A canonical value in the figure's own unit, for the reason text."""
-    from . import _schema
+    from . import schemas
 
     unit = f.get("unit")
     if not unit or unit == "1":
         return f"{x:.4g}"
-    return f"{x / _schema.unit_factor(unit):.4g} {unit}"
+    return f"{x / schemas.unit_factor(unit):.4g} {unit}"
 
 
 def _within(g: _Group) -> dict | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _schema
+from . import schemas
 from .field_types import field_type
 from .file_hashes import sha256
 from .releases import package_metadata
@@ -70,8 +70,8 @@ def croissant(version: str, files: dict[str, bytes]) -> dict:
     d["citeAs"] = base["citation"]
     d["distribution"] = []
     d["recordSet"] = []
-    for table in _schema.table_names():
-        t = _schema.table(table)
+    for table in schemas.table_names():
+        t = schemas.table(table)
         name = f"{table}.parquet"
         d["distribution"].append({
             "@type": "cr:FileObject", "@id": name, "name": name, "description": f"The {table} table as Parquet.",
@@ -82,7 +82,7 @@ def croissant(version: str, files: dict[str, bytes]) -> dict:
             desc = f.description
             if f.vocabulary:
                 desc += f" A code from the vocabulary {f.vocabulary}: " + "; ".join(
-                    f"{c} ({row['label']})" for c, row in _schema.vocabulary(f.vocabulary).items()) + "."
+                    f"{c} ({row['label']})" for c, row in schemas.vocabulary(f.vocabulary).items()) + "."
             fields.append({"@type": "cr:Field", "@id": f"{table}/{f.name}", "name": f.name, "description": desc,
                            "dataType": field_type(f.type).croissant,
                            "source": {"fileObject": {"@id": name}, "extract": {"column": f.name}}})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from . import _schema
+from . import schemas
 from .releases import package_metadata
 
 DEFAULT_TABLE = "figures"
@@ -31,7 +31,7 @@ def dataset_card(version: str, tables: dict[str, list[dict]] | None = None) -> s
 
     meta = package_metadata()
     date = _release_date(version)
-    names = _schema.table_names()
+    names = schemas.table_names()
     default = DEFAULT_TABLE if DEFAULT_TABLE in names else names[0]
     licence = next((lic for lic in meta.get("licenses", []) if lic["name"].startswith("CC")), None)
     front = ["---"]
@@ -49,7 +49,7 @@ def dataset_card(version: str, tables: dict[str, list[dict]] | None = None) -> s
             "## Tables", "", "| table | rows | what a row is |", "|---|---:|---|"]
     for name in names:
         rows = len(tables[name]) if tables and name in tables else ""
-        body.append(f"| `{name}` | {rows} | {_schema.table(name).description.replace('|', chr(92) + '|')} |")
+        body.append(f"| `{name}` | {rows} | {schemas.table(name).description.replace('|', chr(92) + '|')} |")
     body += ["", "Each table is here as Parquet (`<table>.parquet`) and CSV (`<table>.csv`, UTF-8), and all of "
              f"them as sheets of the workbook `{file_name()}`, whose first sheet explains every field and code. "
              "`datapackage.json` (Data Package v2) and `croissant.json` (Croissant 1.0) describe the files, "

@@ -41,7 +41,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from ._http import (
+from .http_client import (
     ALLOW_HTTP_ENV,
     Deadline,
     DownloadError,

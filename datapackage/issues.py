@@ -132,14 +132,14 @@ class Issue:
             value = '""' if self.field else "-"
         # a file name or a quoted value may hold line breaks or bidirectional controls: escaped,
         # so that every problem stays one line that reads as it is stored
-        from ._textsafety import safe_text
+        from .text_safety import safe_text
 
         return (f"{safe_text(self.path)}:{self.line}: {safe_text(self.field) or '-'}: {value}: "
                 f"{safe_text(self.reason)} [{self.code}]")
 
     def github(self) -> str:
         msg = f"{self.field or '-'}: {self.reason}".replace("%", "%25").replace("\n", "%0A")
-        from ._textsafety import safe_text
+        from .text_safety import safe_text
 
         return f"::error file={safe_text(self.path)},line={max(self.line, 1)},title={self.code}::{msg}"
 

@@ -23,7 +23,7 @@ import csv
 import io
 from typing import Any
 
-from . import _schema
+from . import schemas
 from .file_hashes import sha256
 from .releases import current_release, package_metadata
 
@@ -38,12 +38,12 @@ LIST_KEYS = ("keywords", "licenses", "contributors")
 
 def categories(vocabulary: str) -> list[dict]:
     """A vocabulary as v2 ``categories``: each code with its label."""
-    return [{"value": code, "label": row["label"]} for code, row in _schema.vocabulary(vocabulary).items()]
+    return [{"value": code, "label": row["label"]} for code, row in schemas.vocabulary(vocabulary).items()]
 
 
 def resource_schema(table: str) -> dict:
     """The published Table Schema: vocabularies resolved to enums and categories, private keys dropped."""
-    d = copy.deepcopy(_schema.table(table).descriptor)
+    d = copy.deepcopy(schemas.table(table).descriptor)
     d.pop("raw", None)
     d.pop("computed", None)
     d["$schema"] = TABLE_SCHEMA_PROFILE
@@ -53,7 +53,7 @@ def resource_schema(table: str) -> dict:
         if f.pop("derived", False):
             f["description"] = f["description"] + " (Derived by the build.)"
         if vocab:
-            f.setdefault("constraints", {})["enum"] = list(_schema.vocabulary(vocab))
+            f.setdefault("constraints", {})["enum"] = list(schemas.vocabulary(vocab))
             f["categories"] = categories(vocab)
     return d
 
@@ -91,10 +91,10 @@ def descriptor(version: str, files: dict[str, bytes], prefix: str = "", meta: di
     if "sources.csv" in files:
         rows = csv.DictReader(io.StringIO(files["sources.csv"].decode("utf-8"), newline=""))
         pkg["sources"] = package_sources(list(rows))
-    tables = _schema.table_names()
+    tables = schemas.table_names()
     resources = []
     for table in tables:
-        t = _schema.table(table)
+        t = schemas.table(table)
         resources.append({
             "name": table, "type": "table", **_file(f"{prefix}{table}.csv", files[f"{table}.csv"]),
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "description": t.description,

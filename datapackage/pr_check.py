@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 
 # paths whose change can change what the tests see (a change to raw/ alone is checked by
 # the validation and the scratch build, which are what the tests check of it)
@@ -121,7 +121,7 @@ def _needs_tests(changed: list[str] | None) -> bool:
 
 def _published_untouched(root: Path, base: str | None, report: Report) -> bool:
     """False when build/versions.json cannot be read (nothing else can be checked then)."""
-    from .building import BuildWriteError, checked_manifest
+    from .release_build import BuildWriteError, checked_manifest
     from .releases import MANIFEST, verify
 
     try:
@@ -165,9 +165,9 @@ def _base_versions(root: Path, base: str | None) -> set[str] | None:
 
 def _scratch_build(root: Path, report: Report, work: Path, base: str | None = None):
     """Build raw/ as the last release; compare with build/<version>/. Returns (folder, version)."""
-    from .building import BuildError, BuildWriteError, build
+    from .release_build import BuildError, BuildWriteError, build
     from .releases import ReleaseConflict, package_metadata, published
-    from .versioning import changes, needed, next_versions
+    from .version_bump import changes, needed, next_versions
 
     version = package_metadata()["releases"][-1]["version"]
     out = work / "build"
@@ -218,7 +218,7 @@ def _scratch_build(root: Path, report: Report, work: Path, base: str | None = No
 
 
 def _diffs(a: Path, b: Path) -> list[dict]:
-    from .diff import diff_all
+    from .table_diff import diff_all
 
     return diff_all(a, b)
 
@@ -226,8 +226,8 @@ def _diffs(a: Path, b: Path) -> list[dict]:
 def _diff_text(root: Path, scratch: Path, version: str, base: str | None) -> str:
     """Every table of the scratch build against the last release of the base branch (else
     against the committed release, or the one before it when they are the same)."""
-    from .diff import render_all
     from .releases import MANIFEST, package_metadata
+    from .table_diff import render_all
 
     against = None
     text = _git(root, "show", f"{base}:build/{MANIFEST}") if base else None
@@ -273,7 +273,7 @@ def check(*, root: Path | None = None, base: str | None = None, tests: str = "au
     """Run every check of a pull request; see the module's docstring."""
     from .release_metadata import ReleaseMetadataError
 
-    root = Path(root) if root is not None else _schema.ROOT
+    root = Path(root) if root is not None else schemas.ROOT
     report = Report()
     try:
         from .releases import package_metadata

@@ -1,7 +1,7 @@
 """Cut a release: ``python -m ketamine_ssri_evidence release X.Y.Z --summary TEXT``.
 
 1. The version must be a next version of the last release, of a kind that agrees with
-   what changed (:mod:`.versioning`), computed from the diff of the last release to a
+   what changed (:mod:`.version_bump`), computed from the diff of the last release to a
    scratch build of ``raw/``. The date defaults to today (UTC) and never goes back.
 2. The previous release gets its ``source_commit``: the commit that published it, the
    last commit that changed ``build/<previous>/`` (``git log -1 -- build/<previous>/``),
@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 from .release_metadata import COMMIT, POST, ReleaseMetadataError, parse, parse_date, render_text
 
 
@@ -102,7 +102,7 @@ def citation_text(text: str, version: str, date: str) -> str:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    from .building import _write_atomic
+    from .release_build import _write_atomic
 
     _write_atomic(path, text.encode("utf-8"))
 
@@ -110,12 +110,12 @@ def _atomic_text(path: Path, text: str) -> None:
 def plan(version: str, summary: str, date: str | None = None, *, source_commit: str | None = None,
          redo: bool = False, root: Path | None = None, raw_dir=None) -> tuple[ReleaseResult, str]:
     """Every check of :func:`release`, with nothing written: the result and package.json's new text."""
-    from .building import BuildError, build, checked_manifest
-    from .diff import diff_all
+    from .release_build import BuildError, build, checked_manifest
     from .releases import package_metadata
-    from .versioning import changes, check_bump, needed
+    from .table_diff import diff_all
+    from .version_bump import changes, check_bump, needed
 
-    root = Path(root) if root is not None else _schema.ROOT
+    root = Path(root) if root is not None else schemas.ROOT
     meta = package_metadata()  # ReleaseMetadataError: the list as it is cannot be used
     text = (root / "schemas" / "package.json").read_text(encoding="utf-8")
     rels = meta["releases"]
@@ -175,7 +175,7 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
     if why:
         detail = "; ".join(w for _, w in found[:6]) or "no table, schema or file differs"
         raise ReleaseRefused(f"{why} (changes: {detail})")
-    from .versioning import bump_kind
+    from .version_bump import bump_kind
 
     kind = bump_kind(prev_v, version) or "?"
     return ReleaseResult(version, prev_v, kind, commit, found, diffs, files), new_text
@@ -184,12 +184,12 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
 def release(version: str, summary: str, date: str | None = None, *, source_commit: str | None = None,
             redo: bool = False, root: Path | None = None, report: bool = True) -> ReleaseResult:
     """Check, record and build release ``version``; regenerate the files that name it."""
-    from .building import build, checked_manifest
     from .changelog import changelog
-    from .docs import data_dictionary, readme_counts, with_readme_counts
+    from .data_dictionary import data_dictionary, readme_counts, with_readme_counts
+    from .release_build import build, checked_manifest
     from .releases import MANIFEST, manifest_bytes
 
-    root = Path(root) if root is not None else _schema.ROOT
+    root = Path(root) if root is not None else schemas.ROOT
     result, new_text = plan(version, summary, date, source_commit=source_commit, redo=redo, root=root)
     pkg = root / "schemas" / "package.json"
     old_text = pkg.read_text(encoding="utf-8")
@@ -216,7 +216,7 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
         _atomic_text(root / name, text)
         result.written.append(name)
     cff = root / "CITATION.cff"
-    if root.resolve() == _schema.ROOT.resolve():  # the whole file, references included, from schemas/ and raw/
+    if root.resolve() == schemas.ROOT.resolve():  # the whole file, references included, from schemas/ and raw/
         from .citation import citation_cff
 
         _atomic_text(cff, citation_cff(version, new_date, raw_dir=root / "raw"))
@@ -240,7 +240,7 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
 
 
 def render(result: ReleaseResult) -> str:
-    from .diff import render_all
+    from .table_diff import render_all
 
     lines = [f"release {result.version}: a {result.kind} release after {result.previous} "
              f"(source_commit of {result.previous}: {result.source_commit})", "", "what changed:"]

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeGuard
 
-from . import _schema
+from . import schemas
 
 MANIFEST = "versions.json"
 # A manifest or descriptor larger than this is refused before it is parsed.
@@ -127,7 +127,7 @@ def package_metadata() -> dict:
     if _METADATA_OVERRIDE:
         return _METADATA_OVERRIDE[-1]
 
-    path = _schema.ROOT / "schemas" / "package.json"
+    path = schemas.ROOT / "schemas" / "package.json"
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -315,7 +315,7 @@ def shipped_manifest() -> dict[str, dict]:
     Its hashes are authoritative for every version it lists. Missing means an empty trust
     root (every download is then pinned or trusted on first use).
     """
-    path = _schema.ROOT / "build" / MANIFEST
+    path = schemas.ROOT / "build" / MANIFEST
     try:
         st = path.stat()
     except OSError:

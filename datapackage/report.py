@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 
 PAGE_ID = "report"
 ALL = "all"
@@ -41,11 +41,11 @@ class Chart:
 # ------------------------------------------------------------------ configuration from schemas/
 
 def config() -> dict:
-    return json.loads((_schema.SCHEMAS / "report.json").read_text(encoding="utf-8"))
+    return json.loads((schemas.SCHEMAS / "report.json").read_text(encoding="utf-8"))
 
 
 def labels(vocabulary: str) -> dict[str, str]:
-    return {code: row["label"] for code, row in _schema.vocabulary(vocabulary).items()}
+    return {code: row["label"] for code, row in schemas.vocabulary(vocabulary).items()}
 
 
 def colours(kind: str, codes: list[str]) -> list[str]:
@@ -55,7 +55,7 @@ def colours(kind: str, codes: list[str]) -> list[str]:
     cfg = config()
     fixed = cfg["colors"].get(kind, {})
     palette = [c for c in cfg["palette"] if c not in fixed.values()] or cfg["palette"]
-    known = list(_schema.vocabulary(kind)) if kind in _schema.vocabulary_names() else []
+    known = list(schemas.vocabulary(kind)) if kind in schemas.vocabulary_names() else []
     spare = [c for c in known if c not in fixed]
     spare += sorted({c for c in codes if c not in fixed and c not in spare})
     return [fixed[c] if c in fixed else palette[spare.index(c) % len(palette)] for c in codes]
@@ -101,7 +101,7 @@ def figure_points(figures: list[dict], sources: dict[str, dict], claims: dict[st
     for g in cfg["measure_groups"]:
         rows: dict[str, list[dict]] = {}
         for f in figures:
-            if f["measure"] not in g["measures"] or _schema.qualifier_shape(f["qualifier"]) == "none":
+            if f["measure"] not in g["measures"] or schemas.qualifier_shape(f["qualifier"]) == "none":
                 continue
             suffix = "" if g["values"] == "stated" else "_canonical"
             v, lo, hi = (_number(f.get(k + suffix)) for k in ("value", "low", "high"))
@@ -377,11 +377,11 @@ def _records(df) -> list[dict]:
 
 
 def _load(version, root):
-    from . import loading
+    from . import loader
 
-    version = version or loading.current_version(root)
-    names = loading.tables(version, root)
-    get = {n: _records(loading.load(n, version, root)) for n in names}
+    version = version or loader.current_version(root)
+    names = loader.tables(version, root)
+    get = {n: _records(loader.load(n, version, root)) for n in names}
     return version, get.get("figures", []), get.get("sources", []), get.get("claim_checks", []), get.get("contradictions", [])
 
 
@@ -459,7 +459,7 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
     figures, sources, claims, contra = data["figures"], data["sources"], data["claims"], data["contradictions"]
     lab_v, lab_r, lab_s, lab_m = labels("verdict"), labels("check_rule"), labels("severity"), labels("measure")
     kinds = [s["kind"] for s in sources]
-    headline = set(_schema.comparison()["contradiction_rules"]["headline_severities"])
+    headline = set(schemas.comparison()["contradiction_rules"]["headline_severities"])
     n_headline = sum(1 for x in contra if x["severity"] in headline)
     stats = [("figures", len(figures)), ("sources", len(sources)), ("web articles", kinds.count("web_article")),
              ("claims checked", len(claims)), ("contradictions", n_headline),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 from .issues import Issue
 
 REVIEWS_FILE = "reviews.csv"
@@ -21,10 +21,10 @@ COLUMNS = ("figure_id", "computed_verdict", "computed_rule", "reviewed_verdict",
 
 def apply_reviews(rows: list[dict], raw_dir=None, issues: list[Issue] | None = None) -> list[dict]:
     """claim_checks rows with the review columns filled from ``raw/reviews.csv`` (if it exists)."""
-    from ._rawio import read_csv
+    from .validation.reading import read_csv
 
     issues = [] if issues is None else issues
-    raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    raw_dir = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
     out = {r["figure_id"]: dict(r, reviewed_verdict=None, review_reason=None, reviewer=None, review_date=None)
            for r in rows}
     path = raw_dir / REVIEWS_FILE
@@ -46,8 +46,8 @@ def apply_reviews(rows: list[dict], raw_dir=None, issues: list[Issue] | None = N
 
 
 def _read(raw, out: dict[str, dict], issues: list[Issue]) -> None:
-    verdicts = _schema.vocabulary("verdict")
-    rules = _schema.vocabulary("check_rule")
+    verdicts = schemas.vocabulary("verdict")
+    rules = schemas.vocabulary("check_rule")
     seen: set[str] = set()
     for cells in raw.rows:
         get = lambda k: cells[k].value or ""  # noqa: E731

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import compare
+from . import comparison
 
 # What compare.span reads of a figure (with comparative()): a new read there is a new name here.
 SPAN_FIELDS = ("measure", "qualifier", "value_text", "unit", "value", "low", "high")
@@ -20,20 +20,20 @@ def _span(values: tuple, tol):
     f = dict(zip(SPAN_FIELDS, values))
     if tol is not _NO_TOL:
         f["_tol"] = tol
-    return compare.span(f)
+    return comparison.span(f)
 
 
-def span(f: dict) -> compare.Span | None:
+def span(f: dict) -> comparison.Span | None:
     """The interval a figure allows (see :func:`compare.span`), computed once per distinct fields."""
     g = f.get
     return _span((g("measure"), g("qualifier"), g("value_text"), g("unit"), g("value"), g("low"), g("high")),
                  f["_tol"] if "_tol" in f else _NO_TOL)
 
 
-def spans_of_columns(columns: dict[str, list]) -> list[compare.Span | None]:
+def spans_of_columns(columns: dict[str, list]) -> list[comparison.Span | None]:
     """The span of every row of figures given as columns (lists of values) of ``SPAN_FIELDS``."""
-    memo: dict[tuple, compare.Span | None] = {}
-    out: list[compare.Span | None] = []
+    memo: dict[tuple, comparison.Span | None] = {}
+    out: list[comparison.Span | None] = []
     for values in zip(*(columns[k] for k in SPAN_FIELDS)):
         if values in memo:
             out.append(memo[values])

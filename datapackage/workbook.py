@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 
-from . import _schema
+from . import schemas
 from .field_types import field_type
 from .releases import package_metadata
 
@@ -61,7 +61,7 @@ def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tup
     ``left_out``: the tables whose rows the workbook does not hold, with their row counts."""
     meta = package_metadata()
     date = _release_date(version)
-    tables = _schema.table_names()
+    tables = schemas.table_names()
     licence = "; ".join(f"{lic['name']}: {lic.get('title', '')} {lic.get('path', '')}".strip()
                         for lic in meta.get("licenses", []))
     release = [
@@ -90,22 +90,22 @@ def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tup
          "datapackage.json describes them."],
     ]
     for name in tables:
-        reading.append([f"Table {name}", _schema.table(name).description])
+        reading.append([f"Table {name}", schemas.table(name).description])
     for name, rows in (left_out or {}).items():
         reading.append([f"Not here: {name}", _left_out(name, rows)])
     fields = [["table", "field", "title", "type", "codes from", "description"]]
     for name in tables:
-        for f in _schema.table(name).fields:
+        for f in schemas.table(name).fields:
             fields.append([name, f.name, f.title, f.type, f.vocabulary or "",
                            f.description + (" (Derived by the build.)" if f.derived else "")])
     used = []
     for name in tables:
-        for f in _schema.table(name).fields:
+        for f in schemas.table(name).fields:
             if f.vocabulary and f.vocabulary not in used:
                 used.append(f.vocabulary)
     codes = [["vocabulary", "code", "label", "definition"]]
     for v in used:
-        for code, row in _schema.vocabulary(v).items():
+        for code, row in schemas.vocabulary(v).items():
             codes.append([v, code, row.get("label", ""), row.get("definition", "")])
     return [("Release", release), ("How to read this workbook", reading), ("Fields", fields), ("Codes", codes)]
 
@@ -124,7 +124,7 @@ def _values(records, name: str) -> list:
 
 def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     """The workbook of release ``version``; ``tables`` maps each table name to its records."""
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     meta = package_metadata()
     date = _dt.datetime.fromisoformat(_release_date(version))
@@ -150,7 +150,7 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     about.set_column(5, 5, 90)
     about.write_string(0, 0, f"{meta['title']}, release {version}", title)
     r = 2
-    left_out = {name: len(tables[name]) for name in _schema.table_names() if len(tables[name]) > MAX_SHEET_ROWS}
+    left_out = {name: len(tables[name]) for name in schemas.table_names() if len(tables[name]) > MAX_SHEET_ROWS}
     for head, rows in about_rows(version, left_out):
         about.write_string(r, 0, head, heading)
         r += 1
@@ -166,8 +166,8 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
             r += 1
         r += 1
 
-    for name in _schema.table_names():
-        t = _schema.table(name)
+    for name in schemas.table_names():
+        t = schemas.table(name)
         ws = wb.add_worksheet(name)
         records = tables[name]
         if name in left_out:

@@ -229,7 +229,7 @@ def real_build(tmp_path_factory):
     """``build`` of the real raw/ into a scratch folder, once a run (a folder holding
     ``build/`` and ``datapackage.json``). Read it; copy it before changing anything in it."""
     def make(tmp):
-        from ketamine_ssri_evidence.building import build
+        from ketamine_ssri_evidence.release_build import build
 
         build(out_dir=tmp / "build", root_descriptor=tmp / "datapackage.json")
 

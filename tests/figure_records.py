@@ -7,7 +7,7 @@ checks and the contradictions.
 
 from __future__ import annotations
 
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 
 STUDY = {"source_id": "study", "resolution": "public_text"}
 
@@ -29,7 +29,7 @@ def figure(
     **fields,
 ) -> dict:
     """One figure record; ``figure_id`` is ``<source_id>/<nnn>`` and gives the source."""
-    f: dict = {fld.name: None for fld in _schema.table("figures").fields}
+    f: dict = {fld.name: None for fld in schemas.table("figures").fields}
     f.update(
         figure_id=figure_id,
         source_id=figure_id.split("/")[0],

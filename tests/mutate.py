@@ -12,7 +12,7 @@ usable. Afterwards, in ``.mutation/<target>/``: ``mutmut results`` lists the sur
 
     python tests/mutate.py                       # every target in turn
     python tests/mutate.py compare claim_checks  # these targets
-    python tests/mutate.py compare "ketamine_ssri_evidence.compare.x_span*"   # some mutants of one
+    python tests/mutate.py compare "ketamine_ssri_evidence.comparison.x_span*"   # some mutants of one
     python tests/mutate.py --tests tests/test_checks.py compare   # other tests (a "before" score), staged
                                                                   # in .mutation/compare-other-tests/
     python tests/mutate.py --rerun compare       # the survivors of the last run again, with today's tests
@@ -63,8 +63,8 @@ class Target:
 
 _V = f"{PACKAGE}.validation"
 TARGETS = {
-    "figuretext": Target(
-        ["figuretext.py"],
+    "figure_text": Target(
+        ["figure_text.py"],
         [
             "tests/test_figuretext.py",
             "tests/test_figuretext_lists.py",
@@ -77,12 +77,12 @@ TARGETS = {
         ["issues.py"], ["tests/test_issues.py", "tests/test_issue_limits.py", "tests/test_validation_rules.py"]
     ),
     "compare": Target(
-        ["compare.py"],
+        ["comparison.py"],
         ["tests/test_compare_spans.py", "tests/test_claim_checks_rules.py", "tests/test_contradiction_rules.py"],
     ),
     "claim_checks": Target(["claim_checks.py"], ["tests/test_claim_checks_rules.py"]),
     "contradictions": Target(["contradictions.py"], ["tests/test_contradiction_rules.py"]),
-    "derive": Target(["derive.py"], ["tests/test_derive.py", "tests/test_derive_rules.py"]),
+    "derive": Target(["derived_figures.py"], ["tests/test_derive.py", "tests/test_derive_rules.py"]),
     # the validation rules: the cell checks and the figure rules (not the file reading, the
     # column-wise checks or the key checks)
     "validation": Target(

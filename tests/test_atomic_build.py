@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from conftest import FIXTURES
-from ketamine_ssri_evidence import building
-from ketamine_ssri_evidence.building import BuildWriteError, build, recover, render_release
+from ketamine_ssri_evidence import release_build
 from ketamine_ssri_evidence.cli import main
+from ketamine_ssri_evidence.release_build import BuildWriteError, build, recover, render_release
 from ketamine_ssri_evidence.releases import MANIFEST, current_release, verify
 
 VERSION = current_release()["version"]
@@ -31,7 +31,7 @@ def new_files():
 def fast(monkeypatch, new_files):
     """build() with the rendering done once: only the writing is under test. The disk's own
     flush is skipped (no test can see it); the steps that call it are still counted and crashed."""
-    monkeypatch.setattr(building, "render_release", lambda **kw: dict(new_files))
+    monkeypatch.setattr(release_build, "render_release", lambda **kw: dict(new_files))
     monkeypatch.setattr(os, "fsync", lambda fd: None)
 
 
@@ -71,7 +71,7 @@ def _steps(monkeypatch, crash_at):
         return step
 
     for name in ("_write_file", "_fsync_dir", "_exchange"):
-        monkeypatch.setattr(building, name, wrap(getattr(building, name)))
+        monkeypatch.setattr(release_build, name, wrap(getattr(release_build, name)))
     monkeypatch.setattr(os, "replace", wrap(os.replace))
     monkeypatch.setattr(os, "rename", wrap(os.rename))
     return count
@@ -90,7 +90,7 @@ def test_a_crash_at_any_step_leaves_the_old_or_the_new_release(tmp_path, monkeyp
         _setup(out, scenario, new_files)
         with monkeypatch.context() as m:
             if not exchange:
-                m.setattr(building, "_exchange", lambda a, b: False)
+                m.setattr(release_build, "_exchange", lambda a, b: False)
             count = _steps(m, k)
             try:
                 build(out_dir=out, root_descriptor=desc)
@@ -157,7 +157,7 @@ def test_file_system_faults_are_one_line(tmp_path, monkeypatch, capsys, fast, ne
     if where == "replace":
         monkeypatch.setattr(os, "replace", _oserror(code))
     else:
-        monkeypatch.setattr(building, where, _oserror(code))
+        monkeypatch.setattr(release_build, where, _oserror(code))
     assert main(["build", "--out", str(out)]) == 1
     o, err = capsys.readouterr()
     assert len(err.strip().splitlines()) == 1 and words in err and "internal error" not in err

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema, building, contradictions
+from ketamine_ssri_evidence import contradictions, release_build, schemas
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
 from ketamine_ssri_evidence.csv_text import rows_bytes, table_bytes
-from ketamine_ssri_evidence.derive import derive_figure, derived_columns
+from ketamine_ssri_evidence.derived_figures import derive_figure, derived_columns
 from ketamine_ssri_evidence.field_types import field_type
 from ketamine_ssri_evidence.spans import SPAN_FIELDS, span, spans_of_columns
 
@@ -27,12 +27,12 @@ def result():
 
 @pytest.fixture(scope="module")
 def figures(result):
-    return building._records("figures", result.rows["figures"])
+    return release_build._records("figures", result.rows["figures"])
 
 
 # ---------------------------------------------------------------- CSV
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12) | st.sampled_from(
     ["", ",", '"', 'a "b", c', "line\nbreak", "cr\rlf", " lead", "6–12 months"])
 _COLUMNS = {
     "s": (pa.string(), _text),
@@ -64,21 +64,21 @@ def test_csv_from_arrow_across_batches(monkeypatch):
 
 @pytest.mark.parametrize("table", ["sources", "figures"])
 def test_the_release_tables_by_column_are_the_records(result, table):
-    typed = building._typed_tables(result)[table]
-    released = building.release_table(table, typed)
-    records = building._records(table, result.rows[table])
+    typed = release_build._typed_tables(result)[table]
+    released = release_build.release_table(table, typed)
+    records = release_build._records(table, result.rows[table])
     assert released.to_pylist() == records
-    assert released.schema == building._release_schema(table)
-    assert building.csv_bytes(table, released) == building.csv_bytes(table, records)
-    assert building.parquet_bytes(table, released) == building.parquet_bytes(table, records)
+    assert released.schema == release_build._release_schema(table)
+    assert release_build.csv_bytes(table, released) == release_build.csv_bytes(table, records)
+    assert release_build.parquet_bytes(table, released) == release_build.parquet_bytes(table, records)
 
 
 # ---------------------------------------------------------------- typed tables, derived columns
 
 def test_typed_tables_follow_the_schema(result):
-    tables = building._typed_tables(result)
-    for name in _schema.contributed_table_names():
-        t = _schema.table(name)
+    tables = release_build._typed_tables(result)
+    for name in schemas.contributed_table_names():
+        t = schemas.table(name)
         tbl = tables[name]
         assert tbl.column_names == [f.name for f in t.raw_fields] + ["_folder", "_path", "_line"]
         assert [tbl.schema.field(f.name).type for f in t.raw_fields] == [field_type(f.type).arrow_type()
@@ -90,15 +90,15 @@ def test_typed_tables_of_the_validator_are_used_as_they_are():
     class WithTables:
         tables = {"figures": "the validator's"}
 
-    assert building._typed_tables(WithTables()) == {"figures": "the validator's"}
+    assert release_build._typed_tables(WithTables()) == {"figures": "the validator's"}
 
 
 def test_derived_columns_are_derive_figure_row_by_row(result):
-    typed = building._typed_tables(result)["figures"]
+    typed = release_build._typed_tables(result)["figures"]
     cols = derived_columns(typed)
     raw = typed.to_pylist()
     for i, row in enumerate(raw):
-        want = derive_figure({f.name: row[f.name] for f in _schema.table("figures").raw_fields})
+        want = derive_figure({f.name: row[f.name] for f in schemas.table("figures").raw_fields})
         for name, arr in cols.items():
             assert arr[i].as_py() == want[name], (row["figure_id"], name)
 
@@ -106,7 +106,7 @@ def test_derived_columns_are_derive_figure_row_by_row(result):
 # ---------------------------------------------------------------- contradictions and claim checks
 
 def test_group_keys_by_column_are_the_keys_by_figure(figures):
-    names = {"source_id"} | {k["field"] for k in _schema.comparison()["key"]}
+    names = {"source_id"} | {k["field"] for k in schemas.comparison()["key"]}
     columns = {n: [f.get(n) for f in figures] for n in names}
     assert contradictions.group_keys_of_columns(columns) == contradictions.group_keys(figures)
     spans = spans_of_columns({n: [f.get(n) for f in figures] for n in SPAN_FIELDS})
@@ -114,14 +114,14 @@ def test_group_keys_by_column_are_the_keys_by_figure(figures):
 
 
 def test_contradictions_from_the_arrow_table_are_those_of_the_records(result, figures):
-    tbl = building.release_table("figures", building._typed_tables(result)["figures"])
-    assert building._contradictions(tbl) == contradictions.contradictions(figures)
+    tbl = release_build.release_table("figures", release_build._typed_tables(result)["figures"])
+    assert release_build._contradictions(tbl) == contradictions.contradictions(figures)
     shuffled = figures[::-1]
     assert contradictions.contradictions(shuffled) == contradictions.contradictions(figures)
 
 
 def test_claims_that_say_the_same_get_their_own_ids(figures, result):
-    sources = building._records("sources", result.rows["sources"])
+    sources = release_build._records("sources", result.rows["sources"])
     src = {s["source_id"]: s for s in sources}
     claims = [f for f in figures if f.get("attributed_to")]
     assert claims
@@ -135,7 +135,7 @@ def test_claims_that_say_the_same_get_their_own_ids(figures, result):
 
 
 def test_claim_checks_of_the_fields_they_read_are_those_of_whole_figures(result, figures):
-    tbl = building.release_table("figures", building._typed_tables(result)["figures"])
-    sources = building._records("sources", result.rows["sources"])
-    projected = building._figures_for_claims(tbl)
+    tbl = release_build.release_table("figures", release_build._typed_tables(result)["figures"])
+    sources = release_build._records("sources", result.rows["sources"])
+    projected = release_build._figures_for_claims(tbl)
     assert claim_checks(projected, sources) == claim_checks(figures, sources)

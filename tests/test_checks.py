@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
-from ketamine_ssri_evidence.compare import Span, key_compare, span
+from ketamine_ssri_evidence.comparison import Span, key_compare, span
 from ketamine_ssri_evidence.contradictions import contradictions
 
 _n = iter(range(1, 10_000))
@@ -16,7 +16,7 @@ _n = iter(range(1, 10_000))
 
 def fig(value_text, qualifier="exact", value=None, low=None, high=None, unit="%", measure="remission_rate",
         treatment="ketamine", route="unspecified", population="trd", source="article", **kw):
-    f: dict[str, Any] = {f.name: None for f in _schema.table("figures").fields}
+    f: dict[str, Any] = {f.name: None for f in schemas.table("figures").fields}
     f.update(figure_id=f"{source}/{next(_n):04d}", source_id=source, value_text=value_text, qualifier=qualifier,
              locator="Results",
              value=value, low=low, high=high, unit=unit, measure=measure, treatment=treatment, route=route,
@@ -190,7 +190,7 @@ def test_only_attributed_figures_are_checked():
 # ---------------------------------------------------------------- derived study figures
 
 def test_claims_are_checked_against_derived_figures_and_say_so():
-    from ketamine_ssri_evidence.derive import compute
+    from ketamine_ssri_evidence.derived_figures import compute
 
     dropout = fig("11.27%", value=11.27, measure="discontinuation_rate", source="study")
     result = compute("complement", [dropout])
@@ -207,7 +207,7 @@ def test_claims_are_checked_against_derived_figures_and_say_so():
 
 
 def test_a_count_over_its_denominator():
-    from ketamine_ssri_evidence.derive import compute
+    from ketamine_ssri_evidence.derived_figures import compute
 
     three = fig("Three", value=3, unit="{patient}", measure="discontinuation_count")
     n = fig("85", value=85, unit="{patient}", measure="sample_size")
@@ -320,7 +320,7 @@ def _figures(draw):
 @settings(max_examples=200, deadline=None)
 @given(_figures())
 def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
-    from ketamine_ssri_evidence.compare import overlap
+    from ketamine_ssri_evidence.comparison import overlap
 
     rows = contradictions(figs)
     for population in ("trd", "unspecified"):
@@ -337,7 +337,7 @@ def test_grouping_finds_exactly_the_groups_where_some_pair_conflicts(figs):
 
 def _disagree(a, b) -> bool:
     """Do two figures disagree as the rules say, examined as a pair?"""
-    from ketamine_ssri_evidence.compare import overlap
+    from ketamine_ssri_evidence.comparison import overlap
 
     sa, sb = _span(a), _span(b)
     if not overlap(sa, sb):

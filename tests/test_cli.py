@@ -106,10 +106,10 @@ def test_snapshot_variable(tmp_path):
 
 
 def test_tables_command():
-    from ketamine_ssri_evidence import _schema
+    from ketamine_ssri_evidence import schemas
 
     r = cli("tables")
-    assert r.code == 0 and r.out.split() == list(_schema.table_names())
+    assert r.code == 0 and r.out.split() == list(schemas.table_names())
 
 
 # --- every way of naming what to validate ------------------------------------------------

@@ -13,7 +13,7 @@ import math
 import pytest
 from figure_records import figure
 
-from ketamine_ssri_evidence.compare import Span, fid, key_compare, key_text, overlap, shown, span
+from ketamine_ssri_evidence.comparison import Span, fid, key_compare, key_text, overlap, shown, span
 
 INF = math.inf
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketamine_ssri_evidence.derive import _clean, derive_figure
+from ketamine_ssri_evidence.derived_figures import _clean, derive_figure
 
 
 def test_weeks_become_days():

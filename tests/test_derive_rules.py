@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from figure_records import figure
 
-from ketamine_ssri_evidence.derive import compute, derived_figures, tolerance
+from ketamine_ssri_evidence.derived_figures import compute, derived_figures, tolerance
 from ketamine_ssri_evidence.issues import Issue
 
 FIGURES = [

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.cli import main
-from ketamine_ssri_evidence.diff import diff, diff_all, render, render_all, table_names
+from ketamine_ssri_evidence.table_diff import diff, diff_all, render, render_all, table_names
 
 PAIR_FIELDS = ["figure_id_a", "figure_id_b", "severity"]
 
@@ -77,7 +77,7 @@ def test_schema_changes_are_rendered_once_for_all_tables(tmp_path):
     assert "    x: ∅ → y\n" in text
 
 
-@pytest.mark.parametrize("table", list(_schema.table_names()))
+@pytest.mark.parametrize("table", list(schemas.table_names()))
 def test_every_table_of_the_releases_diffs_by_its_primary_key(table):
     """0.1.0 → 0.2.0 (or the last two releases): no two rows share a key, so nothing collapses."""
     import csv
@@ -90,7 +90,7 @@ def test_every_table_of_the_releases_diffs_by_its_primary_key(table):
             return len(list(csv.DictReader(f)))
 
     d = diff("0.1.0", "0.2.0", table=table)
-    assert d["key"] == list(_schema.table(table).primary_key)
+    assert d["key"] == list(schemas.table(table).primary_key)
     assert count("0.2.0") - len(d["added"]) == count("0.1.0") - len(d["removed"])
 
 

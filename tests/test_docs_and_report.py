@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import FIXTURES, ROOT
-from ketamine_ssri_evidence import _schema
-from ketamine_ssri_evidence.docs import data_dictionary
+from ketamine_ssri_evidence import schemas
+from ketamine_ssri_evidence.data_dictionary import data_dictionary
 
 
 def test_data_dictionary_is_up_to_date():
@@ -22,20 +22,20 @@ def test_every_published_column_and_code_is_described():
         for f in res.get("schema", {}).get("fields", []):
             assert f.get("description", "").strip(), f"{res['name']}.{f['name']}"
             for code in f.get("constraints", {}).get("enum", []):
-                vocab = next(fl.vocabulary for fl in _schema.table(res["name"].removesuffix("-xlsx")).fields if fl.name == f["name"])
-                assert _schema.vocabulary(vocab)[code]["definition"].strip(), f"{vocab}:{code}"
+                vocab = next(fl.vocabulary for fl in schemas.table(res["name"].removesuffix("-xlsx")).fields if fl.name == f["name"])
+                assert schemas.vocabulary(vocab)[code]["definition"].strip(), f"{vocab}:{code}"
     text = data_dictionary()
-    for name in _schema.vocabulary_names():
-        for code in _schema.vocabulary(name):
+    for name in schemas.vocabulary_names():
+        for code in schemas.vocabulary(name):
             assert f"| `{code.replace('|', chr(92) + '|')}` |" in text
 
 
 def _expected_points(root=None) -> dict[str, int]:
     """Independently of the report: how many figures (or claim points) each chart must draw."""
-    from ketamine_ssri_evidence import loading
+    from ketamine_ssri_evidence import loader
     from ketamine_ssri_evidence.report import config
 
-    figures = loading.load("figures", root=root)
+    figures = loader.load("figures", root=root)
     out = {}
     for g in config()["measure_groups"]:
         sfx = "" if g["values"] == "stated" else "_canonical"
@@ -57,11 +57,11 @@ def _values(spec: dict) -> list[dict]:
 
 def _expected_claims(root=None) -> int:
     """Credited article figures with a number in the claims dimension."""
-    from ketamine_ssri_evidence import loading
+    from ketamine_ssri_evidence import loader
     from ketamine_ssri_evidence.report import config
 
-    figures = loading.load("figures", root=root).set_index("figure_id")
-    claims = loading.load("claim_checks", root=root)
+    figures = loader.load("figures", root=root).set_index("figure_id")
+    claims = loader.load("claim_checks", root=root)
     a = figures.loc[claims["figure_id"]]
     a = a[a["dimension"] == config()["claims_dimension"]]
     return int((a["value_canonical"].notna() | (a["low_canonical"].notna() & a["high_canonical"].notna())).sum())
@@ -95,7 +95,7 @@ def _check_page(out, root=None):
 
 @pytest.fixture(scope="module")
 def small_release(tmp_path_factory):
-    from ketamine_ssri_evidence.building import build
+    from ketamine_ssri_evidence.release_build import build
 
     tmp = tmp_path_factory.mktemp("small")
     build(raw_dir=FIXTURES / "valid" / "raw", out_dir=tmp / "build", root_descriptor=tmp / "datapackage.json")
@@ -114,10 +114,10 @@ def test_report_from_a_small_release(small_release, tmp_path):
 @pytest.mark.slow  # the whole report of the real release, charts drawn (the chart data: test_report_data.py)
 def test_report_from_the_real_release(real_report):
     page = _check_page(real_report)
-    from ketamine_ssri_evidence import loading
+    from ketamine_ssri_evidence import loader
 
-    claims = loading.load("claim_checks")
-    contra = loading.load("contradictions")
+    claims = loader.load("claim_checks")
+    contra = loader.load("contradictions")
     # the tables list every claim and every contradiction
     for table, n in (("claims-table", len(claims)), ("contradictions-table", len(contra))):
         body = _first(rf"<table class='data' id='{table}'>.*?<tbody>(.*?)</tbody>", page)
@@ -135,7 +135,7 @@ def test_classes_and_colours_come_from_schemas(monkeypatch):
     cfg = report.config()
     assert scale["domain"] == ["Consistent", "Reviewed (new)"]
     assert scale["range"][0] == cfg["colors"]["verdict"]["consistent"] and scale["range"][1] in cfg["palette"]
-    pops = list(_schema.vocabulary("population"))
+    pops = list(schemas.vocabulary("population"))
     assert report.colours("population", pops) == [cfg["colors"]["population"].get(p) or report.colours("population", [p])[0]
                                                   for p in pops]
 

@@ -399,7 +399,7 @@ def test_versions_lists_shipped_cached_and_server(server, tmp_path, new):
 
 def test_versions_of_a_package_that_ships_only_hashes(tmp_path, monkeypatch):
     """A wheel carries the hashes of every release but the files of the current one only."""
-    monkeypatch.setattr(sys.modules["ketamine_ssri_evidence.loading"], "_local_versions", lambda root: [VERSION])
+    monkeypatch.setattr(sys.modules["ketamine_ssri_evidence.loader"], "_local_versions", lambda root: [VERSION])
     records = {r.version: r.where for r in kse.versions(cache=tmp_path / "cache", server=False)}
     assert records[VERSION] == "local" and all(w == "shipped" for v, w in records.items() if v != VERSION)
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema, compare, field_types, loading
+from ketamine_ssri_evidence import comparison, field_types, loader, schemas
 from ketamine_ssri_evidence.claim_checks import check_claim
 from ketamine_ssri_evidence.contradictions import contradictions
 
 PACKAGE = ROOT / "datapackage"
-QUALIFIERS = _schema.vocabulary("qualifier")
+QUALIFIERS = schemas.vocabulary("qualifier")
 REPORT = json.loads((ROOT / "schemas" / "report.json").read_text(encoding="utf-8"))
 
 
@@ -63,11 +63,11 @@ class Schemas:
 
 
 @pytest.fixture
-def schemas(tmp_path, monkeypatch):
+def schema_copy(tmp_path, monkeypatch):
     copy = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", copy)
-    monkeypatch.setattr(_schema, "SCHEMAS", copy)
-    monkeypatch.setattr(_schema, "VOCAB_DIR", copy / "vocab")
+    monkeypatch.setattr(schemas, "SCHEMAS", copy)
+    monkeypatch.setattr(schemas, "VOCAB_DIR", copy / "vocab")
     _clear_caches()
     yield Schemas(copy)
     monkeypatch.undo()
@@ -79,7 +79,7 @@ _n = iter(range(1, 100_000))
 
 def fig(value_text, qualifier="exact", value=None, low=None, high=None, unit="%", measure="remission_rate",
         source="article", **kw):
-    f: dict[str, object] = {f.name: None for f in _schema.table("figures").fields}
+    f: dict[str, object] = {f.name: None for f in schemas.table("figures").fields}
     f.update(figure_id=f"{source}/{next(_n):04d}", source_id=source, value_text=value_text, qualifier=qualifier,
              locator="Results", value=value, low=low, high=high, unit=unit, measure=measure, treatment="ketamine",
              route="unspecified", population="trd")
@@ -107,12 +107,12 @@ def _figure_of_shape(code: str) -> dict:
 def test_a_figure_spans_what_its_qualifier_says(code):
     """shape, bound and hedged of qualifier.csv decide the interval a figure stands for."""
     row = QUALIFIERS[code]
-    s = compare.span(_figure_of_shape(code))
+    s = comparison.span(_figure_of_shape(code))
     if row["shape"] == "none":
         assert s is None
         return
     assert s is not None
-    rel = _schema.comparison()["approx_relative_tolerance"]
+    rel = schemas.comparison()["approx_relative_tolerance"]
     head = 35 if row["shape"] == "range" else 30
     assert s.head == pytest.approx(head)  # % is the canonical unit of a proportion
     assert s.bound == (code if row["bound"] else None)
@@ -123,10 +123,10 @@ def test_a_figure_spans_what_its_qualifier_says(code):
         assert (s.hi >= top * (1 + rel) - 1e-9) == (row["hedged"] == "true")
 
 
-def test_a_new_qualifier_of_range_shape_is_a_range_everywhere(schemas):
-    schemas.add_code("qualifier", code="between", label="Between", definition="Two ends stated with between.",
+def test_a_new_qualifier_of_range_shape_is_a_range_everywhere(schema_copy):
+    schema_copy.add_code("qualifier", code="between", label="Between", definition="Two ends stated with between.",
                      shape="range", bound="", hedged="false", reads_as="range")
-    s = compare.span(fig("between 30% and 40%", "between", low=30, high=40))
+    s = comparison.span(fig("between 30% and 40%", "between", low=30, high=40))
     assert s is not None and (s.lo, s.head, s.hi) == pytest.approx((29.5, 35, 40.5))
     # an unhedged range is a printed range: two that meet only at an endpoint conflict
     weeks = dict(unit="wk", measure="onset_time")
@@ -135,61 +135,61 @@ def test_a_new_qualifier_of_range_shape_is_a_range_everywhere(schemas):
     assert [r["rule"] for r in rows] == ["ranges_share_endpoint"]
 
 
-def test_a_new_hedged_bound_is_open_on_one_side_and_widened_on_the_other(schemas):
-    schemas.add_code("qualifier", code="roughly_under", label="Roughly under", definition="A hedged ceiling.",
+def test_a_new_hedged_bound_is_open_on_one_side_and_widened_on_the_other(schema_copy):
+    schema_copy.add_code("qualifier", code="roughly_under", label="Roughly under", definition="A hedged ceiling.",
                      shape="point", bound="upper", hedged="true", reads_as="at_most approx")
-    s = compare.span(fig("roughly under 50%", "roughly_under", value=50))
+    s = comparison.span(fig("roughly under 50%", "roughly_under", value=50))
     assert s is not None and s.lo == -math.inf and s.hi == pytest.approx(55) and s.bound == "roughly_under"
 
 
-def test_which_bounds_are_reached_is_data(schemas):
+def test_which_bounds_are_reached_is_data(schema_copy):
     """'up to' says its ceiling is reached; 'at most' only limits, until comparison.json says otherwise."""
     a, study = fig("at most 72%", "at_most", 72), [fig("30%", value=30, source="study")]
     assert _claim(dict(a), study)["verdict"] == "consistent"
     pair = [fig("at most 20%", "at_most", 20), fig("at most 40%", "at_most", 40)]
     assert contradictions(pair) == []
-    schemas.edit("comparison.json", lambda d: d["reached_bounds"]["qualifiers"].append("at_most"))
+    schema_copy.edit("comparison.json", lambda d: d["reached_bounds"]["qualifiers"].append("at_most"))
     assert _claim(dict(a), study)["rule"] == "ceiling_not_reached"
     assert [r["rule"] for r in contradictions(pair)] == ["ceilings_differ"]
 
 
 def test_reached_bounds_are_bounds():
-    for code in _schema.comparison()["reached_bounds"]["qualifiers"]:
-        assert _schema.qualifier_bound(code), f"{code} is listed in reached_bounds but has no bound"
+    for code in schemas.comparison()["reached_bounds"]["qualifiers"]:
+        assert schemas.qualifier_bound(code), f"{code} is listed in reached_bounds but has no bound"
 
 
 # ------------------------------------------------------------------ measures
 
-def test_a_new_contrast_measure_is_compared_only_against_its_comparator(schemas):
-    schemas.add_code("measure", code="odds_ratio", label="Odds ratio", definition="An odds ratio.",
+def test_a_new_contrast_measure_is_compared_only_against_its_comparator(schema_copy):
+    schema_copy.add_code("measure", code="odds_ratio", label="Odds ratio", definition="An odds ratio.",
                      dimension="dimensionless", requires="comparator", contrast="true", signed="false")
     row = _claim(fig("OR 2.0", value=2.0, unit="1", measure="odds_ratio", comparator="ssri"),
                  [fig("OR 2.0", value=2.0, unit="1", measure="odds_ratio", comparator="placebo", source="study")])
     assert (row["verdict"], row["rule"]) == ("not_comparable", "comparator_differs")
 
 
-def test_a_measure_that_is_no_contrast_ignores_the_comparator_rule(schemas):
-    path = schemas.root / "vocab" / "measure.csv"
+def test_a_measure_that_is_no_contrast_ignores_the_comparator_rule(schema_copy):
+    path = schema_copy.root / "vocab" / "measure.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(
         ",dimensionless,comparator,true,false", ",dimensionless,comparator,false,false"), encoding="utf-8")
     _clear_caches()
-    assert "relative_ratio" not in _schema.contrast_measures()
+    assert "relative_ratio" not in schemas.contrast_measures()
     row = _claim(fig("2 times", value=2.0, unit="1", measure="relative_ratio", comparator="ssri"),
                  [fig("2 times", value=2.0, unit="1", measure="relative_ratio", comparator="placebo", source="study")])
     assert row["rule"] != "comparator_differs"
 
 
-def test_comparative_words_belong_to_the_measures_comparison_json_names(schemas):
+def test_comparative_words_belong_to_the_measures_comparison_json_names(schema_copy):
     similar = fig("similar", "qualitative", unit=None, measure="relative_ratio")
-    assert compare.span(similar) is not None
-    assert compare.span(dict(similar, measure="effect_size")) is None
-    schemas.edit("comparison.json", lambda d: d["comparative_words"]["measures"].append("effect_size"))
-    assert compare.span(dict(similar, measure="effect_size")) is not None
+    assert comparison.span(similar) is not None
+    assert comparison.span(dict(similar, measure="effect_size")) is None
+    schema_copy.edit("comparison.json", lambda d: d["comparative_words"]["measures"].append("effect_size"))
+    assert comparison.span(dict(similar, measure="effect_size")) is not None
 
 
 def test_comparative_word_measures_are_measures():
-    for m in _schema.comparison()["comparative_words"]["measures"]:
-        assert m in _schema.vocabulary("measure")
+    for m in schemas.comparison()["comparative_words"]["measures"]:
+        assert m in schemas.vocabulary("measure")
 
 
 # ------------------------------------------------------------------ Table Schema types
@@ -202,13 +202,13 @@ def _release_schema(types):
 def test_loading_and_pandera_take_the_dtype_of_field_types(name):
     pd = pytest.importorskip("pandas")
     want = field_types.TYPES[name].pandas
-    assert loading.dtypes("t", _release_schema([name]))[f"c_{name}"] == pd.api.types.pandas_dtype(want)
+    assert loader.dtypes("t", _release_schema([name]))[f"c_{name}"] == pd.api.types.pandas_dtype(want)
     pytest.importorskip("pandera.pandas")
     from pandera.engines.pandas_engine import Engine
 
-    from ketamine_ssri_evidence._pandera import dataframe_schema
+    from ketamine_ssri_evidence.pandera_schema import dataframe_schema
 
-    t = _schema.Table("t", "", (_schema.Field(f"c_{name}", name),), (), (), "t.csv", "csv")
+    t = schemas.Table("t", "", (schemas.Field(f"c_{name}", name),), (), (), "t.csv", "csv")
     assert dataframe_schema(t).columns[f"c_{name}"].dtype == Engine.dtype(want)
 
 
@@ -217,11 +217,11 @@ def test_a_new_type_is_one_entry_in_field_types(monkeypatch):
     year = field_types.FieldType("year", field_types.TYPES["integer"].parse, "int32", "Int32", "sc:Integer", "number",
                                  numeric=True, digits=True)
     monkeypatch.setitem(field_types.TYPES, "year", year)
-    assert loading.dtypes("t", _release_schema(["year"]))["c_year"] == pd.Int32Dtype()
+    assert loader.dtypes("t", _release_schema(["year"]))["c_year"] == pd.Int32Dtype()
     pytest.importorskip("pandera.pandas")
-    from ketamine_ssri_evidence._pandera import dataframe_schema
+    from ketamine_ssri_evidence.pandera_schema import dataframe_schema
 
-    t = _schema.Table("t", "", (_schema.Field("y", "year", minimum=1900),), (), (), "t.csv", "csv")
+    t = schemas.Table("t", "", (schemas.Field("y", "year", minimum=1900),), (), (), "t.csv", "csv")
     schema = dataframe_schema(t)
     assert str(schema.columns["y"].dtype) == "Int32"
     schema.validate(pd.DataFrame({"y": pd.Series([2020, None], dtype="Int32")}))
@@ -230,15 +230,15 @@ def test_a_new_type_is_one_entry_in_field_types(monkeypatch):
 # ------------------------------------------------------------------ the report
 
 def test_report_configuration_names_only_codes_that_exist():
-    measures, qualifiers = _schema.vocabulary("measure"), _schema.vocabulary("qualifier")
+    measures, qualifiers = schemas.vocabulary("measure"), schemas.vocabulary("qualifier")
     for g in REPORT["measure_groups"]:
         assert set(g["measures"]) <= set(measures), g["name"]
     for kind, colours in REPORT["colors"].items():
-        if kind in _schema.vocabulary_names():
-            assert set(colours) <= set(_schema.vocabulary(kind)), kind
+        if kind in schemas.vocabulary_names():
+            assert set(colours) <= set(schemas.vocabulary(kind)), kind
     assert set(REPORT["shapes"]["qualifier"]) <= set(qualifiers)
-    assert _schema.table("figures").field("dimension").vocabulary == "dimension"
-    assert REPORT["claims_dimension"] in _schema.vocabulary("dimension")
+    assert schemas.table("figures").field("dimension").vocabulary == "dimension"
+    assert REPORT["claims_dimension"] in schemas.vocabulary("dimension")
 
 
 @pytest.mark.parametrize("code", [c for c, r in QUALIFIERS.items() if r["shape"] != "none"])
@@ -254,12 +254,12 @@ def _points(report, population="trd", measure="remission_rate"):
     return report.figure_points(figures, {}, {})
 
 
-def test_a_new_population_is_drawn_in_its_own_palette_colour_and_listed(schemas):
+def test_a_new_population_is_drawn_in_its_own_palette_colour_and_listed(schema_copy):
     alt = pytest.importorskip("altair")
     from ketamine_ssri_evidence import report
 
-    schemas.add_code("population", code="postpartum", label="Postpartum depression", definition="After childbirth.")
-    schemas.add_code("population", code="perimenopausal", label="Perimenopausal depression", definition="Around menopause.")
+    schema_copy.add_code("population", code="postpartum", label="Postpartum depression", definition="After childbirth.")
+    schema_copy.add_code("population", code="perimenopausal", label="Perimenopausal depression", definition="Around menopause.")
     cfg = report.config()
     fixed = cfg["colors"]["population"]
     colour, other = report.colours("population", ["postpartum", "perimenopausal"])
@@ -277,27 +277,27 @@ def test_a_new_population_is_drawn_in_its_own_palette_colour_and_listed(schemas)
     assert "postpartum" in pick["bind"]["options"] and "Postpartum depression" in pick["bind"]["labels"]
 
 
-def test_a_new_measure_is_listed_and_drawn_once_a_group_names_it(schemas):
+def test_a_new_measure_is_listed_and_drawn_once_a_group_names_it(schema_copy):
     alt = pytest.importorskip("altair")
     from ketamine_ssri_evidence import report
 
-    schemas.add_code("measure", code="partial_response_rate", label="Partial response rate",
+    schema_copy.add_code("measure", code="partial_response_rate", label="Partial response rate",
                      definition="Share of patients with a partial response.", dimension="proportion",
                      contrast="false", signed="false")
     figures = [fig("30%", value=30, measure="partial_response_rate")]
     counts = json.dumps(report.counts_chart(alt, figures, {}).to_dict())
     assert "Partial response rate" in counts
     assert _points(report, measure="partial_response_rate") == []  # no group names it yet
-    schemas.edit("report.json", lambda d: d["measure_groups"][0]["measures"].append("partial_response_rate"))
+    schema_copy.edit("report.json", lambda d: d["measure_groups"][0]["measures"].append("partial_response_rate"))
     points = _points(report, measure="partial_response_rate")
     assert {p["measure"] for p in points} == {"Partial response rate"} and len(points) == 2
 
 
-def test_a_figure_of_a_new_qualitative_qualifier_is_not_drawn(schemas):
+def test_a_figure_of_a_new_qualitative_qualifier_is_not_drawn(schema_copy):
     pytest.importorskip("altair")
     from ketamine_ssri_evidence import report
 
-    schemas.add_code("qualifier", code="vague", label="Vague", definition="No number.", shape="none",
+    schema_copy.add_code("qualifier", code="vague", label="Vague", definition="No number.", shape="none",
                      bound="", hedged="false", reads_as="")
     figures = [fig("30%", "vague", value=30)]
     figures[0].update(value_canonical=30, unit_canonical="%", dimension="proportion")
@@ -306,15 +306,15 @@ def test_a_figure_of_a_new_qualitative_qualifier_is_not_drawn(schemas):
 
 # ------------------------------------------------------------------ no module restates a fact
 
-VOCABS = {v: set(_schema.vocabulary(v)) for v in ("qualifier", "measure")}
+VOCABS = {v: set(schemas.vocabulary(v)) for v in ("qualifier", "measure")}
 TYPE_NAMES = set(field_types.TYPES)
-TABLES = set(_schema.table_names())
+TABLES = set(schemas.table_names())
 GRAMMARS = {field_types.NUMBER.pattern}
 # where a module's own job is the thing the scan looks for
 OWN_JOB = {
     "field_types.py": "the one map from a Table Schema type to its parser, Arrow type, pandas dtype and Croissant type",
-    "_schema.py": "reads schemas/",
-    "figuretext.py": "defines the value_text hints (up_to, approx, range, ...) that qualifier.csv's reads_as names",
+    "schemas.py": "reads schemas/",
+    "figure_text.py": "defines the value_text hints (up_to, approx, range, ...) that qualifier.csv's reads_as names",
     "report.py": "its charts are named for the tables they draw",
 }
 # restated facts still to convert (their modules are being rewritten); each entry goes once it is

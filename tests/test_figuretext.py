@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from ketamine_ssri_evidence.figuretext import WORD_FRACTIONS, WORD_NUMBERS, parse
+from ketamine_ssri_evidence.figure_text import WORD_FRACTIONS, WORD_NUMBERS, parse
 
 EXAMPLES = [
     ("Up to 72%", (72,), "up_to"),

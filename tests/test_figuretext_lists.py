@@ -1,4 +1,4 @@
-"""figuretext: a list of examples reads as a range ("5, 10 years", "3, 4, or even 5 sessions").
+"""figure_text: a list of examples reads as a range ("5, 10 years", "3, 4, or even 5 sessions").
 
 Two or more numbers joined only by commas (with "or", "and" or "even") stand for the range
 from the first to the last; numbers joined by other words do not.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketamine_ssri_evidence.figuretext import parse
+from ketamine_ssri_evidence.figure_text import parse
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import FIXTURES, ROOT, cli, regenerate
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.issues import CODES
 from ketamine_ssri_evidence.validation import validate
 
@@ -23,7 +23,7 @@ import make_invalid  # noqa: E402  (the cases made at test time: links, FIFOs, o
 
 RUNTIME = sorted(make_invalid.RUNTIME)
 # codes that no fixture can trigger while no schema field uses the constraint behind them
-UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in _schema.table_names() for f in _schema.table(t).fields)}
+UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in schemas.table_names() for f in schemas.table(t).fields)}
 _expected = regenerate.hand_written
 
 
@@ -141,9 +141,9 @@ def test_result_tables_are_typed_columns_in_schema_order():
     from ketamine_ssri_evidence.field_types import field_type
 
     r = validate(raw_dir=FIXTURES / "valid" / "raw")
-    for name in _schema.contributed_table_names():
+    for name in schemas.contributed_table_names():
         t = r.tables[name]
-        fields = _schema.table(name).raw_fields
+        fields = schemas.table(name).raw_fields
         assert t.column_names == [f.name for f in fields] + ["_folder", "_path", "_line"]
         assert [t.schema.field(f.name).type for f in fields] == [field_type(f.type).arrow_type() for f in fields]
         assert t.schema.field("_line").type == pa.int64()

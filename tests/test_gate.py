@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import ARTICLES, ROOT
-from ketamine_ssri_evidence import _schema
-from ketamine_ssri_evidence.building import build
+from ketamine_ssri_evidence import schemas
+from ketamine_ssri_evidence.release_build import build
 from ketamine_ssri_evidence.releases import current_release
 from ketamine_ssri_evidence.validation import validate
 
@@ -78,7 +78,7 @@ def test_release_descriptor_lists_bytes_and_hashes():
         data = (release / res["path"]).read_bytes()
         assert res["bytes"] == len(data)
         assert res["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-    assert {r["name"] for r in desc["resources"] if r["format"] == "csv"} == set(_schema.table_names())
+    assert {r["name"] for r in desc["resources"] if r["format"] == "csv"} == set(schemas.table_names())
 
 
 def test_failed_build_leaves_build_untouched(tmp_path, real_build):

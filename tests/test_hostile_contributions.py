@@ -144,7 +144,7 @@ def project_build_unchanged():
     assert _tree_digest(ROOT / "build") == before, "a hostile contribution changed the project's build/"
 
 
-def _published(case: Path) -> None:
+def published_files(case: Path) -> None:
     """A small published release beside raw/, which validate checks and build must not touch."""
     data = b"id\n1\n"
     manifest = {"versions": [{"version": "0.1.0", "date": "2026-11-21", "files": [
@@ -165,7 +165,7 @@ def _make(name: str, tmp: Path) -> tuple[Path, set[str]]:
         raw = case / "raw"
         change, codes = HOSTILE[name]
         change(raw / "demo")
-    _published(case)
+    published_files(case)
     return raw, codes
 
 
@@ -202,7 +202,7 @@ def _check_output(code: int, out: str, err: str, codes: set[str]) -> None:
 def libraries_loaded():
     """Validate and build the valid fixture once, so that each case's peak is its own work,
     not the first import of the validation libraries."""
-    from ketamine_ssri_evidence.building import render_release
+    from ketamine_ssri_evidence.release_build import render_release
 
     with bounded(SECONDS):
         assert cli("validate", "--raw", str(FIXTURES / "valid" / "raw")).code == 0
@@ -259,7 +259,7 @@ def test_a_tampered_published_file_stops_validate_and_build(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     shutil.copytree(FIXTURES / "valid", tmp_path / "case")
     raw = tmp_path / "case" / "raw"
-    _published(tmp_path / "case")
+    published_files(tmp_path / "case")
     (tmp_path / "case" / "build" / "0.1.0" / "a.csv").write_bytes(b"id\n2\n")  # one byte flipped
     for command in (["validate", "--raw", str(raw)], ["build", "--raw", str(raw), "--out", str(raw.parent / "build")]):
         r = cli(*command)

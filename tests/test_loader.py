@@ -9,7 +9,7 @@ import pytest
 
 import ketamine_ssri_evidence as kse
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 
 
 def test_import_is_light():
@@ -20,19 +20,19 @@ def test_import_is_light():
 
 
 def test_tables_lists_the_release():
-    assert kse.tables() == list(_schema.table_names())
+    assert kse.tables() == list(schemas.table_names())
 
 
-@pytest.mark.parametrize("table", _schema.table_names())
+@pytest.mark.parametrize("table", schemas.table_names())
 def test_dtypes_follow_the_schema(table):
     df = kse.load(table)
-    t = _schema.table(table)
+    t = schemas.table(table)
     assert list(df.columns) == [f.name for f in t.fields]
     for f in t.fields:
         dtype = df[f.name].dtype
         if f.vocabulary:
             assert isinstance(dtype, pd.CategoricalDtype)
-            assert list(dtype.categories) == list(_schema.vocabulary(f.vocabulary))
+            assert list(dtype.categories) == list(schemas.vocabulary(f.vocabulary))
         elif f.type in ("string", "duration"):
             assert isinstance(dtype, pd.StringDtype), f.name
         elif f.type == "number":
@@ -104,7 +104,7 @@ def test_load_never_loads_a_folder_outside_build(tmp_path):
 # meaning in pandas: attrs, vocabularies, Arrow
 
 
-@pytest.mark.parametrize("table", _schema.table_names())
+@pytest.mark.parametrize("table", schemas.table_names())
 def test_attrs_carry_version_licence_citation_and_descriptions(table):
     df = kse.load(table)
     a = df.attrs
@@ -115,15 +115,15 @@ def test_attrs_carry_version_licence_citation_and_descriptions(table):
     # each field's description, as the release's descriptor gives it (written from schemas/)
     (resource,) = [r for r in desc["resources"] if r["name"] == table]
     assert a["fields"] == {f["name"]: f["description"] for f in resource["schema"]["fields"]}
-    assert all(a["fields"][f.name].startswith(f.description) for f in _schema.table(table).fields)
-    assert a["vocabularies"] == {f.name: f.vocabulary for f in _schema.table(table).fields if f.vocabulary}
-    assert a["primary_key"] == list(_schema.table(table).primary_key)
+    assert all(a["fields"][f.name].startswith(f.description) for f in schemas.table(table).fields)
+    assert a["vocabularies"] == {f.name: f.vocabulary for f in schemas.table(table).fields if f.vocabulary}
+    assert a["primary_key"] == list(schemas.table(table).primary_key)
 
 
-@pytest.mark.parametrize("name", _schema.vocabulary_names())
+@pytest.mark.parametrize("name", schemas.vocabulary_names())
 def test_vocabulary_gives_codes_labels_and_definitions(name):
     v = kse.vocabulary(name)
-    rows = _schema.vocabulary(name)
+    rows = schemas.vocabulary(name)
     assert list(v["code"]) == list(rows)
     assert list(v["label"]) == [r["label"] for r in rows.values()]
     assert list(v["definition"]) == [r["definition"] for r in rows.values()]
@@ -141,14 +141,14 @@ def test_unknown_vocabulary(name):
         kse.vocabulary(name)
 
 
-@pytest.mark.parametrize("table", _schema.table_names())
+@pytest.mark.parametrize("table", schemas.table_names())
 def test_arrow_table(table):
     import json
 
     t = kse.load(table, as_arrow=True)
     df = kse.load(table)
     assert t.num_rows == len(df) and t.column_names == list(df.columns)
-    for f in _schema.table(table).fields:
+    for f in schemas.table(table).fields:
         assert t.schema.field(f.name).metadata[b"description"].decode() == df.attrs["fields"][f.name]
     meta = json.loads(t.schema.metadata[b"ketamine_ssri_evidence"])
     assert meta["version"] == kse.current_version() and meta["citation"] == df.attrs["citation"]
@@ -167,9 +167,9 @@ def test_public_functions_have_docstrings_and_hints():
 def test_doctests():
     import doctest
 
-    from ketamine_ssri_evidence import loading, releases
+    from ketamine_ssri_evidence import loader, releases
 
-    for module in (loading, releases, sys.modules["ketamine_ssri_evidence.download"]):
+    for module in (loader, releases, sys.modules["ketamine_ssri_evidence.download"]):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
         assert result.attempted > 0, module.__name__

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.durations import duration_days
 from ketamine_ssri_evidence.releases import current_release
 
 RELEASE = ROOT / "build" / current_release()["version"]
-TABLES = _schema.table_names()
+TABLES = schemas.table_names()
 
 
 def _cell(v, kind):
@@ -32,7 +32,7 @@ def _cell(v, kind):
 
 
 def _rows(records, table):
-    fields = [(f.name, f.type) for f in _schema.table(table).fields]
+    fields = [(f.name, f.type) for f in schemas.table(table).fields]
     return [tuple(_cell(r[name], kind) for name, kind in fields) for r in records]
 
 
@@ -141,9 +141,9 @@ def test_descriptor_names_the_package_and_labels_every_code():
     checked = 0
     for res in desc["resources"]:
         for f in res.get("schema", {}).get("fields", []):
-            vocab = _schema.table(res["name"].removesuffix("-xlsx")).field(f["name"]).vocabulary
+            vocab = schemas.table(res["name"].removesuffix("-xlsx")).field(f["name"]).vocabulary
             if vocab:
-                codes = _schema.vocabulary(vocab)
+                codes = schemas.vocabulary(vocab)
                 assert f["constraints"]["enum"] == list(codes)
                 assert f["categories"] == [{"value": c, "label": r["label"]} for c, r in codes.items()]
                 checked += 1
@@ -156,7 +156,7 @@ def test_croissant_validates_and_every_record_set_loads():
     dataset = mlc.Dataset(jsonld=str(RELEASE / "croissant.json"))  # raises on any validation error
     assert not dataset.metadata.ctx.issues.errors
     for table in TABLES:
-        fields = [(f.name, f.type) for f in _schema.table(table).fields]
+        fields = [(f.name, f.type) for f in schemas.table(table).fields]
         records = list(dataset.records(record_set=table))
         got = [tuple(_cell(_croissant_value(r[f"{table}/{name}"]), kind) for name, kind in fields) for r in records]
         assert got == _pandas_parquet(table)
@@ -192,7 +192,7 @@ def test_dataset_card_loads_each_table_with_hugging_face_datasets(tmp_path, monk
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     for table in TABLES:
         rows, columns, _ = out[table]
-        assert columns == [f.name for f in _schema.table(table).fields]
+        assert columns == [f.name for f in schemas.table(table).fields]
         assert rows == len(_pandas_parquet(table))
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ketamine_ssri_evidence import _schema
-from ketamine_ssri_evidence._pandera import PANDAS_DTYPES, dataframe_schema
+from ketamine_ssri_evidence import schemas
+from ketamine_ssri_evidence.pandera_schema import PANDAS_DTYPES, dataframe_schema
 
 pa = pytest.importorskip("pandera.pandas")
 
 
 def _table(*fields):
-    return _schema.Table(name="t", description="", fields=tuple(fields), primary_key=(), foreign_keys=(),
+    return schemas.Table(name="t", description="", fields=tuple(fields), primary_key=(), foreign_keys=(),
                          raw_file="t.csv", raw_format="csv")
 
 
 def test_durations_stay_iso_strings():
-    schema = dataframe_schema(_table(_schema.Field("tp", "duration", description="x")))
+    schema = dataframe_schema(_table(schemas.Field("tp", "duration", description="x")))
     df = pd.DataFrame({"tp": pd.Series(["P6M", "PT24H", None], dtype="string")})
     schema.validate(df)
     with pytest.raises(pa.errors.SchemaError):
@@ -24,14 +24,14 @@ def test_durations_stay_iso_strings():
 
 
 def test_integers_with_blanks_are_nullable():
-    schema = dataframe_schema(_table(_schema.Field("n", "integer", description="x", minimum=1)))
+    schema = dataframe_schema(_table(schemas.Field("n", "integer", description="x", minimum=1)))
     schema.validate(pd.DataFrame({"n": pd.Series([5, None], dtype="Int64")}))
     with pytest.raises(pa.errors.SchemaError):
         schema.validate(pd.DataFrame({"n": pd.Series([0], dtype="Int64")}))
 
 
 def test_booleans_are_real_booleans():
-    schema = dataframe_schema(_table(_schema.Field("b", "boolean", description="x")))
+    schema = dataframe_schema(_table(schemas.Field("b", "boolean", description="x")))
     schema.validate(pd.DataFrame({"b": pd.Series([True, False, None], dtype="boolean")}))
     with pytest.raises(pa.errors.SchemaError):
         schema.validate(pd.DataFrame({"b": pd.Series(["no"], dtype="string")}))
@@ -39,18 +39,18 @@ def test_booleans_are_real_booleans():
 
 def test_vocabulary_required_and_pattern():
     schema = dataframe_schema(_table(
-        _schema.Field("unit", "string", description="x", vocabulary="unit", required=True),
-        _schema.Field("id", "string", description="x", pattern="[a-z]+/[0-9]{3}", unique=True)))
+        schemas.Field("unit", "string", description="x", vocabulary="unit", required=True),
+        schemas.Field("id", "string", description="x", pattern="[a-z]+/[0-9]{3}", unique=True)))
     schema.validate(pd.DataFrame({"unit": pd.Series(["%"], dtype="string"), "id": pd.Series(["a/001"], dtype="string")}))
     for bad in ({"unit": ["percent"], "id": ["a/001"]}, {"unit": [None], "id": ["a/001"]}, {"unit": ["%"], "id": ["a/001x"]}):
         with pytest.raises(pa.errors.SchemaError):
             schema.validate(pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in bad.items()}))
 
 
-@pytest.mark.parametrize("table", _schema.table_names())
+@pytest.mark.parametrize("table", schemas.table_names())
 def test_every_published_table_maps(table):
     schema = dataframe_schema(table)
-    assert list(schema.columns) == [f.name for f in _schema.table(table).fields]
-    for f in _schema.table(table).fields:
+    assert list(schema.columns) == [f.name for f in schemas.table(table).fields]
+    for f in schemas.table(table).fields:
         want = "datetime64" if f.type == "date" else str(pd.api.types.pandas_dtype(PANDAS_DTYPES[f.type]))
         assert str(schema.columns[f.name].dtype).startswith(want), f.name

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.cli import main
 from ketamine_ssri_evidence.release_metadata import CODES, ReleaseMetadataError, parse, release_issues
 
@@ -85,7 +85,7 @@ def test_commands_that_read_the_releases_refuse_a_bad_list(command, tmp_path, mo
     (tmp_path / "schemas").mkdir()
     (tmp_path / "schemas" / "package.json").write_text(
         json.dumps(_with(R("0.2.0", source_commit=C), R("banana"), {"version": "0.4.0"}), indent=2))
-    monkeypatch.setattr(_schema, "ROOT", tmp_path)
+    monkeypatch.setattr(schemas, "ROOT", tmp_path)
     rc = main([str(tmp_path / "out") if a == "OUT" else a for a in command])
     out, err = capsys.readouterr()
     assert rc == 1

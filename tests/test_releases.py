@@ -8,9 +8,9 @@ import pytest
 
 from conftest import ROOT
 from ketamine_ssri_evidence import releases
-from ketamine_ssri_evidence.building import build
+from ketamine_ssri_evidence.release_build import build
 from ketamine_ssri_evidence.releases import ReleaseConflict, read_manifest, verify
-from ketamine_ssri_evidence.versioning import next_versions
+from ketamine_ssri_evidence.version_bump import next_versions
 
 
 def test_every_published_file_matches_the_manifest():
@@ -133,7 +133,7 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
 
 
 def test_readme_counts_are_up_to_date():
-    from ketamine_ssri_evidence.docs import readme_counts, with_readme_counts
+    from ketamine_ssri_evidence.data_dictionary import readme_counts, with_readme_counts
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert with_readme_counts(readme, readme_counts()) == readme, "run: python -m ketamine_ssri_evidence docs"

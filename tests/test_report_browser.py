@@ -88,10 +88,10 @@ def _hover_first(driver, mark):
 def test_hover_shows_the_figure_under_the_pointer(page):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from ketamine_ssri_evidence import loading
+    from ketamine_ssri_evidence import loader
 
     driver, _ = page
-    figures = loading.load("figures").set_index("figure_id")
+    figures = loader.load("figures").set_index("figure_id")
     label, tip = _hover_first(driver, "points_remission_rate")
     WebDriverWait(driver, 10).until(lambda d: tip.is_displayed() and tip.text.strip())
     figure_id = label.rsplit("(", 1)[1].rstrip(")")  # the mark's own description names its figure
@@ -109,10 +109,10 @@ def test_hover_shows_the_figure_under_the_pointer(page):
 def test_a_claim_shows_the_studys_figure_and_the_verdict(page):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from ketamine_ssri_evidence import loading
+    from ketamine_ssri_evidence import loader
 
     driver, _ = page
-    claims = loading.load("claim_checks").set_index("figure_id")
+    claims = loader.load("claim_checks").set_index("figure_id")
     label, tip = _hover_first(driver, "points_claims")
     WebDriverWait(driver, 10).until(lambda d: tip.is_displayed() and tip.text.strip())
     figure_id = label.rsplit("(", 1)[1].rstrip(")")
@@ -146,10 +146,10 @@ def test_filters_drive_every_chart(page):
 def test_tables_sort_and_search(page):
     from selenium.webdriver.common.by import By
 
-    from ketamine_ssri_evidence import loading
+    from ketamine_ssri_evidence import loader
 
     driver, _ = page
-    claims = loading.load("claim_checks")
+    claims = loader.load("claim_checks")
     search = driver.find_element(By.ID, "claims-table-search")
     target = claims["figure_id"].iloc[0]
     search.send_keys(target)

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, cli
-from ketamine_ssri_evidence.derive import derived_figures
+from ketamine_ssri_evidence.derived_figures import derived_figures
 from ketamine_ssri_evidence.issues import Issue
 from ketamine_ssri_evidence.reviews import apply_reviews
 
@@ -99,7 +99,7 @@ def test_bad_or_stale_reviews_are_issues(tmp_path, row, code):
 
 
 def test_every_real_review_is_current():
-    from ketamine_ssri_evidence.building import _computed, _records
+    from ketamine_ssri_evidence.release_build import _computed, _records
     from ketamine_ssri_evidence.validation import validate
 
     result = validate(raw_dir=ROOT / "raw")
@@ -128,7 +128,7 @@ def test_a_stale_review_fails_the_build(tmp_path):
 @pytest.fixture(scope="module")
 def computed():
     """claim_checks and contradictions computed from the real raw/, as the build computes them."""
-    from ketamine_ssri_evidence.building import _computed, _records
+    from ketamine_ssri_evidence.release_build import _computed, _records
     from ketamine_ssri_evidence.validation import validate
 
     result = validate(raw_dir=ROOT / "raw")

@@ -5,15 +5,15 @@ import re
 
 import pytest
 
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 
-TABLES = _schema.table_names()
-VOCABS = _schema.vocabulary_names()
+TABLES = schemas.table_names()
+VOCABS = schemas.vocabulary_names()
 
 
 @pytest.mark.parametrize("table", TABLES)
 def test_every_field_is_described(table):
-    for f in _schema.table(table).fields:
+    for f in schemas.table(table).fields:
         assert f.description.strip(), f"{table}.{f.name} has no description"
         assert f.type in ("string", "number", "integer", "date", "duration", "boolean"), f.name
         if f.vocabulary:
@@ -22,16 +22,16 @@ def test_every_field_is_described(table):
 
 @pytest.mark.parametrize("table", TABLES)
 def test_keys_refer_to_fields(table):
-    t = _schema.table(table)
+    t = schemas.table(table)
     names = {f.name for f in t.fields}
     assert set(t.primary_key) <= names
     for fld, ref, ref_field in t.foreign_keys:
-        assert fld in names and ref in TABLES and ref_field in {f.name for f in _schema.table(ref).fields}
+        assert fld in names and ref in TABLES and ref_field in {f.name for f in schemas.table(ref).fields}
 
 
 @pytest.mark.parametrize("vocab", VOCABS)
 def test_every_code_is_defined(vocab):
-    codes = _schema.vocabulary(vocab)
+    codes = schemas.vocabulary(vocab)
     assert codes
     for code, row in codes.items():
         assert code.isascii() and code == code.strip(), code
@@ -41,13 +41,13 @@ def test_every_code_is_defined(vocab):
 
 
 def test_units_and_measures_have_known_dimensions():
-    dims = _schema.vocabulary("dimension")
-    for code, row in _schema.vocabulary("unit").items():
+    dims = schemas.vocabulary("dimension")
+    for code, row in schemas.vocabulary("unit").items():
         assert row["dimension"] in dims, code
         assert float(row["factor"]) > 0
-    for code, row in _schema.vocabulary("measure").items():
+    for code, row in schemas.vocabulary("measure").items():
         assert row["dimension"] in dims, code
         assert row["requires"] in ("", "event", "comparator"), code
     for code, row in dims.items():
-        canonical = _schema.vocabulary("unit")[row["canonical_unit"]]
+        canonical = schemas.vocabulary("unit")[row["canonical_unit"]]
         assert canonical["dimension"] == code and float(canonical["factor"]) == 1.0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.validation import validate
 
 VALID = {
@@ -545,7 +545,7 @@ def issues(tmp_path_factory) -> dict[str, list[str]]:
         (raw / folder / "source.yaml").write_text(
             "".join(f"{k}: {json.dumps(v)}\n" for k, v in record.items()), encoding="utf-8"
         )
-    fields = [f.name for f in _schema.table("figures").raw_fields]
+    fields = [f.name for f in schemas.table("figures").raw_fields]
     with (raw / "demo" / "figures.csv").open("w", encoding="utf-8", newline="") as out:
         w = csv.DictWriter(out, fields, restval="", lineterminator="\n")
         w.writeheader()

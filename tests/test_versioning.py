@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from ketamine_ssri_evidence.diff import diff_all
-from ketamine_ssri_evidence.versioning import bump_kind, changes, check_bump, needed, next_versions
+from ketamine_ssri_evidence.table_diff import diff_all
+from ketamine_ssri_evidence.version_bump import bump_kind, changes, check_bump, needed, next_versions
 
 
 def _diff(table="figures", added=(), removed=(), changed=None, schema=()):

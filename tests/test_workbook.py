@@ -10,12 +10,12 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from ketamine_ssri_evidence import _schema
+from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.releases import current_release
 from ketamine_ssri_evidence.workbook import ABOUT_SHEET, file_name
 
 RELEASE = ROOT / "build" / current_release()["version"]
-TABLES = _schema.table_names()
+TABLES = schemas.table_names()
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
@@ -36,7 +36,7 @@ def _cell(v, kind):
 
 
 def _sheet_rows(path, table):
-    import openpyxl  # type: ignore[import-untyped]
+    import openpyxl
 
     ws = openpyxl.load_workbook(path, read_only=True)[table]
     rows = list(ws.iter_rows(values_only=True))
@@ -44,7 +44,7 @@ def _sheet_rows(path, table):
 
 
 def _compare(path, table):
-    fields = _schema.table(table).fields
+    fields = schemas.table(table).fields
     header, rows = _sheet_rows(path, table)
     assert list(header)[:len(fields)] == [f.name for f in fields]
     expected = _expected(table)
@@ -91,10 +91,10 @@ def test_first_sheet_explains_the_release_and_every_code():
     assert RELEASE.name in cells and current_release()["date"] in cells
     assert any("CC-BY-4.0" in c for c in cells) and any(c.startswith("The ") and "version" in c for c in cells)
     for table in TABLES:
-        for f in _schema.table(table).fields:
+        for f in schemas.table(table).fields:
             assert f.name in cells
             if f.vocabulary:
-                for code, row in _schema.vocabulary(f.vocabulary).items():
+                for code, row in schemas.vocabulary(f.vocabulary).items():
                     assert code in cells and row["label"] in cells, f"{f.vocabulary}:{code}"
 
 
@@ -129,7 +129,7 @@ def test_text_that_looks_like_a_number_a_date_or_a_formula_stays_text(tmp_path):
 
     tricky = ["75%", "8,235", "14.0", "0012", "1e5", "2026-01-13", "=SUM(A1:A2)", "+1", "@x", "6–12 months", "TRUE"]
     tables: dict[str, list[dict]] = {t: [] for t in TABLES}
-    fields = _schema.table("figures").fields
+    fields = schemas.table("figures").fields
     for i, text in enumerate(tricky):
         rec: dict[str, object] = {f.name: None for f in fields}
         rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text=text, qualifier="exact",
@@ -154,14 +154,14 @@ def test_a_table_too_large_for_the_workbook_is_named_not_written(tmp_path, monke
     from ketamine_ssri_evidence import workbook
 
     monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", 2)
-    fields = _schema.table("figures").fields
-    tables = {t: [] for t in TABLES}
+    fields = schemas.table("figures").fields
+    tables: dict[str, list[dict[str, object]]] = {t: [] for t in TABLES}
     for i in range(3):
-        rec = {f.name: None for f in fields}
+        rec: dict[str, object] = {f.name: None for f in fields}
         rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text="1", qualifier="exact",
                    measure="remission_rate", treatment="ketamine", population="unspecified", value=1.0)
         tables["figures"].append(rec)
-    tables["sources"] = [{f.name: None for f in _schema.table("sources").fields} | {"source_id": "x"}]
+    tables["sources"] = [{f.name: None for f in schemas.table("sources").fields} | {"source_id": "x"}]
     path = tmp_path / "w.xlsx"
     path.write_bytes(workbook.workbook_bytes(current_release()["version"], tables))
     wb = openpyxl.load_workbook(path)

@@ -24,7 +24,7 @@ from ketamine_ssri_evidence.pr_check import (
     render_text,
 )
 from ketamine_ssri_evidence.releases import current_release
-from ketamine_ssri_evidence.versioning import next_versions
+from ketamine_ssri_evidence.version_bump import next_versions
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 README = (ROOT / "README.md").read_text(encoding="utf-8")

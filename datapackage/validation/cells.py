@@ -11,7 +11,7 @@ register a refinement of the reason its pattern fails (:func:`pattern_reason`), 
 snapshot file name, whose rule is the schema's pattern and whose path-like values get the
 ``unsafe-path`` reason.
 
-Reads: ``schemas/`` through ``_schema``. May import: ``_schema``, ``_textsafety``,
+Reads: ``schemas/`` through ``schemas``. May import: ``schemas``, ``text_safety``,
 ``field_types``, ``issues``; numpy and pyarrow inside functions.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .. import _schema, _textsafety
-from .._textsafety import lookalikes
+from .. import schemas, text_safety
 from ..field_types import CellTypeError, field_type
+from ..text_safety import lookalikes
 
 Problems = tuple[tuple[str, str], ...]
 UNIQUE_LIMIT = 20_000  # above this many distinct values, pre-filter a column before checking each cell
@@ -59,11 +59,11 @@ class CellChecker:
     dates): an id or a note is checked each time it is asked for, which is cheap.
     """
 
-    def __init__(self, table: str, f: _schema.Field):
+    def __init__(self, table: str, f: schemas.Field):
         self.table = table
         self.f = f
         self.type = field_type(f.type)
-        self.codes = _schema.vocabulary(f.vocabulary) if f.vocabulary else None
+        self.codes = schemas.vocabulary(f.vocabulary) if f.vocabulary else None
         self.pattern = re.compile(f.pattern) if f.pattern else None
         self.pattern_reason = _PATTERN_REASONS.get((table, f.name))
         self.free_text = self.type.text and not f.vocabulary and not f.pattern
@@ -82,13 +82,13 @@ class CellChecker:
         f = self.f
         if v == "":
             return None, ((("required", "a value is required"),) if f.required else ())
-        hidden = _textsafety.invisible(v)
+        hidden = text_safety.invisible(v)
         if hidden:
-            return None, (("invisible-character", _textsafety.invisible_reason(hidden)),)
+            return None, (("invisible-character", text_safety.invisible_reason(hidden)),)
         if self.type.digits:
-            odd = _textsafety.non_ascii_digits(v)
+            odd = text_safety.non_ascii_digits(v)
             if odd:
-                names = ", ".join(_textsafety.char_name(c) for c in odd[:5])
+                names = ", ".join(text_safety.char_name(c) for c in odd[:5])
                 return None, (("non-ascii-digit", f"contains {names}; write numbers with the ASCII digits 0-9"),)
         if f.max_length is not None and len(v) > f.max_length:
             return None, (("max-length", f"{len(v):,} characters; at most {f.max_length:,} allowed"),)
@@ -136,7 +136,7 @@ class CellChecker:
 
         empty = np_(pc.equal(arr, ""))
         m = empty.copy() if f.required else np.zeros(n, dtype=bool)
-        m |= _textsafety.maybe_invisible(arr)
+        m |= text_safety.maybe_invisible(arr)
         filled = ~empty
         if f.max_length is not None:
             m |= np_(pc.greater(pc.utf8_length(arr), f.max_length))

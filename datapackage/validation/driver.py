@@ -7,7 +7,7 @@ span sources (:mod:`.keys`, over the :mod:`.index`), provenance (:mod:`.provenan
 check of the published files; collect every problem as an issue.
 
 Reads: raw/, the snapshot folder, build/. May import: every module of the package,
-``_schema``, ``_textsafety``, ``_published``, ``issues``; numpy and pyarrow inside functions.
+``schemas``, ``text_safety``, ``published_files``, ``issues``; numpy and pyarrow inside functions.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import _schema, _textsafety
+from .. import schemas, text_safety
 from ..issues import Issue
 from . import checks, figure_rules, folders, index as index_, keys
 from .folders import UsageError
@@ -49,7 +49,7 @@ class Result:
         """Typed rows per table as dicts (with ``_folder``, ``_path``, ``_line``), from :attr:`tables`."""
         if self._rows is None:
             self._rows = rows_of(self.tables)
-            for name in _schema.contributed_table_names():
+            for name in schemas.contributed_table_names():
                 self._rows.setdefault(name, [])
         return self._rows
 
@@ -79,7 +79,7 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
     identifiers the rules spanning sources read), as ``validate --changed`` does from a cache.
     """
     raw_given = raw_dir is not None
-    raw = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    raw = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
     cap = max_file_bytes(max_bytes)
     if snapshots is None and os.environ.get(SNAPSHOTS_ENV):
         snapshots = os.environ[SNAPSHOTS_ENV]
@@ -90,9 +90,9 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
         raw, named = _folders_mod.select(paths, raw, raw_given)
         chosen = named if chosen is None or named is None else chosen | named
     if not os.path.isdir(raw):
-        raise UsageError(f"{_textsafety.safe_text(str(raw))} does not exist")
+        raise UsageError(f"{text_safety.safe_text(str(raw))} does not exist")
     base = raw.parent
-    label = _textsafety.safe_text(raw.name or str(raw))
+    label = text_safety.safe_text(raw.name or str(raw))
 
     result = Result()
     sink = Sink(chosen, cross_sources_everywhere)
@@ -119,10 +119,10 @@ def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.
         from .provenance import provenance
 
         provenance(tables, Path(snapshots), sink)
-    from .._published import verify_published
+    from ..published_files import verify_published
 
     build = Path(build_dir) if build_dir is not None else base / "build"
-    sink.issues.extend(verify_published(build, _textsafety.safe_text(build.name or str(build))))
+    sink.issues.extend(verify_published(build, text_safety.safe_text(build.name or str(build))))
     if keep_rows:
         result.tables = {name: td.arrow() for name, td in tables.items()}
     result.issues = sorted(set(sink.issues.finish()))

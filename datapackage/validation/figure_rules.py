@@ -10,9 +10,9 @@ fields a table's rules read (:func:`reads`) are computed from the registry: the 
 driver runs the rules once per distinct combination of them, and a result is memoised across
 sources. ``emit(field, code, reason, value=None)`` reports a problem at a field of the row.
 
-Reads: the vocabularies through ``_schema`` (qualifier shapes and wordings, measure dimensions,
-signs and requirements, unit dimensions). May import: ``_schema``, ``durations``,
-``figuretext``, ``.rows``.
+Reads: the vocabularies through ``schemas`` (qualifier shapes and wordings, measure dimensions,
+signs and requirements, unit dimensions). May import: ``schemas``, ``durations``,
+``figure_text``, ``.rows``.
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _schema
+from .. import schemas
 from ..durations import duration_days
-from ..figuretext import parse as parse_figure_text
+from ..figure_text import parse as parse_figure_text
 from .rows import RuleRow, fmt
 
 Emit = Callable[..., None]
@@ -55,7 +55,7 @@ def rules_of(table: str) -> list[Rule]:
 def reads(table: str) -> tuple[str, ...]:
     """Every field the rules of ``table`` read, in the table's field order."""
     wanted = set().union(*(r.reads for r in rules_of(table)))
-    return tuple(f.name for f in _schema.table(table).raw_fields if f.name in wanted)
+    return tuple(f.name for f in schemas.table(table).raw_fields if f.name in wanted)
 
 
 Finding = tuple[str, str, str, Any]  # (field, code, reason, value shown; None: the field's value)
@@ -87,7 +87,7 @@ class Memo:
 # ------------------------------------------------------------------ figures
 
 def _shape(q: Any) -> str | None:
-    return _schema.qualifier_shape(q) if q is not None else None
+    return schemas.qualifier_shape(q) if q is not None else None
 
 
 def numbers_fit_the_qualifier(row: RuleRow, emit: Emit) -> None:
@@ -123,13 +123,13 @@ rule("figures", ("qualifier", "unit"), numbers_have_a_unit)
 
 
 def _dimension(measure: Any) -> str | None:
-    measures = _schema.vocabulary("measure")
+    measures = schemas.vocabulary("measure")
     return measures[measure]["dimension"] if measure in measures else None
 
 
 def unit_measures_the_measure(row: RuleRow, emit: Emit) -> None:
     unit, measure = row["unit"], row["measure"]
-    units = _schema.vocabulary("unit")
+    units = schemas.vocabulary("unit")
     dim = _dimension(measure)
     if unit in units and dim is not None and units[unit]["dimension"] != dim:
         emit("unit", "unit-dimension", f"unit {unit} measures {units[unit]['dimension']}, but {measure} is a {dim}")
@@ -140,7 +140,7 @@ def proportions_lie_within_100(row: RuleRow, emit: Emit) -> None:
     measure = row["measure"]
     if _dimension(measure) != "proportion":
         return
-    floor = -100 if _schema.measure_signed(measure) else 0
+    floor = -100 if schemas.measure_signed(measure) else 0
     for k in ("value", "low", "high"):
         v = row[k]
         if v is not None and not floor <= v <= 100:
@@ -190,13 +190,13 @@ def value_text_agrees(row: RuleRow, emit: Emit) -> None:
         emit("value_text", "text-mismatch", f"value_text says {shown} but the numbers are {want}")
         return
     # a wording no qualifier claims (none of the vocabulary's reads_as) agrees with every one
-    if p.hint and p.hint in _wordings() and p.hint not in _schema.qualifier_reads_as(q):
+    if p.hint and p.hint in _wordings() and p.hint not in schemas.qualifier_reads_as(q):
         emit("qualifier", "qualifier-mismatch", f"value_text reads as {p.hint}, not {q}")
 rule("figures", ("value_text", "qualifier", "unit", "value", "low", "high"), value_text_agrees)
 
 
 def _wordings() -> frozenset[str]:
-    return frozenset().union(*(_schema.qualifier_reads_as(c) for c in _schema.vocabulary("qualifier")))
+    return frozenset().union(*(schemas.qualifier_reads_as(c) for c in schemas.vocabulary("qualifier")))
 
 
 _TIMEPOINTS = (("timepoint", "timepoint_end"), ("timepoint_sessions", "timepoint_sessions_end"))
@@ -225,13 +225,13 @@ rule("figures", ("timepoint", "timepoint_sessions", "timepoint_anchor"), time_po
 
 
 def _required_by_measures() -> tuple[str, ...]:
-    needs = sorted({r["requires"] for r in _schema.vocabulary("measure").values() if r.get("requires")})
+    needs = sorted({r["requires"] for r in schemas.vocabulary("measure").values() if r.get("requires")})
     return ("measure", *needs)
 
 
 def measure_has_what_it_requires(row: RuleRow, emit: Emit) -> None:
     measure = row["measure"]
-    measures = _schema.vocabulary("measure")
+    measures = schemas.vocabulary("measure")
     if measure in measures:
         need = measures[measure].get("requires") or ""
         if need and row[need] is None and not row.bad(need):

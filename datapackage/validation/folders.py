@@ -5,8 +5,8 @@ Job: turn the paths a user names into the raw/ folder and the source folders to 
 and say what kind of entry each expected file of a folder is, reporting links, special files,
 near-miss names and stray entries (:func:`folder_files`). Nothing here opens a file.
 
-Reads: directory listings (without following links). May import: ``_filesafety``,
-``_schema``, ``_textsafety``, ``issues``; ``derive`` and ``reviews`` for the names of the
+Reads: directory listings (without following links). May import: ``file_safety``,
+``schemas``, ``text_safety``, ``issues``; ``derive`` and ``reviews`` for the names of the
 other contributed files.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import _schema, _textsafety
+from .. import schemas, text_safety
 from ..issues import Issue
 
 
@@ -46,9 +46,9 @@ def select(paths, raw_dir: Path, raw_given: bool) -> tuple[Path, set[str] | None
             raw_real = os.path.realpath(raw_dir)
             real_parent, real_grand = os.path.realpath(parent), os.path.realpath(grand)
         except (OSError, ValueError) as e:
-            raise UsageError(f"{_textsafety.safe_text(text)}: {getattr(e, 'strerror', None) or e}") from None
+            raise UsageError(f"{text_safety.safe_text(text)}: {getattr(e, 'strerror', None) or e}") from None
         if not exists:
-            raise UsageError(f"{_textsafety.safe_text(text)} is not a source folder (no such directory or file)")
+            raise UsageError(f"{text_safety.safe_text(text)} is not a source folder (no such directory or file)")
         if real == raw_real and not os.path.islink(ap):
             every = True
         elif real_parent == raw_real:
@@ -59,7 +59,7 @@ def select(paths, raw_dir: Path, raw_given: bool) -> tuple[Path, set[str] | None
             # a folder outside the project's raw/: its own parent is the raw/ to read
             is_dir = os.path.isdir(ap) and not os.path.islink(ap)
             holds = is_dir and any(os.path.lexists(os.path.join(ap, str(t.raw_file)))
-                                   for t in map(_schema.table, _schema.contributed_table_names()))
+                                   for t in map(schemas.table, schemas.contributed_table_names()))
             here = Path(ap) if is_dir and not holds else Path(parent) if is_dir else Path(grand)
             if inferred is not None and os.path.realpath(here) != os.path.realpath(inferred):
                 raise UsageError("the given paths are in different raw/ folders; validate one at a time or pass --raw")
@@ -69,14 +69,14 @@ def select(paths, raw_dir: Path, raw_given: bool) -> tuple[Path, set[str] | None
             else:
                 names.add(name if here == Path(parent) else folder)
         else:
-            raise UsageError(f"{_textsafety.safe_text(text)} is not inside {_textsafety.safe_text(str(raw_dir))} "
+            raise UsageError(f"{text_safety.safe_text(text)} is not inside {text_safety.safe_text(str(raw_dir))} "
                              "(a source folder, or a file in one)")
     return raw_dir, (ALL if every else names)
 
 
 def raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], general: list[Issue]) -> list[str]:
     """Names of the source folders in ``raw_dir``; every other entry is reported under its name."""
-    from .. import _filesafety as fs
+    from .. import file_safety as fs
 
     found, count, error = fs.entries(raw_dir, fs.MAX_RAW_ENTRIES)
     if error:
@@ -87,8 +87,8 @@ def raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], genera
                              "nothing was read"))
         return []
     folders = []
-    sid = _schema.table("sources").field("source_id")  # a source folder is named after its source_id
-    tables = [_schema.table(n) for n in _schema.contributed_table_names()]
+    sid = schemas.table("sources").field("source_id")  # a source folder is named after its source_id
+    tables = [schemas.table(n) for n in schemas.contributed_table_names()]
     expected = tuple(str(t.raw_file) for t in tables) + extra_files()[0]
     own = extra_files()[1]  # files of raw/ itself
     for e in found:
@@ -124,7 +124,7 @@ def raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], genera
 def extra_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Contributed files the build reads besides the tables of schemas/: in a source folder
     (derived figures) and in raw/ itself (reviewed verdicts)."""
-    from ..derive import DERIVED_FILE
+    from ..derived_figures import DERIVED_FILE
     from ..reviews import REVIEWS_FILE
 
     return (DERIVED_FILE,), (REVIEWS_FILE,)
@@ -133,7 +133,7 @@ def extra_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str, str]:
     """The kind of each table's file in source folder ``d`` (``file`` can be read); reports
     links, special files, folders where a file belongs, near-miss names and stray entries."""
-    from .. import _filesafety as fs
+    from .. import file_safety as fs
 
     expected = tuple(str(t.raw_file) for t in tables) + extra_files()[0]
     found, count, error = fs.entries(d, fs.MAX_FOLDER_ENTRIES)

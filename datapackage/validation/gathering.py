@@ -6,7 +6,7 @@ problems (unknown and missing columns, a file with no rows) and gather every tab
 every folder into one :class:`~.tables.TableData`; and the :func:`index_of` of folders that
 are only needed for their identifiers.
 
-Reads: the source folders. May import: ``_schema``, ``_textsafety``, ``issues``,
+Reads: the source folders. May import: ``schemas``, ``text_safety``, ``issues``,
 ``.checks``, ``.folders``, ``.index``, ``.reading``, ``.tables``; numpy and pyarrow inside
 functions.
 """
@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import _schema, _textsafety
-from .._textsafety import lookalikes
+from .. import schemas, text_safety
 from ..issues import Issue, IssueList
+from ..text_safety import lookalikes
 from . import checks, folders, index as index_
 from .folders import UsageError
 from .reading import (
@@ -40,11 +40,11 @@ MAX_HINT = (f"; raise the limit with --max-file-mb N (or the environment variabl
 
 @functools.lru_cache(maxsize=None)
 def _names(table: str) -> tuple[list[str], set[str]]:
-    t = _schema.table(table)
+    t = schemas.table(table)
     return [f.name for f in t.raw_fields], {f.name for f in t.fields if f.derived}
 
 
-def check_header(table: _schema.Table, path: str, names: list[str], lines: dict[str, int], issues: list[Issue]) -> None:
+def check_header(table: schemas.Table, path: str, names: list[str], lines: dict[str, int], issues: list[Issue]) -> None:
     """Unknown columns (or source.yaml keys), and, for CSV tables, missing ones."""
     known, derived = _names(table.name)
     if table.raw_format == "csv" and names == known:  # the header of the schema, in its order
@@ -63,7 +63,7 @@ def check_header(table: _schema.Table, path: str, names: list[str], lines: dict[
 class _Records:
     """The one-record files (source.yaml) of a table, gathered into columns."""
 
-    def __init__(self, table: _schema.Table):
+    def __init__(self, table: schemas.Table):
         self.table = table
         self.files: list[FileAt] = []
         self.cells: list[dict[str, Cell]] = []
@@ -92,7 +92,7 @@ class _Ahead:
 
     WINDOW = 8
 
-    def __init__(self, raw_dir: Path, names: list[str], tables: list[_schema.Table], max_bytes: int):
+    def __init__(self, raw_dir: Path, names: list[str], tables: list[schemas.Table], max_bytes: int):
         self.jobs = [(n, str(t.raw_file)) for n in names for t in tables]
         self.raw_dir, self.max_bytes = raw_dir, max_bytes
         self.pos = {job: k for k, job in enumerate(self.jobs)}
@@ -142,7 +142,7 @@ class _Ahead:
 def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_bytes: int,
                  unreadable: dict[str, set[str]]) -> dict[str, TableData]:
     """Every contributed table of the folders ``names``, each gathered into one :class:`TableData`."""
-    tables = [_schema.table(n) for n in _schema.contributed_table_names()]
+    tables = [schemas.table(n) for n in schemas.contributed_table_names()]
     gathers: dict[str, Any] = {t.name: (Gather([f.name for f in t.raw_fields]) if t.raw_format == "csv"
                                         else _Records(t)) for t in tables}
     coded = {t.name: {f.name for f in t.raw_fields if f.vocabulary} for t in tables}
@@ -202,7 +202,7 @@ def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_by
 def index_of(raw: Path, names: list[str], max_bytes: int | None = None) -> index_.Index:
     """The index of the source folders ``names`` of ``raw`` (their identifiers, as the rules
     spanning sources read them), read and checked cell by cell; nothing is reported."""
-    label = _textsafety.safe_text(raw.name or str(raw))
+    label = text_safety.safe_text(raw.name or str(raw))
     unreadable: dict[str, set[str]] = {}
     quiet = Sink(set())
     tables = read_folders(raw, label, names, quiet, _cap(max_bytes), unreadable)
@@ -220,7 +220,7 @@ def max_file_bytes(max_bytes: int | None = None) -> int:
         try:
             mb = float(text)
         except ValueError:
-            raise UsageError(f"{MAX_FILE_ENV}={_textsafety.safe_text(text)} is not a number of megabytes") from None
+            raise UsageError(f"{MAX_FILE_ENV}={text_safety.safe_text(text)} is not a number of megabytes") from None
         if not mb > 0 or mb != mb or mb == float("inf"):
             raise UsageError(f"{MAX_FILE_ENV} must be a positive number of megabytes")
         return int(mb * 1024 * 1024)

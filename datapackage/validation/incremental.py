@@ -12,7 +12,7 @@ naming the table is not read. It also holds, per unique field, the values used m
 among its rows, so that a run counts the uses of the changed folders' values only.
 
 Reads: git (``ls-tree``, ``rev-parse``), the cache file, the folders missing from it. May
-import: ``_schema``, ``changes``, ``.gathering``, ``.index``; pyarrow inside functions.
+import: ``schemas``, ``changes``, ``.gathering``, ``.index``; pyarrow inside functions.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .. import _schema
+from .. import schemas
 from ..changes import ChangesError, _git, toplevel
 from . import index as index_
 
@@ -34,9 +34,9 @@ _STRING_COLUMNS = ("_table", "_folder", "_path", "target", "own", "note")
 def _fingerprint() -> str:
     """What a cached entry depends on besides its folder: the schemas and vocabularies, the format."""
     h = hashlib.sha256(FORMAT.encode())
-    for p in sorted(_schema.SCHEMAS.rglob("*")):
+    for p in sorted(schemas.SCHEMAS.rglob("*")):
         if p.is_file():
-            h.update(p.relative_to(_schema.SCHEMAS).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+            h.update(p.relative_to(schemas.SCHEMAS).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -130,7 +130,7 @@ def _unflatten(flat, ranges: dict[str, list[int]] | None = None, duplicated: boo
         keep = ["_folder", "_path", "_line", *columns, *lines]
         return t.select([c for c in keep if c in t.column_names])
 
-    for name in _schema.contributed_table_names():
+    for name in schemas.contributed_table_names():
         ix.tables[name] = rows_of(name, list(index_.key_fields(name)))
     ix.restates = rows_of("_restates", ["target", "own", "note"])
     start, stop = ranges.get("_unreadable", [0, 0])
@@ -149,7 +149,7 @@ def _unflatten(flat, ranges: dict[str, list[int]] | None = None, duplicated: boo
 def _expected_columns() -> dict[str, str]:
     cols = {c: "string" for c in _STRING_COLUMNS}
     cols["_line"] = "int64"
-    for name in _schema.contributed_table_names():
+    for name in schemas.contributed_table_names():
         for f in index_.key_fields(name):
             cols[f] = "string"
     return cols
@@ -207,7 +207,7 @@ def _save(path: Path, flat, trees: dict[str, str], fingerprint: str, label: str)
 
     flat = flat.filter(pc.not_equal(flat.column("_table"), "_duplicated"))
     dups = []
-    for table in _schema.contributed_table_names():
+    for table in schemas.contributed_table_names():
         rows = flat.filter(pc.equal(flat.column("_table"), table))
         for f in index_.unique_fields(table):
             if f in rows.column_names:
@@ -257,7 +257,7 @@ class CachedIndex:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from .._textsafety import safe_text
+        from ..text_safety import safe_text
         from .gathering import index_of
 
         label = safe_text(raw.name or str(raw))

@@ -7,7 +7,7 @@ figures a note says it restates. ``validate --changed`` keeps one index per unch
 in a cache instead of reading the folder again (:mod:`.incremental`); :func:`combine` joins
 them in folder order, so every rule sees the same rows in the same order as a full run.
 
-Reads: nothing (the cache files are read by :mod:`.incremental`). May import: ``_schema``,
+Reads: nothing (the cache files are read by :mod:`.incremental`). May import: ``schemas``,
 ``.tables``; numpy and pyarrow inside functions.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import _schema
+from .. import schemas
 from .tables import TableData
 
 # "Restates <figure_id>" in a note names the figure it restates (CONTRIBUTING.md)
@@ -36,7 +36,7 @@ class Index:
 
 def unique_fields(name: str) -> list[str]:
     """The fields of ``name`` whose values are unique over every source."""
-    return [f.name for f in _schema.table(name).raw_fields if f.unique]
+    return [f.name for f in schemas.table(name).raw_fields if f.unique]
 
 
 def duplicated_values(column) -> Any:
@@ -49,11 +49,11 @@ def duplicated_values(column) -> Any:
 
 def key_fields(name: str) -> tuple[str, ...]:
     """The fields of ``name`` that the rules spanning sources read, in schema order."""
-    t = _schema.table(name)
+    t = schemas.table(name)
     wanted = {f.name for f in t.raw_fields if f.unique}
     wanted |= {fld for fld, _, _ in t.foreign_keys}
-    for other in _schema.contributed_table_names():
-        wanted |= {ref_field for _, ref, ref_field in _schema.table(other).foreign_keys if ref == name}
+    for other in schemas.contributed_table_names():
+        wanted |= {ref_field for _, ref, ref_field in schemas.table(other).foreign_keys if ref == name}
     return tuple(f.name for f in t.raw_fields if f.name in wanted)
 
 

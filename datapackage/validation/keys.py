@@ -9,14 +9,14 @@ Job: the rules about identifiers. Two kinds, both registered per table:
   (read now or cached): unique fields (``unique`` in the Table Schema), foreign keys
   (``foreignKeys``), and ``Restates <figure_id>`` in a note naming a figure that exists.
 
-Reads: ``schemas/`` through ``_schema``. May import: ``_schema``, ``issues``, ``.index``,
+Reads: ``schemas/`` through ``schemas``. May import: ``schemas``, ``issues``, ``.index``,
 ``.tables``; numpy and pyarrow inside functions.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import _schema
+from .. import schemas
 from ..issues import Issue
 from .index import Index, duplicated_values, restates_targets
 from .tables import Sink, TableData
@@ -142,8 +142,8 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
     def add(folder: str, path: str, line: int, fld: str, value: str, code: str, why: str) -> None:
         sink.add(folder, Issue(path, line, fld, value, code, why), cross=True)
 
-    for name in _schema.contributed_table_names():
-        t = _schema.table(name)
+    for name in schemas.contributed_table_names():
+        t = schemas.table(name)
         ix = index.tables.get(name)
         if ix is None or not ix.num_rows:
             continue

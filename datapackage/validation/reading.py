@@ -15,7 +15,7 @@ the strategy that fits it, every problem becoming an :class:`~ketamine_ssri_evid
   differently than with Python's ``csv`` (ragged rows, quotes in the header, blank lines,
   duplicate or oversized cells), in which case the careful reader reads it.
 
-Reads: the files it is given. May import: the standard library, ``_filesafety``, ``issues``;
+Reads: the files it is given. May import: the standard library, ``file_safety``, ``issues``;
 PyYAML, numpy and pyarrow inside the functions that need them.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._filesafety import KIND_WORDS, NotRegular, open_regular
+from ..file_safety import KIND_WORDS, NotRegular, open_regular
 from ..issues import Issue
 
 MAX_FILE_MB = 20

@@ -6,7 +6,7 @@ checks each field's faulty rows; it turns rows into typed Arrow columns (``field
 into :class:`~.rows.Row` objects. :class:`Sink` collects issues for the folders being
 reported.
 
-Reads: nothing. May import: ``_schema``, ``issues``, ``.cells``, ``.rows``; numpy and pyarrow
+Reads: nothing. May import: ``schemas``, ``issues``, ``.cells``, ``.rows``; numpy and pyarrow
 inside functions.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import _schema
+from .. import schemas
 from ..issues import Issue, IssueList
 from .cells import CellChecker
 from .rows import Row
@@ -55,7 +55,7 @@ class FileAt:
 class TableData:
     """A contributed table over every file read."""
 
-    table: _schema.Table
+    table: schemas.Table
     files: list[FileAt]
     cols: dict[str, Any]  # field -> pyarrow string column (chunked), null: no such cell
     file: Any  # numpy int32: each row's index into ``files``

@@ -126,7 +126,7 @@ def verify_published(build_dir: str | os.PathLike, shown: str = "build") -> list
             names = []
         for name in names[:1000]:
             if name not in listed:
-                from ._textsafety import safe_text
+                from .text_safety import safe_text
 
                 issues.append(Issue(f"{shown}/{version}/{safe_text(name)}", 0, "", "", "published-unlisted",
                                     f"release {version} is published without this file; remove it"))

@@ -5,7 +5,7 @@ with blanks, so the build derives its pandera schema here instead.
 """
 from __future__ import annotations
 
-from . import _schema
+from . import schemas
 from .field_types import TYPES, CellTypeError, field_type
 
 # The pandas dtype of each Table Schema type, as field_types states it (the build reads this view).
@@ -21,11 +21,11 @@ def _parses(parse, v) -> bool:
     return True
 
 
-def dataframe_schema(table: str | _schema.Table, *, derived: bool = True):
-    """A pandera schema for ``table`` (a name, or a parsed :class:`_schema.Table`)."""
+def dataframe_schema(table: str | schemas.Table, *, derived: bool = True):
+    """A pandera schema for ``table`` (a name, or a parsed :class:`schemas.Table`)."""
     import pandera.pandas as pa
 
-    t = _schema.table(table) if isinstance(table, str) else table
+    t = schemas.table(table) if isinstance(table, str) else table
     columns = {}
     for f in t.fields:
         if f.derived and not derived:
@@ -33,7 +33,7 @@ def dataframe_schema(table: str | _schema.Table, *, derived: bool = True):
         ft = field_type(f.type)
         checks = []
         if f.vocabulary:
-            checks.append(pa.Check.isin(list(_schema.vocabulary(f.vocabulary))))
+            checks.append(pa.Check.isin(list(schemas.vocabulary(f.vocabulary))))
         if f.pattern and ft is _TEXT:
             checks.append(pa.Check.str_matches(f"(?:{f.pattern})\\Z"))
         if ft.pandas == _TEXT.pandas and ft is not _TEXT:  # kept as text, with a grammar of its own (ISO 8601)

@@ -36,7 +36,7 @@ def _schema_kind(line: str) -> str:
 def changes(diffs: list[dict], old: Path | None = None, new: Path | None = None) -> list[tuple[str, str]]:
     """``[(kind, what)]`` for every change in ``diffs`` (from :func:`.diff.diff_all`) and,
     given the two release folders, in their file lists and descriptors."""
-    from . import _schema
+    from . import schemas
 
     out: list[tuple[str, str]] = []
     schema = diffs[0]["schema"] if diffs else []
@@ -44,7 +44,7 @@ def changes(diffs: list[dict], old: Path | None = None, new: Path | None = None)
         out.append((_schema_kind(line), line))
     for d in diffs:
         try:
-            computed = bool(_schema.table(d["table"]).computed)
+            computed = bool(schemas.table(d["table"]).computed)
         except Exception:
             computed = False
         rows = "patch" if computed else "minor"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from . import _schema
+from . import schemas
 from .field_types import field_type
 from .releases import ReleaseError, check_version, is_prerelease, is_version, shipped_manifest, show, version_key
 
@@ -66,7 +66,7 @@ class VersionInfo:
 
 
 def _build_dir(root: PathLike | None) -> Path:
-    return Path(root) if root is not None else _schema.ROOT / "build"
+    return Path(root) if root is not None else schemas.ROOT / "build"
 
 
 def _local_versions(root: PathLike | None) -> list[str]:
@@ -162,7 +162,7 @@ def current_version(root: PathLike | None = None) -> str:
     >>> kse.current_version() in [v.version for v in kse.versions(server=False)]
     True
     """
-    desc = _schema.ROOT / "datapackage.json"
+    desc = schemas.ROOT / "datapackage.json"
     if root is None and desc.is_file():
         try:
             v = json.loads(desc.read_text(encoding="utf-8"))["version"]
@@ -259,8 +259,8 @@ def dtypes(table: str, schema: dict | None = None) -> dict[str, Any]:
     import pandas as pd
 
     if schema is None:
-        t = _schema.table(table)
-        fields = [(f.name, f.type, list(_schema.vocabulary(f.vocabulary)) if f.vocabulary else None) for f in t.fields]
+        t = schemas.table(table)
+        fields = [(f.name, f.type, list(schemas.vocabulary(f.vocabulary)) if f.vocabulary else None) for f in t.fields]
     else:
         try:
             fields = [(f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum"))
@@ -315,7 +315,7 @@ def _metadata(desc: dict, resource: dict, table: str) -> dict:
               if isinstance(f, dict) and isinstance(f.get("name"), str)}
     vocabularies: dict[str, str] = {}
     try:
-        vocabularies = {f.name: f.vocabulary for f in _schema.table(table).fields if f.vocabulary and f.name in fields}
+        vocabularies = {f.name: f.vocabulary for f in schemas.table(table).fields if f.vocabulary and f.name in fields}
     except (OSError, KeyError, ValueError):
         pass
     licenses = [dict(x) for x in desc.get("licenses", []) if isinstance(x, dict)]
@@ -382,7 +382,7 @@ def load(table: str = "figures", version: str | None = None, root: PathLike | No
     b'Stable slug '
     """
     if not isinstance(table, str) or not TABLE_NAME.fullmatch(table):
-        raise ReleaseError(f"table {show(table)} is not a table name (tables: {', '.join(_schema.table_names())})")
+        raise ReleaseError(f"table {show(table)} is not a table name (tables: {', '.join(schemas.table_names())})")
     folder = release_dir(version, root, **_net(base_url, cache, sha256, allow_http, timeout))
     desc = _descriptor(folder)
     resources = _table_resources(desc)
@@ -425,12 +425,12 @@ def vocabulary(name: str) -> pd.DataFrame:
     """
     import pandas as pd
 
-    names = _schema.vocabulary_names()
+    names = schemas.vocabulary_names()
     if not isinstance(name, str) or name not in names:
         raise ReleaseError(f"no vocabulary {show(name)} (vocabularies: {', '.join(names)})")
-    rows = list(_schema.vocabulary(name).values())
+    rows = list(schemas.vocabulary(name).values())
     df = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["code", "label", "definition"], dtype="string")
     df.attrs["vocabulary"] = name
-    df.attrs["fields"] = [f"{t}.{f.name}" for t in _schema.table_names() for f in _schema.table(t).fields
+    df.attrs["fields"] = [f"{t}.{f.name}" for t in schemas.table_names() for f in schemas.table(t).fields
                           if f.vocabulary == name]
     return df

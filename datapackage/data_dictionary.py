@@ -1,12 +1,12 @@
 """DATA_DICTIONARY.md, written from schemas/ alone."""
 from __future__ import annotations
 
-from . import _schema
+from . import schemas
 
 VOCAB_USERS_NOTE = "Codes are never renamed or deleted once published; new ones are added when a real figure needs them."
 
 
-def _constraints(f: _schema.Field) -> str:
+def _constraints(f: schemas.Field) -> str:
     parts = []
     if f.required:
         parts.append("required")
@@ -36,12 +36,12 @@ def data_dictionary() -> str:
            "Every table, field, type and constraint of the dataset, and every code of its vocabularies. "
            "Generated from `schemas/` by `python -m ketamine_ssri_evidence docs`; do not edit by hand.\n\n"]
     out.append("## Tables\n\n| table | how it is made | what a row is |\n|---|---|---|\n")
-    for name in _schema.table_names():
-        t = _schema.table(name)
+    for name in schemas.table_names():
+        t = schemas.table(name)
         how = f"contributed as `raw/<source_id>/{t.raw_file}`" if t.raw_file else "computed by the build"
         out.append(f"| [{name}](#table-{name.replace('_', '-')}) | {how} | {_cell(t.description)} |\n")
-    for name in _schema.table_names():
-        t = _schema.table(name)
+    for name in schemas.table_names():
+        t = schemas.table(name)
         out.append(f"\n## Table {name}\n\n{t.description}\n\n")
         out.append(f"Primary key: {', '.join(f'`{k}`' for k in t.primary_key)}.")
         if t.foreign_keys:
@@ -50,7 +50,7 @@ def data_dictionary() -> str:
         out.append("\n\n| field | type | constraints | description |\n|---|---|---|---|\n")
         for f in t.fields:
             out.append(f"| `{f.name}` | {f.type} | {_cell(_constraints(f))} | {_cell(f.description)} |\n")
-    comp = _schema.comparison()
+    comp = schemas.comparison()
     out.append("\n## Comparison key\n\n" + _cell(comp["description"]) + "\n\n| field | match |\n|---|---|\n")
     for k in comp["key"]:
         how = "must be equal" if k["match"] == "equal" else f"equal, or unspecified (`{k.get('unspecified') or 'empty'}`) on one side"
@@ -58,8 +58,8 @@ def data_dictionary() -> str:
     out.append(f"\nRounding: {comp['rounding']} {comp['approx_note']} "
                f"(approx_relative_tolerance = {comp['approx_relative_tolerance']}).\n")
     out.append(f"\n## Vocabularies\n\n{VOCAB_USERS_NOTE}\n")
-    for v in _schema.vocabulary_names():
-        codes = _schema.vocabulary(v)
+    for v in schemas.vocabulary_names():
+        codes = schemas.vocabulary(v)
         extra = [c for c in next(iter(codes.values())) if c not in ("code", "label", "definition")]
         out.append(f"\n### Vocabulary {v}\n\n| code | label | definition |{''.join(f' {c} |' for c in extra)}\n")
         out.append("|---|---|---|" + "---|" * len(extra) + "\n")
@@ -89,8 +89,8 @@ def _tally(values, vocab: str | None = None) -> str:
     from collections import Counter
 
     c = Counter(values)
-    order = list(_schema.vocabulary(vocab)) if vocab else sorted(c)
-    label = (lambda code: _schema.vocabulary(vocab)[code]["label"].lower()) if vocab else str
+    order = list(schemas.vocabulary(vocab)) if vocab else sorted(c)
+    label = (lambda code: schemas.vocabulary(vocab)[code]["label"].lower()) if vocab else str
     return ", ".join(f"{label(k)} {c[k]}" for k in order + sorted(set(c) - set(order)) if c.get(k))
 
 
@@ -98,7 +98,7 @@ def readme_counts(version: str | None = None, root=None) -> str:
     """The README's block of counts (figures per source, computed tables) of a release."""
     from collections import Counter
 
-    from .loading import current_version, release_dir
+    from .loader import current_version, release_dir
 
     version = version or current_version(root)
     folder = release_dir(version, root, download=False)
@@ -114,7 +114,7 @@ def readme_counts(version: str | None = None, root=None) -> str:
              "related pages)."]
     claims, pairs = _csv_rows(folder, "claim_checks"), _csv_rows(folder, "contradictions")
     if claims or pairs:
-        headline = set(_schema.comparison()["contradiction_rules"]["headline_severities"])
+        headline = set(schemas.comparison()["contradiction_rules"]["headline_severities"])
         counted = [r for r in pairs if r["severity"] in headline]
         lower = [r for r in pairs if r["severity"] not in headline]
         reviewed = [r for r in claims if r.get("reviewed_verdict")]
@@ -132,7 +132,7 @@ def readme_counts(version: str | None = None, root=None) -> str:
     for s in sorted(articles, key=lambda s: (-per[s["source_id"]], s["source_id"])):
         what = s.get("title", "") + (f" — {s['publisher']}" if s.get("publisher") else "")
         lines.append(f"| `{s['source_id']}` | {per[s['source_id']]} | {_cell(what)} |")
-    resolution = _schema.vocabulary("resolution")
+    resolution = schemas.vocabulary("resolution")
     for code, row in resolution.items():
         group = [s for s in cited if s.get("resolution") == code]
         if group:

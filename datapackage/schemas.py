@@ -183,7 +183,7 @@ def qualifier_hedged(code: str | None) -> bool:
 
 
 def qualifier_reads_as(code: str) -> frozenset[str]:
-    """The wordings of value_text (the hints ``figuretext.parse`` finds) the qualifier agrees with."""
+    """The wordings of value_text (the hints ``figure_text.parse`` finds) the qualifier agrees with."""
     return frozenset(vocabulary("qualifier")[code]["reads_as"].split())
 
 

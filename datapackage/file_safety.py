@@ -17,7 +17,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._textsafety import safe_text
+from .text_safety import safe_text
 
 MAX_RAW_ENTRIES = 10_000  # source folders (and stray entries) in raw/
 MAX_FOLDER_ENTRIES = 100  # entries in one source folder

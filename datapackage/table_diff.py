@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from .loading import release_dir
+from .loader import release_dir
 
 KEY_JOIN = " | "  # how the values of a key of several fields are shown as one string
 
@@ -40,10 +40,10 @@ def primary_key(folder: Path, table: str) -> list[str]:
     """The table's primary key, from the release's own Table Schema (else from schemas/)."""
     pk = _schemas(folder).get(table, {}).get("primaryKey")
     if not pk:
-        from . import _schema
+        from . import schemas
 
         try:
-            pk = list(_schema.table(table).primary_key)
+            pk = list(schemas.table(table).primary_key)
         except Exception:  # a table schemas/ no longer has
             pk = []
     return [pk] if isinstance(pk, str) else list(pk)

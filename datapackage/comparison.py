@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import _schema
+from . import schemas
 from .durations import duration_days
-from .figuretext import parse
+from .figure_text import parse
 
 _DIGITS = re.compile(r"[0-9][0-9,]*(?:\.([0-9]+))?")
 
@@ -58,32 +58,32 @@ def _rounding_of(text: str, unit: str | None) -> float:
 @lru_cache(maxsize=None)
 def _qualifier(code: str | None) -> tuple[str | None, str | None, bool]:
     """``(shape, bound, hedged)`` of a qualifier code, from schemas/vocab/qualifier.csv."""
-    return _schema.qualifier_shape(code), _schema.qualifier_bound(code), _schema.qualifier_hedged(code)
+    return schemas.qualifier_shape(code), schemas.qualifier_bound(code), schemas.qualifier_hedged(code)
 
 
 @lru_cache(maxsize=None)
 def reached_bounds() -> frozenset[str]:
     """Qualifiers whose bound the figure says is reached ('up to 77%': some reach 77%), as opposed
     to a bound that only limits ('less than 20%'): ``reached_bounds`` in schemas/comparison.json."""
-    return frozenset(_schema.comparison()["reached_bounds"]["qualifiers"])
+    return frozenset(schemas.comparison()["reached_bounds"]["qualifiers"])
 
 
 @lru_cache(maxsize=None)
 def printed_ranges() -> frozenset[str]:
     """Qualifiers of a range printed without a hedge (30–40%, not 'about 30–40%')."""
-    return frozenset(q for q in _schema.qualifiers_of_shape("range") if not _schema.qualifier_hedged(q))
+    return frozenset(q for q in schemas.qualifiers_of_shape("range") if not schemas.qualifier_hedged(q))
 
 
 @lru_cache(maxsize=None)
 def _comparative_measures() -> frozenset[str]:
-    return frozenset(_schema.comparison().get("comparative_words", {}).get("measures", ()))
+    return frozenset(schemas.comparison().get("comparative_words", {}).get("measures", ()))
 
 
 def comparative(f: dict) -> dict | None:
     """The declared ratio interval of a qualitative comparative figure ('similar'), else None."""
     if f.get("measure") not in _comparative_measures() or _qualifier(f.get("qualifier"))[0] != "none":
         return None
-    words = _schema.comparison().get("comparative_words", {})
+    words = schemas.comparison().get("comparative_words", {})
     hit = words.get((f.get("value_text") or "").strip().lower())
     return hit if isinstance(hit, dict) else None
 
@@ -98,8 +98,8 @@ def span(f: dict) -> Span | None:
     shape, bound, hedged = _qualifier(q)
     if shape == "none" or f.get("unit") is None:
         return None
-    factor = _schema.unit_factor(f["unit"])
-    rel = float(_schema.comparison()["approx_relative_tolerance"])
+    factor = schemas.unit_factor(f["unit"])
+    rel = float(schemas.comparison()["approx_relative_tolerance"])
     tol = f["_tol"] if "_tol" in f else _rounding(f)  # a derived figure carries its propagated tolerance
     v, lo, hi = f.get("value"), f.get("low"), f.get("high")
     if shape == "range":
@@ -140,7 +140,7 @@ def fid(f: dict) -> str:
 # ------------------------------------------------------------------ keys
 
 def key_fields() -> list[dict]:
-    return _schema.comparison()["key"]
+    return schemas.comparison()["key"]
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +153,7 @@ def _points() -> dict[str, str]:
 def in_days(field: str) -> bool:
     """Is key ``field`` compared in days? It is when the figures table types it a duration."""
     try:
-        return _schema.table("figures").field(field).type == "duration"
+        return schemas.table("figures").field(field).type == "duration"
     except KeyError:
         return False
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 from .durations import duration_days
 from .field_types import CellTypeError, field_type
 from .issues import Issue
@@ -23,10 +23,10 @@ _OWN = ("derived_id", "formula", "inputs", "note")
 def derive_figure(row: dict) -> dict:
     """Add the derived fields to one validated figure row (a dict of typed values)."""
     measure = row["measure"]
-    dim = _schema.measure_dimension(measure)
-    canonical = _schema.vocabulary("dimension")[dim]["canonical_unit"]
+    dim = schemas.measure_dimension(measure)
+    canonical = schemas.vocabulary("dimension")[dim]["canonical_unit"]
     unit = row.get("unit")
-    factor = _schema.unit_factor(unit) if unit else None
+    factor = schemas.unit_factor(unit) if unit else None
     out = dict(row)
     out["dimension"] = dim
     out["unit_canonical"] = canonical
@@ -69,17 +69,17 @@ def derived_columns(figures) -> dict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    dims = _schema.vocabulary("dimension")
+    dims = schemas.vocabulary("dimension")
 
     def col(name):
         c = figures.column(name)
         return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
 
     measure = col("measure")
-    out = {"dimension": _distinct_map(measure, _schema.measure_dimension, pa.string()),
-           "unit_canonical": _distinct_map(measure, lambda m: dims[_schema.measure_dimension(m)]["canonical_unit"],
+    out = {"dimension": _distinct_map(measure, schemas.measure_dimension, pa.string()),
+           "unit_canonical": _distinct_map(measure, lambda m: dims[schemas.measure_dimension(m)]["canonical_unit"],
                                            pa.string())}
-    factor = _distinct_map(col("unit"), _schema.unit_factor, pa.float64())
+    factor = _distinct_map(col("unit"), schemas.unit_factor, pa.float64())
     for k in ("value", "low", "high"):
         out[f"{k}_canonical"] = _distinct_map(pc.multiply(col(k).cast(pa.float64()), factor), _clean, pa.float64())
     for k in ("timepoint", "timepoint_end"):
@@ -89,16 +89,16 @@ def derived_columns(figures) -> dict:
 
 # ------------------------------------------------------------------ derived figures
 
-def _coded_fields() -> list[_schema.Field]:
+def _coded_fields() -> list[schemas.Field]:
     """Fields of derived_figures that derived.csv may set (else taken from the first input)."""
-    t = _schema.table("derived_figures")
+    t = schemas.table("derived_figures")
     own = {"derived_id", "source_id", "formula", "inputs", "expression", "value", "unit", "n", "value_canonical", "note"}
     return [f for f in t.fields if f.name not in own]
 
 
 def _point(f: dict) -> float | None:
     q = f.get("qualifier")  # a point figure that is no bound ("exact", "about")
-    return f.get("value") if _schema.qualifier_shape(q) == "point" and not _schema.qualifier_bound(q) else None
+    return f.get("value") if schemas.qualifier_shape(q) == "point" and not schemas.qualifier_bound(q) else None
 
 
 def _num(x: float) -> str:
@@ -107,7 +107,7 @@ def _num(x: float) -> str:
 
 def compute(formula: str, inputs: list[dict]) -> tuple[float, str, str, int | None, float] | str:
     """(value, unit, expression, n, tolerance) of a derived figure, or why it cannot be computed."""
-    from .compare import _rounding
+    from .comparison import _rounding
 
     if formula == "complement":
         (a,) = inputs
@@ -119,7 +119,7 @@ def compute(formula: str, inputs: list[dict]) -> tuple[float, str, str, int | No
     if formula == "count_over_n":
         k, n = inputs
         vk, vn = _point(k), _point(n)
-        dims = {_schema.measure_dimension(k["measure"]), _schema.measure_dimension(n["measure"])}
+        dims = {schemas.measure_dimension(k["measure"]), schemas.measure_dimension(n["measure"])}
         if vk is None or vn is None or dims != {"count"} or not vn:
             return (f"count_over_n needs a count and a number of patients, both printed as points; "
                     f"{k['figure_id']} is {k.get('value_text')!r}, {n['figure_id']} is {n.get('value_text')!r}")
@@ -138,20 +138,20 @@ def compute(formula: str, inputs: list[dict]) -> tuple[float, str, str, int | No
     return f"unknown formula {formula!r}"  # pragma: no cover - the vocabulary check comes first
 
 
-def _typed(f: _schema.Field, v: str):
+def _typed(f: schemas.Field, v: str):
     return field_type(f.type).parse(v)
 
 
 def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | None = None) -> list[dict]:
     """Rows of derived_figures from every ``raw/<source_id>/derived.csv``; problems go to ``issues``."""
-    from ._rawio import read_csv
+    from .validation.reading import read_csv
 
     issues = [] if issues is None else issues
-    raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    raw_dir = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
     by_id = {f["figure_id"]: f for f in figures}
     coded = _coded_fields()
     allowed = set(_OWN) | {f.name for f in coded}
-    formulas = _schema.vocabulary("formula")
+    formulas = schemas.vocabulary("formula")
     out: list[dict] = []
     seen: set[str] = set()
     for path in sorted(raw_dir.glob(f"*/{DERIVED_FILE}")):
@@ -208,7 +208,7 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
             for f in coded:
                 v = get(f.name)
                 if v:
-                    codes = _schema.vocabulary(f.vocabulary) if f.vocabulary else None
+                    codes = schemas.vocabulary(f.vocabulary) if f.vocabulary else None
                     if codes is not None and v not in codes:
                         bad(f.name, v, "unknown-code", f"not a code of schemas/vocab/{f.vocabulary}.csv")
                         ok = False
@@ -223,11 +223,11 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
                     row[f.name] = ins[0].get(f.name)
             if not ok:
                 continue
-            dim = _schema.measure_dimension(row["measure"])
-            if _schema.vocabulary("unit")[unit]["dimension"] != dim:
+            dim = schemas.measure_dimension(row["measure"])
+            if schemas.vocabulary("unit")[unit]["dimension"] != dim:
                 bad("measure", row["measure"], "unit-dimension", f"a {formula} gives {unit}, which does not fit {dim}")
                 continue
-            row["value_canonical"] = _clean(value * _schema.unit_factor(unit))
+            row["value_canonical"] = _clean(value * schemas.unit_factor(unit))
             out.append(row)
     return out
 

@@ -11,9 +11,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import _schema
+from . import schemas
 from .csv_text import cell, rows_bytes, table_bytes
-from .derive import derive_figure
+from .derived_figures import derive_figure
 from .field_types import field_type
 from .file_hashes import computed_once
 from .issues import Issue
@@ -49,7 +49,7 @@ class BuildError(Exception):
 META = ("_folder", "_path", "_line")  # columns of a typed table besides its raw fields
 
 
-def _arrow_type(f: _schema.Field):
+def _arrow_type(f: schemas.Field):
     return field_type(f.type).arrow_type()
 
 
@@ -66,8 +66,8 @@ def _typed_tables(result) -> dict:
     import pyarrow as pa
 
     out = {}
-    for name in _schema.contributed_table_names():
-        t = _schema.table(name)
+    for name in schemas.contributed_table_names():
+        t = schemas.table(name)
         rows = result.rows.get(name, [])
         arrays = [pa.array([r.get(f.name) for r in rows], type=_arrow_type(f)) for f in t.raw_fields]
         arrays += [pa.array([r.get(m) for r in rows], type=pa.int64() if m == "_line" else pa.string()) for m in META]
@@ -78,14 +78,14 @@ def _typed_tables(result) -> dict:
 def _release_schema(table: str):
     import pyarrow as pa
 
-    return pa.schema([pa.field(f.name, _arrow_type(f), nullable=not f.required) for f in _schema.table(table).fields])
+    return pa.schema([pa.field(f.name, _arrow_type(f), nullable=not f.required) for f in schemas.table(table).fields])
 
 
 def _in_key_order(table: str, tbl):
     """``tbl`` sorted by the table's primary key (a stable sort), in one chunk."""
     import pyarrow.compute as pc
 
-    key = _schema.table(table).primary_key
+    key = schemas.table(table).primary_key
     if key and tbl.num_rows > 1:
         tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(k, "ascending") for k in key]))
     return tbl.combine_chunks()
@@ -96,10 +96,10 @@ def release_table(table: str, typed):
     schema's fields in order with their types, sorted by primary key."""
     import pyarrow as pa
 
-    from .derive import derived_columns
+    from .derived_figures import derived_columns
 
     columns = {n: typed.column(n) for n in typed.column_names}
-    if any(f.derived for f in _schema.table(table).fields):  # the fields the build computes
+    if any(f.derived for f in schemas.table(table).fields):  # the fields the build computes
         columns.update(derived_columns(typed))
     schema = _release_schema(table)
     tbl = pa.Table.from_arrays([columns[f.name].cast(f.type) for f in schema], schema=schema)
@@ -108,7 +108,7 @@ def release_table(table: str, typed):
 
 def _records(table: str, rows: list[dict]) -> list[dict]:
     """A contributed table's final records from the validator's typed rows (dicts), sorted by key."""
-    t = _schema.table(table)
+    t = schemas.table(table)
     out = []
     for r in rows:
         rec = {f.name: r.get(f.name) for f in t.raw_fields}
@@ -143,7 +143,7 @@ def _figures_for_claims(figures):
 
     from .claim_checks import FIELDS
 
-    fields = set(FIELDS) | {k["field"] for k in _schema.comparison()["key"]}
+    fields = set(FIELDS) | {k["field"] for k in schemas.comparison()["key"]}
     cited = pc.unique(pc.drop_null(figures.column("attributed_to")))
     where = pc.or_(pc.is_valid(figures.column("attributed_to")),
                    pc.is_in(figures.column("source_id"), value_set=cited.cast(pa.string())))
@@ -172,7 +172,7 @@ def _contradictions(figures) -> list[dict]:
 
     if isinstance(figures, list):
         return contradictions.contradictions(figures)
-    names = list(dict.fromkeys(contradictions.FIELDS + tuple(k["field"] for k in _schema.comparison()["key"])
+    names = list(dict.fromkeys(contradictions.FIELDS + tuple(k["field"] for k in schemas.comparison()["key"])
                                + SPAN_FIELDS))
     cols = {n: _pylist(figures.column(n)) for n in names}
     records = [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
@@ -186,9 +186,9 @@ def _figures_for_derived(figures, raw_dir):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .derive import DERIVED_FILE
+    from .derived_figures import DERIVED_FILE
 
-    raw_dir = Path(raw_dir) if raw_dir is not None else _schema.ROOT / "raw"
+    raw_dir = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
     with_derived = sorted(p.parent.name for p in raw_dir.glob(f"*/{DERIVED_FILE}"))
     return _rows(figures, where=pc.is_in(figures.column("source_id"), value_set=pa.array(with_derived, pa.string())))
 
@@ -197,9 +197,9 @@ def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None,
     """A table the build computes from the contributed ones (``computed`` in its schema), as
     records sorted by primary key (``as_table``: as an Arrow table in that order). ``built``:
     the tables so far (Arrow tables or records)."""
-    from . import claim_checks, derive, reviews
+    from . import claim_checks, derived_figures, reviews
 
-    t = _schema.table(table)
+    t = schemas.table(table)
 
     def claims():
         figures = _figures_for_claims(built["figures"])
@@ -211,7 +211,7 @@ def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None,
                                      raw_dir, issues)
 
     steps = {
-        "derived_figures": lambda: derive.derived_figures(_figures_for_derived(built["figures"], raw_dir), raw_dir,
+        "derived_figures": lambda: derived_figures.derived_figures(_figures_for_derived(built["figures"], raw_dir), raw_dir,
                                                           issues),
         "claim_checks": claims,
         "contradictions": lambda: _contradictions(built["figures"]),
@@ -233,7 +233,7 @@ def _as_arrow(table: str, data):
 
 def csv_bytes(table: str, records) -> bytes:
     """The CSV file of a table (an Arrow table in release order, or its records)."""
-    names = [f.name for f in _schema.table(table).fields]
+    names = [f.name for f in schemas.table(table).fields]
     if isinstance(records, list):
         return rows_bytes(names, ([r[n] for n in names] for r in records))
     return table_bytes(records, names)
@@ -257,12 +257,12 @@ def parquet_bytes(table: str, records) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _pandas_column(f: _schema.Field, col):
+def _pandas_column(f: schemas.Field, col):
     """An Arrow column as the pandas Series pandera checks (dtype of :data:`PANDAS_DTYPES`)."""
     import pandas as pd
     import pyarrow as pa
 
-    from ._pandera import PANDAS_DTYPES
+    from .pandera_schema import PANDAS_DTYPES
 
     if f.type == "date":
         return col.to_pandas(date_as_object=False).astype(PANDAS_DTYPES["date"])
@@ -275,9 +275,9 @@ def check_with_pandera(table: str, records) -> None:
     """A second, independent check of the final table (Arrow, or records) against its schema."""
     import pandas as pd
 
-    from ._pandera import dataframe_schema
+    from .pandera_schema import dataframe_schema
 
-    t = _schema.table(table)
+    t = schemas.table(table)
     tbl = _as_arrow(table, records)
     df = pd.DataFrame({f.name: _pandas_column(f, tbl.column(f.name)) for f in t.fields})
     dataframe_schema(table).validate(df, lazy=True)
@@ -356,8 +356,8 @@ def render_release(raw_dir=None, snapshots=None, version: str | None = None,
     del result  # the typed rows are in ``typed`` now
     built: dict = {}  # table name: Arrow table in release order
     issues: list[Issue] = []  # from derived figures and reviews, which the build checks
-    for table in _schema.table_names():
-        t = _schema.table(table)
+    for table in schemas.table_names():
+        t = schemas.table(table)
         if t.computed:
             tbl = _computed(table, built, raw_dir, issues, as_table=True)
             if issues:
@@ -537,8 +537,8 @@ def checked_manifest(out_dir: Path) -> dict:
 def check_bump_kind(out_dir: Path, version: str, files: dict[str, bytes], meta: dict | None = None) -> None:
     """Raise :class:`ReleaseConflict` when a new ``version`` is too small a step for what
     changed since the release before it (when that one is in ``out_dir``)."""
-    from .diff import diff_all
-    from .versioning import changes, check_bump, needed
+    from .table_diff import diff_all
+    from .version_bump import changes, check_bump, needed
 
     rels = (meta or package_metadata())["releases"]
     index = next((i for i, r in enumerate(rels) if r["version"] == version), None)
@@ -577,8 +577,8 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
     version = release["version"]
     if files is None:
         files = render_release(raw_dir=raw_dir, snapshots=snapshots, version=version, meta=meta)
-    out_dir = Path(out_dir) if out_dir is not None else _schema.ROOT / "build"
-    root_descriptor = Path(root_descriptor) if root_descriptor is not None else _schema.ROOT / "datapackage.json"
+    out_dir = Path(out_dir) if out_dir is not None else schemas.ROOT / "build"
+    root_descriptor = Path(root_descriptor) if root_descriptor is not None else schemas.ROOT / "datapackage.json"
     entry = manifest_entry(version, release["date"], files)
     manifest = checked_manifest(out_dir)
     check_not_rewritten(out_dir, entry)
