@@ -5,6 +5,7 @@ the tools once with ``pip install -c constraints.txt -e '.[test,report,dev]'`` a
 ``.venv/bin/nox -s NAME``. ``nox -l`` lists the sessions; arguments after ``--`` go to the
 tool (``nox -s tests -- tests/test_cli.py -k json``).
 """
+
 from __future__ import annotations
 
 import sys

@@ -6,6 +6,7 @@ datapackage.json, build/versions.json and build/<current version>/ into
 ketamine_ssri_evidence/_data/, so that ``pip install`` then ``ketamine_ssri_evidence.load("figures")`` works
 offline. Editable installs read them from the checkout instead.
 """
+
 import json
 import shutil
 import sys
@@ -46,5 +47,8 @@ def package_version() -> str:
 
 
 # setuptools' own scratch folder must not be build/, which holds the releases
-setup(version=package_version(), cmdclass={"build_py": build_py_with_release},
-      options={"build": {"build_base": ".build-python"}})
+setup(
+    version=package_version(),
+    cmdclass={"build_py": build_py_with_release},
+    options={"build": {"build_base": ".build-python"}},
+)

@@ -11,6 +11,7 @@ times as many. Prints, per shape and size, the time of the contradictions step a
 (grouping, the rules, the rows), the rows it publishes, and the rows a pairwise table
 would have had (pairs of figures that share a key), without computing those pairs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,7 +69,9 @@ def main() -> None:
             sizes = Counter(tuple(key_value(f, k["field"]) for k in key_fields()) for f in figs if span(f) is not None)
             pairs = sum(c * (c - 1) // 2 for c in sizes.values())
             headline = sum(r["severity"] in ("conflict", "tension") for r in rows)
-            print(f"| {'many keys' if many else 'real keys'} | {n:,} | {dt:.2f} | {len(rows):,} | {headline:,} | {pairs:,} |")
+            print(
+                f"| {'many keys' if many else 'real keys'} | {n:,} | {dt:.2f} | {len(rows):,} | {headline:,} | {pairs:,} |"
+            )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 Prints the median wall time of N fresh processes for each command and their ratio (goal:
 at most 1.3). Both read the same Parquet file of the current release.
 """
+
 from __future__ import annotations
 
 import argparse

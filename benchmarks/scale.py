@@ -24,6 +24,7 @@ For every shape the script runs, each in a fresh process, with a time limit and 
 It prints wall time, the ratio to the floor and to frictionless measured in the same run, the peak
 memory (maximum RSS of the child process, from ``os.wait4``) and its ratio to the CSV bytes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,6 +50,7 @@ FRICTIONLESS = str(Path(sys.executable).parent / "frictionless")
 
 
 # ------------------------------------------------------------------ shapes
+
 
 def _spread(sources: int, total: int, lo: int, hi: int) -> list[int]:
     """``sources`` sizes between lo and hi (a fixed, even spread) that add up to ``total``."""
@@ -80,21 +82,49 @@ def shapes(quick: bool) -> list[Shape]:
     if quick:
         return [
             Shape("one-file", "1 source of 20,000 rows", [20_000], full),
-            Shape("sources-1k", "10 sources of 300 rows", [300] * 10, full + ("validate one", "validate --changed", "build")),
-            Shape("sources-10k", "100 sources of 10 to 190 rows", _spread(100, 10_000, 10, 190),
-                  full + ("validate one", "validate --changed")),
+            Shape(
+                "sources-1k",
+                "10 sources of 300 rows",
+                [300] * 10,
+                full + ("validate one", "validate --changed", "build"),
+            ),
+            Shape(
+                "sources-10k",
+                "100 sources of 10 to 190 rows",
+                _spread(100, 10_000, 10, 190),
+                full + ("validate one", "validate --changed"),
+            ),
             Shape("one-row", "100 sources of one row", [1] * 100, full),
-            Shape("contradictions", "1 source of 1,000 rows, no notes (build)", [1_000], ("floor", "validate", "build"), True),
+            Shape(
+                "contradictions",
+                "1 source of 1,000 rows, no notes (build)",
+                [1_000],
+                ("floor", "validate", "build"),
+                True,
+            ),
         ]
     return [
         Shape("one-file", "1 source of 1,000,000 rows", [1_000_000], full),
-        Shape("sources-1k", "1,000 sources of 1,000 rows", [1_000] * 1_000,
-              full + ("validate one", "validate --changed", "build")),
-        Shape("sources-10k", "10,000 sources of 10 to 190 rows", _spread(10_000, 1_000_000, 10, 190),
-              full + ("validate one", "validate --changed")),
+        Shape(
+            "sources-1k",
+            "1,000 sources of 1,000 rows",
+            [1_000] * 1_000,
+            full + ("validate one", "validate --changed", "build"),
+        ),
+        Shape(
+            "sources-10k",
+            "10,000 sources of 10 to 190 rows",
+            _spread(10_000, 1_000_000, 10, 190),
+            full + ("validate one", "validate --changed"),
+        ),
         Shape("one-row", "5,000 sources of one row", [1] * 5_000, full),
-        Shape("contradictions", "1 source of 50,000 rows, no notes (build)", [50_000], ("floor", "validate", "build"),
-              True),
+        Shape(
+            "contradictions",
+            "1 source of 50,000 rows, no notes (build)",
+            [50_000],
+            ("floor", "validate", "build"),
+            True,
+        ),
     ]
 
 
@@ -189,6 +219,7 @@ def template_pool(variants: int = 12) -> tuple[list[str], list[dict], list[tuple
 
 # ------------------------------------------------------------------ writing a shape
 
+
 def source_ids(n: int, yamls) -> list[str]:
     return [f"s{k:05d}-{yamls[k % len(yamls)][0]}"[:80].rstrip("-") for k in range(n)]
 
@@ -211,12 +242,19 @@ def write_raw(raw: Path, sizes: list[int], pool, start: int = 0, lean: bool = Fa
             w.writerow(cols)
             for j in range(size):
                 t = rows[(start + k * 7919 + j) % len(rows)]
-                r = dict(t, figure_id=f"{sid}/{j + 1:0{width}d}", source_id=sid,
-                         note="" if lean else (t["note"] + f" (Copy {j + 1} in {sid}.)").strip())
+                r = dict(
+                    t,
+                    figure_id=f"{sid}/{j + 1:0{width}d}",
+                    source_id=sid,
+                    note="" if lean else (t["note"] + f" (Copy {j + 1} in {sid}.)").strip(),
+                )
                 if t["attributed_to"]:
                     target = block + index.get(t["attributed_to"], -1)
-                    r["attributed_to"] = ids[target] if index.get(t["attributed_to"], -1) >= 0 and \
-                        target < len(sizes) and target != k else ""
+                    r["attributed_to"] = (
+                        ids[target]
+                        if index.get(t["attributed_to"], -1) >= 0 and target < len(sizes) and target != k
+                        else ""
+                    )
                 w.writerow([r[c] for c in cols])
         total += (d / "figures.csv").stat().st_size
     return total
@@ -232,9 +270,17 @@ def frictionless_package(folder: Path, raw: Path) -> Path:
     schema["fields"] = [f for f in schema["fields"] if f["name"] in names]
     schema.pop("foreignKeys", None)
     (folder / "figures.schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    resources = [{"name": f"figures-{i}", "path": p.relative_to(folder).as_posix(), "schema": "figures.schema.json",
-                  "format": "csv", "encoding": "utf-8", "dialect": {"delimiter": ",", "header": True}}
-                 for i, p in enumerate(sorted(raw.glob("*/figures.csv")))]
+    resources = [
+        {
+            "name": f"figures-{i}",
+            "path": p.relative_to(folder).as_posix(),
+            "schema": "figures.schema.json",
+            "format": "csv",
+            "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True},
+        }
+        for i, p in enumerate(sorted(raw.glob("*/figures.csv")))
+    ]
     path = folder / "datapackage.json"
     path.write_text(json.dumps({"name": "bench", "resources": resources}), encoding="utf-8")
     return path
@@ -255,6 +301,7 @@ def write_shape(folder: Path, shape: Shape) -> None:
 
 
 # ------------------------------------------------------------------ running
+
 
 @dataclasses.dataclass
 class Run:
@@ -281,8 +328,14 @@ def run(cmd: list[str], cwd: Path, limit: float, env: dict | None = None) -> Run
     or above ``MEMORY_LIMIT_MB``."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                             env={**os.environ, **(env or {})})
+        p = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
         stopped = threading.Event()
         done = threading.Event()
 
@@ -308,7 +361,9 @@ def run(cmd: list[str], cwd: Path, limit: float, env: dict | None = None) -> Run
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", errors="replace")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, None if stopped.is_set() else p.returncode, text)
+    return Run(
+        wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, None if stopped.is_set() else p.returncode, text
+    )
 
 
 def cap_setting() -> tuple[list[str], dict, str]:
@@ -325,8 +380,13 @@ def has_changed_option() -> bool:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.org",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.org",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -362,10 +422,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small shapes (under a minute in all)")
     ap.add_argument("--shape", nargs="+", help="run only these shapes (names as printed)")
     ap.add_argument("--limit", type=float, default=600, help="time limit of each command, seconds (default 600)")
-    ap.add_argument("--frictionless-limit", type=float, default=300,
-                    help="time limit of frictionless validate, seconds (default 300)")
-    ap.add_argument("--keep", metavar="DIR", help="write the shapes here and keep them, or reuse the ones "
-                    "an earlier run kept there (default: a temporary folder)")
+    ap.add_argument(
+        "--frictionless-limit",
+        type=float,
+        default=300,
+        help="time limit of frictionless validate, seconds (default 300)",
+    )
+    ap.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="write the shapes here and keep them, or reuse the ones "
+        "an earlier run kept there (default: a temporary folder)",
+    )
     ap.add_argument("--write", nargs=2, metavar=("FOLDER", "SHAPE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.write:  # in a child process, so that the measuring process stays small
@@ -393,14 +461,22 @@ def main() -> None:
                 if folder.exists():
                     shutil.rmtree(folder)
                 folder.mkdir(parents=True)
-                made = subprocess.run([PY, __file__, "--write", str(folder), shape.name] + ["--quick"] * args.quick,
-                                      check=True, capture_output=True, text=True).stdout.split()
+                made = subprocess.run(
+                    [PY, __file__, "--write", str(folder), shape.name] + ["--quick"] * args.quick,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.split()
                 stamp.write_text(" ".join(made), encoding="utf-8")
             if not templates_said:
-                print(f"templates: {made[1]} figure rows ({made[2]} real, the rest with shifted numbers), "
-                      f"{made[3]} source.yaml files\n")
-                print("| shape | rows | CSV MB | command | wall s | × floor | × frictionless | CPU s | CPU × floor | "
-                      "peak MB | peak / CSV | note |")
+                print(
+                    f"templates: {made[1]} figure rows ({made[2]} real, the rest with shifted numbers), "
+                    f"{made[3]} source.yaml files\n"
+                )
+                print(
+                    "| shape | rows | CSV MB | command | wall s | × floor | × frictionless | CPU s | CPU × floor | "
+                    "peak MB | peak / CSV | note |"
+                )
                 print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
                 templates_said = True
             mb = int(made[0]) / 1e6
@@ -413,19 +489,36 @@ def main() -> None:
                     return
                 limited = r.rc is None
                 wall = f"> {r.wall:.0f}" if limited else f"{r.wall:.2f}"
-                xf = "" if floor is None or command == "floor" else ("> " if limited else "") + f"{r.wall / floor.wall:.1f}"
+                xf = (
+                    ""
+                    if floor is None or command == "floor"
+                    else ("> " if limited else "") + f"{r.wall / floor.wall:.1f}"
+                )
                 xfr = ""
                 if fr is not None and command != "frictionless":
-                    xfr = f"< {r.wall / fr.wall:.2f}" if fr.rc is None else ("> " if limited else "") + f"{r.wall / fr.wall:.2f}"
-                xc = "" if floor is None or command == "floor" else ("> " if limited else "") + f"{r.cpu / floor.cpu:.1f}"
+                    xfr = (
+                        f"< {r.wall / fr.wall:.2f}"
+                        if fr.rc is None
+                        else ("> " if limited else "") + f"{r.wall / fr.wall:.2f}"
+                    )
+                xc = (
+                    ""
+                    if floor is None or command == "floor"
+                    else ("> " if limited else "") + f"{r.cpu / floor.cpu:.1f}"
+                )
                 note = "; ".join(x for x in (_summary(r), note) if x)
-                print(f"| {shape.label} | {rows:,} | {mb:.1f} | {command} | {wall} | {xf} | {xfr} | "
-                      f"{r.cpu:.1f} | {xc} | {r.rss_mb:,.0f} | {r.rss_mb / mb:.1f} | {note} |", flush=True)
+                print(
+                    f"| {shape.label} | {rows:,} | {mb:.1f} | {command} | {wall} | {xf} | {xfr} | "
+                    f"{r.cpu:.1f} | {xc} | {r.rss_mb:,.0f} | {r.rss_mb / mb:.1f} | {note} |",
+                    flush=True,
+                )
 
             for command in shape.commands:
                 if command == "floor":
-                    code = ("import pathlib, sys, pyarrow.csv as c; "
-                            "t = [c.read_csv(p) for p in sorted(pathlib.Path('raw').glob('*/figures.csv'))]")
+                    code = (
+                        "import pathlib, sys, pyarrow.csv as c; "
+                        "t = [c.read_csv(p) for p in sorted(pathlib.Path('raw').glob('*/figures.csv'))]"
+                    )
                     floor = run([PY, "-c", code], folder, args.limit)
                     show(command, floor)
                 elif command == "frictionless":
@@ -441,21 +534,36 @@ def main() -> None:
                     show(command, r, cap_note if big else "")
                 elif command == "validate one":
                     one = sorted(raw.iterdir())[len(shape.sizes) // 2].resolve()
-                    show(command, run(CLI + ["validate", "--raw", str(raw.resolve()), str(one)], folder, args.limit),
-                         "one folder named; every folder is read")
+                    show(
+                        command,
+                        run(CLI + ["validate", "--raw", str(raw.resolve()), str(one)], folder, args.limit),
+                        "one folder named; every folder is read",
+                    )
                 elif command == "validate --changed":
                     if not changed:
                         show(command, None, "skipped: the command line has no validate --changed")
                         continue
                     base_commit = changed_repo(folder)
-                    for note in ("one source changed in a commit; first run: reads every folder, writes the index cache",
-                                 "the same again: the other folders' identifiers from the cache"):
-                        show(command, run(CLI + ["validate", "--raw", "raw", "--changed", base_commit, *cap_args],
-                                          folder, args.limit), note)
+                    for note in (
+                        "one source changed in a commit; first run: reads every folder, writes the index cache",
+                        "the same again: the other folders' identifiers from the cache",
+                    ):
+                        show(
+                            command,
+                            run(
+                                CLI + ["validate", "--raw", "raw", "--changed", base_commit, *cap_args],
+                                folder,
+                                args.limit,
+                            ),
+                            note,
+                        )
                 elif command == "build":
                     big = any(p.stat().st_size > 20 * 1024 * 1024 for p in raw.glob("*/figures.csv"))
-                    r = run(CLI + ["build", "--raw", "raw", "--out", "out/build", *(cap_args if big else [])],
-                            folder, args.limit)
+                    r = run(
+                        CLI + ["build", "--raw", "raw", "--out", "out/build", *(cap_args if big else [])],
+                        folder,
+                        args.limit,
+                    )
                     note = ""
                     built = next((folder / "out" / "build").glob("*/contradictions.csv"), None)
                     if built is not None and r.rc == 0:

@@ -13,6 +13,7 @@ Public API::
 Validation and building live in :mod:`ketamine_ssri_evidence.validation` and :mod:`ketamine_ssri_evidence.release_build`;
 they import pandera, frictionless and pyarrow only when called.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,21 @@ if TYPE_CHECKING:
     from .validation import Result
 
 __all__ = [
-    "load", "tables", "versions", "current_version", "latest_version", "vocabulary", "download", "VersionInfo",
-    "ReleaseError", "DownloadError", "TrustWarning",
-    "parse_figure_text", "ParsedFigure", "validate", "build",
+    "load",
+    "tables",
+    "versions",
+    "current_version",
+    "latest_version",
+    "vocabulary",
+    "download",
+    "VersionInfo",
+    "ReleaseError",
+    "DownloadError",
+    "TrustWarning",
+    "parse_figure_text",
+    "ParsedFigure",
+    "validate",
+    "build",
 ]
 
 
@@ -49,19 +62,30 @@ def _version() -> str:
 __version__ = _version()
 
 
-def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
-             snapshots: str | os.PathLike | None = None, keep_rows: bool = True) -> Result:
+def validate(
+    paths: list[str | os.PathLike] | None = None,
+    *,
+    raw_dir: str | os.PathLike | None = None,
+    snapshots: str | os.PathLike | None = None,
+    keep_rows: bool = True,
+) -> Result:
     """Validate source folders; see :func:`ketamine_ssri_evidence.validation.validate`."""
     from .validation import validate as _validate
 
     return _validate(paths, raw_dir=raw_dir, snapshots=snapshots, keep_rows=keep_rows)
 
 
-def build(*, raw_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
-          root_descriptor: str | os.PathLike | None = None, snapshots: str | os.PathLike | None = None,
-          version: str | None = None) -> Path:
+def build(
+    *,
+    raw_dir: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    root_descriptor: str | os.PathLike | None = None,
+    snapshots: str | os.PathLike | None = None,
+    version: str | None = None,
+) -> Path:
     """Validate and build the release; see :func:`ketamine_ssri_evidence.release_build.build`."""
     from .release_build import build as _build
 
-    return _build(raw_dir=raw_dir, out_dir=out_dir, root_descriptor=root_descriptor, snapshots=snapshots,
-                  version=version)
+    return _build(
+        raw_dir=raw_dir, out_dir=out_dir, root_descriptor=root_descriptor, snapshots=snapshots, version=version
+    )

@@ -1,4 +1,5 @@
 """CHANGELOG.md: one entry per release, its human summary plus what the diff shows."""
+
 from __future__ import annotations
 
 import os
@@ -24,10 +25,12 @@ def _per_source(table: str) -> bool:
 def changelog(root: str | os.PathLike | None = None) -> str:
     """CHANGELOG.md's text: every release, newest first, with its summary and its diff."""
     rels = releases()
-    out = ["# Changelog\n\n",
-           "Every release of the dataset, newest first. Each entry is the release's summary from "
-           "`schemas/package.json` followed by what `python -m ketamine_ssri_evidence diff` finds against the "
-           "previous release. Regenerate with `python -m ketamine_ssri_evidence changelog`.\n"]
+    out = [
+        "# Changelog\n\n",
+        "Every release of the dataset, newest first. Each entry is the release's summary from "
+        "`schemas/package.json` followed by what `python -m ketamine_ssri_evidence diff` finds against the "
+        "previous release. Regenerate with `python -m ketamine_ssri_evidence changelog`.\n",
+    ]
     for i in range(len(rels) - 1, -1, -1):
         r = rels[i]
         out.append(f"\n## {r['version']} ({r['date']})\n\n{r['summary']}\n")

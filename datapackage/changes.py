@@ -6,6 +6,7 @@ of the base and ``HEAD`` and the working tree (so committed, staged and unstaged
 all count), plus untracked files that git does not ignore. A change under ``schemas/``
 changes every source. Standard library only; git is run as a subprocess.
 """
+
 from __future__ import annotations
 
 import functools
@@ -66,8 +67,9 @@ def _revision(top: str, rev: str) -> bool:
         return False
 
 
-def changed(raw_dir: str | os.PathLike, schemas_dir: str | os.PathLike | None = None,
-            base: str | None = None) -> Changes:
+def changed(
+    raw_dir: str | os.PathLike, schemas_dir: str | os.PathLike | None = None, base: str | None = None
+) -> Changes:
     """The entries of ``raw_dir`` that differ from the merge-base of ``base`` and HEAD."""
     raw_real = os.path.realpath(raw_dir)
     if not os.path.isdir(raw_real):
@@ -79,8 +81,9 @@ def changed(raw_dir: str | os.PathLike, schemas_dir: str | os.PathLike | None = 
     else:
         base = next((b for b in DEFAULT_BASES if _revision(top, b)), None)
         if base is None:
-            raise ChangesError("there is no main or origin/main branch to compare with; "
-                               "name the base: validate --changed BASE")
+            raise ChangesError(
+                "there is no main or origin/main branch to compare with; name the base: validate --changed BASE"
+            )
     merge_base = _git(top, "merge-base", base, "HEAD").strip()
     rel = Path(os.path.relpath(raw_real, os.path.realpath(top))).as_posix()
     if rel.startswith(".."):
@@ -100,5 +103,5 @@ def changed(raw_dir: str | os.PathLike, schemas_dir: str | os.PathLike | None = 
         if schemas_rel is not None and (name + "/").startswith(schemas_rel + "/"):
             result.everything = True
         elif name.startswith(prefix):
-            result.folders.add(name[len(prefix):].split("/", 1)[0])
+            result.folders.add(name[len(prefix) :].split("/", 1)[0])
     return result

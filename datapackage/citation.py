@@ -8,6 +8,7 @@ of ``raw/*/source.yaml`` that was identified (the archived articles, and the stu
 documents they cite), with its title, authors, year, DOI and address. Citations that could
 not be resolved to a document are left out: there is nothing to reference.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,15 @@ ABSTRACT = (
     "released as versioned Parquet and CSV tables with a Frictionless Data Package descriptor."
 )
 # CFF reference types for the kinds of source (schemas/vocab/source_kind.csv); others: generic
-REFERENCE_TYPES = {"web_article": "webpage", "report": "report", "rct": "article", "cohort": "article",
-                   "chart_review": "article", "meta_analysis": "article", "systematic_review": "article"}
+REFERENCE_TYPES = {
+    "web_article": "webpage",
+    "report": "report",
+    "rct": "article",
+    "cohort": "article",
+    "chart_review": "article",
+    "meta_analysis": "article",
+    "systematic_review": "article",
+}
 
 
 def _q(text) -> str:
@@ -60,7 +68,11 @@ def _reference(s: dict) -> list[str]:
     authors = [p for p in (_person(a) for a in (s.get("authors") or [])) if p]
     if not authors:  # CFF requires authors: the publisher stands in, as the page names no person
         authors = [{"name": s.get("publisher") or "Unknown"}]
-    lines = [f"  - type: {REFERENCE_TYPES.get(str(s.get('kind')), 'generic')}", f"    title: {_q(s['title'])}", "    authors:"]
+    lines = [
+        f"  - type: {REFERENCE_TYPES.get(str(s.get('kind')), 'generic')}",
+        f"    title: {_q(s['title'])}",
+        "    authors:",
+    ]
     for a in authors:
         keys = list(a)
         lines.append(f"      - {keys[0]}: {_q(a[keys[0]])}")
@@ -85,8 +97,13 @@ def citation_cff(version: str | None = None, date: str | None = None, raw_dir=No
     if version is None or date is None:
         release = current_release() if version is None else next(r for r in meta["releases"] if r["version"] == version)
         version, date = version or release["version"], date or release["date"]
-    lines = ["cff-version: 1.2.0", f"message: {_q(MESSAGE)}", "type: dataset", f"title: {_q(meta['title'])}",
-             "abstract: >-"]
+    lines = [
+        "cff-version: 1.2.0",
+        f"message: {_q(MESSAGE)}",
+        "type: dataset",
+        f"title: {_q(meta['title'])}",
+        "abstract: >-",
+    ]
     words, line = ABSTRACT.split(), "  "
     for w in words:
         if len(line) + len(w) > 92:
@@ -99,8 +116,12 @@ def citation_cff(version: str | None = None, date: str | None = None, raw_dir=No
         lines.append(f"  - name: {_q(c['title'])}")
     lines += [f"version: {_q(version)}", f"date-released: {_q(date)}"]
     if meta.get("id"):
-        lines += ["identifiers:", "  - type: other", f"    value: {_q(meta['id'])}",
-                  '    description: "The identifier of the dataset across its versions (Data Package id)."']
+        lines += [
+            "identifiers:",
+            "  - type: other",
+            f"    value: {_q(meta['id'])}",
+            '    description: "The identifier of the dataset across its versions (Data Package id)."',
+        ]
     if meta.get("homepage"):
         lines.append(f"url: {_q(meta['homepage'])}")
     data_licence = next((lic["name"] for lic in meta.get("licenses", []) if lic["name"].startswith("CC")), None)

@@ -11,6 +11,7 @@ printed ones, and the row says so.
 
 Pure functions over figure, derived-figure and source records; no I/O.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,8 +34,20 @@ from .spans import span
 
 # What the checks read of a figure besides the comparison key (schemas/comparison.json): the
 # build gives them records of these fields only.
-FIELDS = ("figure_id", "source_id", "attributed_to", "value_text", "qualifier", "value", "low", "high", "unit",
-          "measure", "event", "comparator")
+FIELDS = (
+    "figure_id",
+    "source_id",
+    "attributed_to",
+    "value_text",
+    "qualifier",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "measure",
+    "event",
+    "comparator",
+)
 
 
 def _narrower(field: str, claim, study) -> bool:
@@ -90,15 +103,30 @@ def _compare(a: dict, s: dict):
     return _compare_keys(_keys(a), _keys(s))
 
 
-def _row(a: dict, verdict: str, rule: str, reason: str, study: dict | None = None,
-         compared: Sequence[dict] = (), diffs=(), wild=(), adds=()) -> dict:
+def _row(
+    a: dict,
+    verdict: str,
+    rule: str,
+    reason: str,
+    study: dict | None = None,
+    compared: Sequence[dict] = (),
+    diffs=(),
+    wild=(),
+    adds=(),
+) -> dict:
     derived = bool(study and study.get("derived_id"))
     return {
-        "figure_id": a["figure_id"], "source_id": a["source_id"], "attributed_to": a["attributed_to"],
-        "verdict": verdict, "rule": rule, "article_value_text": a["value_text"],
+        "figure_id": a["figure_id"],
+        "source_id": a["source_id"],
+        "attributed_to": a["attributed_to"],
+        "verdict": verdict,
+        "rule": rule,
+        "article_value_text": a["value_text"],
         "study_figure_id": study["figure_id"] if study and not derived else None,
         "study_derived_id": study["derived_id"] if study and derived else None,
-        "study_value_text": (f"[derived: {study['expression']}]" if derived else study["value_text"]) if study else None,
+        "study_value_text": (f"[derived: {study['expression']}]" if derived else study["value_text"])
+        if study
+        else None,
         "compared_with": "; ".join(fid(s) for s in compared) or None,
         "key_differences": "; ".join(diffs) or None,
         "unspecified_matches": "; ".join(wild) or None,
@@ -145,18 +173,30 @@ def _no_measure(a: dict, sa, cited: str, pool: list[dict], ordered: list[dict] |
             near.append((s, diffs + adds))
     if echoes:
         s = echoes[0]
-        return _row(a, "inconsistent", "measure_changed",
-                    f"{cited} has no figure for {a['measure']}, but prints {shown(s)} as {s['measure']} for the claim's "
-                    f"treatment, route, population, subgroup and time-point; the article gives that number as "
-                    f"{a['measure']} ({shown(a)}).", s, echoes)
+        return _row(
+            a,
+            "inconsistent",
+            "measure_changed",
+            f"{cited} has no figure for {a['measure']}, but prints {shown(s)} as {s['measure']} for the claim's "
+            f"treatment, route, population, subgroup and time-point; the article gives that number as "
+            f"{a['measure']} ({shown(a)}).",
+            s,
+            echoes,
+        )
     what = a["measure"] + (f" ({a['event']})" if a.get("event") else "")
     also = ""
     if near:
         s, why = near[0]
-        also = (f" Its {shown(s)}, a {s['measure']} figure, lies within the claim's number but is not the claim's "
-                f"figure under another name: {'; '.join(why)}.")
-    return _row(a, "not_reported", "no_figure_for_measure",
-                f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.{also}")
+        also = (
+            f" Its {shown(s)}, a {s['measure']} figure, lies within the claim's number but is not the claim's "
+            f"figure under another name: {'; '.join(why)}."
+        )
+    return _row(
+        a,
+        "not_reported",
+        "no_figure_for_measure",
+        f"What could be read of {cited} has no figure for {what}; the article says {shown(a)}.{also}",
+    )
 
 
 def _pool_order(s: dict) -> tuple:
@@ -188,21 +228,36 @@ class _Pool:
         hit = self._entries.get((measure, event))
         if hit is None:
             hit = self._entries[(measure, event)] = [
-                (s, ss, _keys(s), _pool_order(s)) for s in self._by_measure.get((measure, event), ())
-                if (ss := span(s)) is not None]
+                (s, ss, _keys(s), _pool_order(s))
+                for s in self._by_measure.get((measure, event), ())
+                if (ss := span(s)) is not None
+            ]
         return hit
 
 
-def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict], study_derived: Sequence[dict] = (),
-                _pool: _Pool | None = None) -> dict:
+def check_claim(
+    a: dict,
+    study_source: dict | None,
+    study_figures: Sequence[dict],
+    study_derived: Sequence[dict] = (),
+    _pool: _Pool | None = None,
+) -> dict:
     """One claim_checks row for article figure ``a`` (derived study figures carry ``_tol``)."""
     cited = a["attributed_to"]
     if study_source is None or study_source.get("resolution") == "unresolved":
-        return _row(a, "unverifiable", "study_unresolved",
-                    f"{cited} could not be matched to a document, so {shown(a)} cannot be checked.")
+        return _row(
+            a,
+            "unverifiable",
+            "study_unresolved",
+            f"{cited} could not be matched to a document, so {shown(a)} cannot be checked.",
+        )
     if not study_figures:
-        return _row(a, "unverifiable", "study_not_read",
-                    f"{cited} was identified but none of its text could be read, so {shown(a)} cannot be checked.")
+        return _row(
+            a,
+            "unverifiable",
+            "study_not_read",
+            f"{cited} was identified but none of its text could be read, so {shown(a)} cannot be checked.",
+        )
     sa = span(a)
     if sa is None:
         return _row(a, "not_comparable", "qualitative_claim", f"{shown(a)} states no number to compare with {cited}.")
@@ -215,9 +270,15 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
         like = [s for s in same if s.get("comparator") == a.get("comparator")]
         if not like:
             s = same[0]
-            return _row(a, "not_comparable", "comparator_differs",
-                        f"{shown(a)} is against {a.get('comparator') or 'no stated comparator'}; "
-                        f"{cited}'s {shown(s)} is against {s.get('comparator') or 'no stated comparator'}.", s, same)
+            return _row(
+                a,
+                "not_comparable",
+                "comparator_differs",
+                f"{shown(a)} is against {a.get('comparator') or 'no stated comparator'}; "
+                f"{cited}'s {shown(s)} is against {s.get('comparator') or 'no stated comparator'}.",
+                s,
+                same,
+            )
         same = like
         entries = [e for e in entries if e[0].get("comparator") == a.get("comparator")]
     best = None
@@ -232,27 +293,51 @@ def check_claim(a: dict, study_source: dict | None, study_figures: Sequence[dict
     rest = (s, same, diffs, wild, adds)
     derived = " (derived from its printed figures)" if s.get("derived_id") else ""
     if diffs:
-        return _row(a, "inconsistent", "key_changed",
-                    f"{cited} states {a['measure']} only for another key ({'; '.join(diffs)}); its closest "
-                    f"figure is {shown(s)}{derived} against the article's {shown(a)}.", *rest)
+        return _row(
+            a,
+            "inconsistent",
+            "key_changed",
+            f"{cited} states {a['measure']} only for another key ({'; '.join(diffs)}); its closest "
+            f"figure is {shown(s)}{derived} against the article's {shown(a)}.",
+            *rest,
+        )
     if adds:
         field = adds[0][0]
         rule = schemas.comparison()["claim_rules"]["adds_rule"][field]
         numbers = "the numbers agree" if agree else "the numbers differ too"
-        return _row(a, "not_reported", rule,
-                    f"The article's {shown(a)} states {'; '.join(t for _, t in adds)}, which {cited}'s closest figure "
-                    f"{shown(s)}{derived} does not state ({numbers}): the study does not confirm the claim as worded.",
-                    *rest)
+        return _row(
+            a,
+            "not_reported",
+            rule,
+            f"The article's {shown(a)} states {'; '.join(t for _, t in adds)}, which {cited}'s closest figure "
+            f"{shown(s)}{derived} does not state ({numbers}): the study does not confirm the claim as worded.",
+            *rest,
+        )
     note = f" (the article leaves {', '.join(w.split(' ')[0] for w in wild)} unspecified)" if wild else ""
     if agree:
-        return _row(a, "consistent", "values_agree",
-                    f"{cited} states {shown(s)}{derived}; the article's {shown(a)} agrees within its qualifier and "
-                    f"rounding{note}.", *rest)
+        return _row(
+            a,
+            "consistent",
+            "values_agree",
+            f"{cited} states {shown(s)}{derived}; the article's {shown(a)} agrees within its qualifier and "
+            f"rounding{note}.",
+            *rest,
+        )
     if why == "ceiling_not_reached":
-        return _row(a, "inconsistent", why, f"The article says {shown(a)}, but {cited}'s figure is {shown(s)}{derived}{note}.",
-                    *rest)
-    return _row(a, "inconsistent", "values_differ", f"{cited} states {shown(s)}{derived}; the article says {shown(a)}{note}.",
-                *rest)
+        return _row(
+            a,
+            "inconsistent",
+            why,
+            f"The article says {shown(a)}, but {cited}'s figure is {shown(s)}{derived}{note}.",
+            *rest,
+        )
+    return _row(
+        a,
+        "inconsistent",
+        "values_differ",
+        f"{cited} states {shown(s)}{derived}; the article says {shown(a)}{note}.",
+        *rest,
+    )
 
 
 def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dict] = ()) -> list[dict]:
@@ -284,8 +369,13 @@ def claim_checks(figures: list[dict], sources: list[dict], derived: Sequence[dic
             pool = pools.get(cited)
             if pool is None:
                 pool = pools[cited] = _Pool(by_source.get(cited, []), derived_by_source.get(cited, []))
-            hit = done[what] = check_claim(dict(f, figure_id=_STAND_IN, source_id=_STAND_IN), src.get(cited),
-                                           by_source.get(cited, []), derived_by_source.get(cited, []), pool)
+            hit = done[what] = check_claim(
+                dict(f, figure_id=_STAND_IN, source_id=_STAND_IN),
+                src.get(cited),
+                by_source.get(cited, []),
+                derived_by_source.get(cited, []),
+                pool,
+            )
         row = dict(hit, figure_id=f["figure_id"], source_id=f["source_id"])
         row["reason"] = hit["reason"].replace(_STAND_IN, f["figure_id"])
         out.append(row)

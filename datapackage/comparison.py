@@ -9,6 +9,7 @@ how an unspecified field counts) is read from schemas/comparison.json.
 
 Pure functions over figure records (dicts of typed values, as the build has them); no I/O.
 """
+
 from __future__ import annotations
 
 import math
@@ -138,6 +139,7 @@ def fid(f: dict) -> str:
 
 
 # ------------------------------------------------------------------ keys
+
 
 def key_fields() -> list[dict]:
     return schemas.comparison()["key"]

@@ -18,6 +18,7 @@ pair of groups, so the output grows with the disagreements, not with the square 
 
 Pure functions over figure records; no I/O.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -105,11 +106,21 @@ def _members(pairs, in_id_order: bool = False) -> tuple[int, str]:
 def _row(a, b, severity, rule, reason, key, pairs, wild=None, in_id_order: bool = False) -> dict:
     size, members = _members(pairs, in_id_order)
     return {
-        "figure_id_a": a["figure_id"], "figure_id_b": b["figure_id"], "source_id": a["source_id"],
-        "measure": a["measure"], "severity": severity, "rule": rule,
-        "value_text_a": a["value_text"], "value_text_b": b["value_text"],
-        "locator_a": a["locator"], "locator_b": b["locator"], "key": key, "group_size": size,
-        "members": members, "unspecified_matches": wild, "reason": reason,
+        "figure_id_a": a["figure_id"],
+        "figure_id_b": b["figure_id"],
+        "source_id": a["source_id"],
+        "measure": a["measure"],
+        "severity": severity,
+        "rule": rule,
+        "value_text_a": a["value_text"],
+        "value_text_b": b["value_text"],
+        "locator_a": a["locator"],
+        "locator_b": b["locator"],
+        "key": key,
+        "group_size": size,
+        "members": members,
+        "unspecified_matches": wild,
+        "reason": reason,
     }
 
 
@@ -134,27 +145,50 @@ def _within(g: _Group) -> dict | None:
     hi_f, hi_s = g.hi_fig
     lo_f, lo_s = g.lo_fig
     if lo_s.lo > hi_s.hi:
-        return _row(hi_f, lo_f, "conflict", "values_conflict",
-                    f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
-                    f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
-                    f"qualifiers).", key, g.figs, in_id_order=True)
+        return _row(
+            hi_f,
+            lo_f,
+            "conflict",
+            "values_conflict",
+            f"{_q(hi_f)} and {_q(lo_f)} are about the same thing ({key}) and cannot both be true: the first "
+            f"allows at most {_in(hi_s.hi, hi_f)}, the second at least {_in(lo_s.lo, lo_f)} (after rounding and "
+            f"qualifiers).",
+            key,
+            g.figs,
+            in_id_order=True,
+        )
     ranges = [(f, s) for f, s in g.figs if f.get("qualifier") in printed_ranges()] if g.n_range > 1 else ()
     if len(ranges) > 1:
         low_f = _top(ranges, lambda t: t[0]["low"])[0]
         high_f = min(ranges, key=lambda t: (t[0]["high"], t[0]["figure_id"]))[0]
         if low_f["low"] >= high_f["high"] and (low_f["low"], low_f["high"]) != (high_f["low"], high_f["high"]):
-            return _row(high_f, low_f, "conflict", "ranges_share_endpoint",
-                        f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
-                        f"most at one endpoint: they cannot both describe it.", key, g.figs,
-                        in_id_order=True)
+            return _row(
+                high_f,
+                low_f,
+                "conflict",
+                "ranges_share_endpoint",
+                f"{_q(high_f)} and {_q(low_f)} give different ranges for the same thing ({key}) that meet at "
+                f"most at one endpoint: they cannot both describe it.",
+                key,
+                g.figs,
+                in_id_order=True,
+            )
     ceilings = [(f, s) for f, s in g.figs if f.get("qualifier") in reached_bounds()] if g.n_ceil > 1 else ()
     if len(ceilings) > 1:
         low_c = min(ceilings, key=lambda t: (t[1].head, t[0]["figure_id"]))
         high_c = _top(ceilings, lambda t: t[1].head)
         if high_c[1].head - low_c[1].head > low_c[1].tol + high_c[1].tol:
-            return _row(low_c[0], high_c[0], "tension", "ceilings_differ",
-                        f"{_q(low_c[0])} and {_q(high_c[0])} give different ceilings for the same thing ({key}): "
-                        f"at most one of them is the ceiling.", key, g.figs, in_id_order=True)
+            return _row(
+                low_c[0],
+                high_c[0],
+                "tension",
+                "ceilings_differ",
+                f"{_q(low_c[0])} and {_q(high_c[0])} give different ceilings for the same thing ({key}): "
+                f"at most one of them is the ceiling.",
+                key,
+                g.figs,
+                in_id_order=True,
+            )
     return None
 
 
@@ -170,13 +204,20 @@ def _link(g: _Group, h: _Group) -> list[str] | None:
         if k["match"] == "equal":
             return None
         start = k.get("point_of")
-        if start and (va, vb) == (g.key[at[start]], h.key[at[start]]) and not a.get(k["field"]) and not b.get(k["field"]):
+        if (
+            start
+            and (va, vb) == (g.key[at[start]], h.key[at[start]])
+            and not a.get(k["field"])
+            and not b.get(k["field"])
+        ):
             continue  # the end of a single time-point mirrors its start, which is listed already
         ua, ub = is_unspecified(k, va), is_unspecified(k, vb)
         if ua == ub:  # both stated and different (both unspecified would be equal)
             return None
         f = k["field"]
-        wild.append(f"{f} ({'a' if ua else 'b'} unspecified; other: {(b if ua else a).get(f) or (b if ua else a).get(start)})")
+        wild.append(
+            f"{f} ({'a' if ua else 'b'} unspecified; other: {(b if ua else a).get(f) or (b if ua else a).get(start)})"
+        )
     return wild
 
 
@@ -230,15 +271,25 @@ def _between(g: _Group, h: _Group) -> dict | None:
     shared = [k["field"] for k, va, vb in zip(key_fields(), g.key, h.key) if va == vb]
     key = key_text(a, shared)
     fields = ", ".join(w.split(" ")[0] for w in wild)
-    return _row(a, b, "possible", "unspecified_only",
-                f"{_q(a)} and {_q(b)} {kind} if they were about the same {fields}; one of them leaves "
-                f"it unspecified, so they may simply be about different things (not counted as a "
-                f"contradiction).", key, x.figs + y.figs, "; ".join(w))
+    return _row(
+        a,
+        b,
+        "possible",
+        "unspecified_only",
+        f"{_q(a)} and {_q(b)} {kind} if they were about the same {fields}; one of them leaves "
+        f"it unspecified, so they may simply be about different things (not counted as a "
+        f"contradiction).",
+        key,
+        x.figs + y.figs,
+        "; ".join(w),
+    )
 
 
 def _key_spec() -> list[tuple]:
-    return [(k["field"], in_days(k["field"]), k["match"] == "equal", k.get("unspecified", ""),
-             k.get("point_of")) for k in key_fields()]
+    return [
+        (k["field"], in_days(k["field"]), k["match"] == "equal", k.get("unspecified", ""), k.get("point_of"))
+        for k in key_fields()
+    ]
 
 
 def group_keys(figures: list[dict]) -> list[tuple]:
@@ -285,8 +336,11 @@ def contradictions(figures: list[dict], spans: list | None = None, keys: list[tu
     spans = [span(f) for f in figures] if spans is None else spans
     keys = group_keys(figures) if keys is None else keys
     ids = [f["figure_id"] for f in figures]
-    order = range(len(figures)) if all(a < b for a, b in zip(ids, ids[1:])) else sorted(
-        range(len(figures)), key=ids.__getitem__)
+    order = (
+        range(len(figures))
+        if all(a < b for a, b in zip(ids, ids[1:]))
+        else sorted(range(len(figures)), key=ids.__getitem__)
+    )
     reached, ranged = reached_bounds(), printed_ranges()
     for i in order:  # _Group.add, inlined: the loop runs once per figure
         s = spans[i]

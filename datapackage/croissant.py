@@ -7,6 +7,7 @@ key as key). Everything comes from ``schemas/`` and the release's files.
 
 :func:`schema_org_dataset` is the plain schema.org part, for a web page's head.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,16 +20,42 @@ from .releases import package_metadata
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
 PARQUET = "application/x-parquet"
 CONTEXT = {
-    "@language": "en", "@vocab": "https://schema.org/", "citeAs": "cr:citeAs", "column": "cr:column",
-    "conformsTo": "dct:conformsTo", "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
-    "data": {"@id": "cr:data", "@type": "@json"}, "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/", "equivalentProperty": "cr:equivalentProperty", "examples": {"@id": "cr:examples", "@type": "@json"},
-    "extract": "cr:extract", "field": "cr:field", "fileProperty": "cr:fileProperty", "fileObject": "cr:fileObject",
-    "fileSet": "cr:fileSet", "format": "cr:format", "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset",
-    "jsonPath": "cr:jsonPath", "key": "cr:key", "md5": "cr:md5", "parentField": "cr:parentField", "path": "cr:path",
-    "recordSet": "cr:recordSet", "references": "cr:references", "regex": "cr:regex", "repeated": "cr:repeated",
-    "replace": "cr:replace", "samplingRate": "cr:samplingRate", "sc": "https://schema.org/", "separator": "cr:separator", "source": "cr:source",
-    "subField": "cr:subField", "transform": "cr:transform",
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "citeAs": "cr:citeAs",
+    "column": "cr:column",
+    "conformsTo": "dct:conformsTo",
+    "cr": "http://mlcommons.org/croissant/",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/",
+    "equivalentProperty": "cr:equivalentProperty",
+    "examples": {"@id": "cr:examples", "@type": "@json"},
+    "extract": "cr:extract",
+    "field": "cr:field",
+    "fileProperty": "cr:fileProperty",
+    "fileObject": "cr:fileObject",
+    "fileSet": "cr:fileSet",
+    "format": "cr:format",
+    "includes": "cr:includes",
+    "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath",
+    "key": "cr:key",
+    "md5": "cr:md5",
+    "parentField": "cr:parentField",
+    "path": "cr:path",
+    "recordSet": "cr:recordSet",
+    "references": "cr:references",
+    "regex": "cr:regex",
+    "repeated": "cr:repeated",
+    "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
+    "sc": "https://schema.org/",
+    "separator": "cr:separator",
+    "source": "cr:source",
+    "subField": "cr:subField",
+    "transform": "cr:transform",
 }
 
 
@@ -47,11 +74,19 @@ def schema_org_dataset(version: str) -> dict:
 
     meta = package_metadata()
     date = _release_date(version)
-    d = {"@context": "https://schema.org/", "@type": "Dataset", "name": meta["title"],
-         "alternateName": meta["name"], "description": meta["description"], "version": version,
-         "datePublished": date, "keywords": meta.get("keywords", []),
-         "creator": [{"@type": "Organization", "name": c["title"]} for c in meta.get("contributors", [])],
-         "citation": citation_text(version, date), "isAccessibleForFree": True}
+    d = {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "name": meta["title"],
+        "alternateName": meta["name"],
+        "description": meta["description"],
+        "version": version,
+        "datePublished": date,
+        "keywords": meta.get("keywords", []),
+        "creator": [{"@type": "Organization", "name": c["title"]} for c in meta.get("contributors", [])],
+        "citation": citation_text(version, date),
+        "isAccessibleForFree": True,
+    }
     lic = _data_licence(meta)
     if lic:
         d["license"] = lic["path"]
@@ -73,19 +108,36 @@ def croissant(version: str, files: dict[str, bytes]) -> dict:
     for table in schemas.table_names():
         t = schemas.table(table)
         name = f"{table}.parquet"
-        d["distribution"].append({
-            "@type": "cr:FileObject", "@id": name, "name": name, "description": f"The {table} table as Parquet.",
-            "contentUrl": name, "encodingFormat": PARQUET, "sha256": sha256(files[name]),
-        })
+        d["distribution"].append(
+            {
+                "@type": "cr:FileObject",
+                "@id": name,
+                "name": name,
+                "description": f"The {table} table as Parquet.",
+                "contentUrl": name,
+                "encodingFormat": PARQUET,
+                "sha256": sha256(files[name]),
+            }
+        )
         fields = []
         for f in t.fields:
             desc = f.description
             if f.vocabulary:
-                desc += f" A code from the vocabulary {f.vocabulary}: " + "; ".join(
-                    f"{c} ({row['label']})" for c, row in schemas.vocabulary(f.vocabulary).items()) + "."
-            fields.append({"@type": "cr:Field", "@id": f"{table}/{f.name}", "name": f.name, "description": desc,
-                           "dataType": field_type(f.type).croissant,
-                           "source": {"fileObject": {"@id": name}, "extract": {"column": f.name}}})
+                desc += (
+                    f" A code from the vocabulary {f.vocabulary}: "
+                    + "; ".join(f"{c} ({row['label']})" for c, row in schemas.vocabulary(f.vocabulary).items())
+                    + "."
+                )
+            fields.append(
+                {
+                    "@type": "cr:Field",
+                    "@id": f"{table}/{f.name}",
+                    "name": f.name,
+                    "description": desc,
+                    "dataType": field_type(f.type).croissant,
+                    "source": {"fileObject": {"@id": name}, "extract": {"column": f.name}},
+                }
+            )
         rs = {"@type": "cr:RecordSet", "@id": table, "name": table, "description": t.description, "field": fields}
         if t.primary_key:
             rs["key"] = [{"@id": f"{table}/{k}"} for k in t.primary_key]

@@ -5,6 +5,7 @@ cells of :func:`cell` (the reference formatting: a whole float without its ``.0`
 8601, ``True``/``False``, an empty cell for a missing value), computed a column at a time: a
 cell's text is formatted once per distinct value, and quoting and joining run in Arrow.
 """
+
 from __future__ import annotations
 
 import csv
@@ -95,7 +96,7 @@ def _body(columns: list) -> bytes:
     import numpy as np
 
     _, offsets, data = lines.buffers()
-    off = np.frombuffer(offsets, dtype=np.int32)[lines.offset: lines.offset + len(lines) + 1]
+    off = np.frombuffer(offsets, dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
     return data.slice(int(off[0]), int(off[-1] - off[0])).to_pybytes()
 
 

@@ -1,9 +1,12 @@
 """DATA_DICTIONARY.md, written from schemas/ alone."""
+
 from __future__ import annotations
 
 from . import schemas
 
-VOCAB_USERS_NOTE = "Codes are never renamed or deleted once published; new ones are added when a real figure needs them."
+VOCAB_USERS_NOTE = (
+    "Codes are never renamed or deleted once published; new ones are added when a real figure needs them."
+)
 
 
 def _constraints(f: schemas.Field) -> str:
@@ -32,9 +35,11 @@ def _cell(text: str) -> str:
 
 
 def data_dictionary() -> str:
-    out = ["# Data dictionary\n\n",
-           "Every table, field, type and constraint of the dataset, and every code of its vocabularies. "
-           "Generated from `schemas/` by `python -m ketamine_ssri_evidence docs`; do not edit by hand.\n\n"]
+    out = [
+        "# Data dictionary\n\n",
+        "Every table, field, type and constraint of the dataset, and every code of its vocabularies. "
+        "Generated from `schemas/` by `python -m ketamine_ssri_evidence docs`; do not edit by hand.\n\n",
+    ]
     out.append("## Tables\n\n| table | how it is made | what a row is |\n|---|---|---|\n")
     for name in schemas.table_names():
         t = schemas.table(name)
@@ -53,10 +58,16 @@ def data_dictionary() -> str:
     comp = schemas.comparison()
     out.append("\n## Comparison key\n\n" + _cell(comp["description"]) + "\n\n| field | match |\n|---|---|\n")
     for k in comp["key"]:
-        how = "must be equal" if k["match"] == "equal" else f"equal, or unspecified (`{k.get('unspecified') or 'empty'}`) on one side"
+        how = (
+            "must be equal"
+            if k["match"] == "equal"
+            else f"equal, or unspecified (`{k.get('unspecified') or 'empty'}`) on one side"
+        )
         out.append(f"| `{k['field']}` | {how} |\n")
-    out.append(f"\nRounding: {comp['rounding']} {comp['approx_note']} "
-               f"(approx_relative_tolerance = {comp['approx_relative_tolerance']}).\n")
+    out.append(
+        f"\nRounding: {comp['rounding']} {comp['approx_note']} "
+        f"(approx_relative_tolerance = {comp['approx_relative_tolerance']}).\n"
+    )
     out.append(f"\n## Vocabularies\n\n{VOCAB_USERS_NOTE}\n")
     for v in schemas.vocabulary_names():
         codes = schemas.vocabulary(v)
@@ -64,14 +75,19 @@ def data_dictionary() -> str:
         out.append(f"\n### Vocabulary {v}\n\n| code | label | definition |{''.join(f' {c} |' for c in extra)}\n")
         out.append("|---|---|---|" + "---|" * len(extra) + "\n")
         for code, row in codes.items():
-            out.append(f"| `{_cell(code)}` | {_cell(row['label'])} | {_cell(row['definition'])} |"
-                       + "".join(f" {_cell(row[c])} |" for c in extra) + "\n")
+            out.append(
+                f"| `{_cell(code)}` | {_cell(row['label'])} | {_cell(row['definition'])} |"
+                + "".join(f" {_cell(row[c])} |" for c in extra)
+                + "\n"
+            )
     return "".join(out)
 
 
 # ------------------------------------------------------------------ the README's counts
 
-COUNTS_BEGIN = "<!-- counts: generated from the current release by `python -m ketamine_ssri_evidence docs`; do not edit -->"
+COUNTS_BEGIN = (
+    "<!-- counts: generated from the current release by `python -m ketamine_ssri_evidence docs`; do not edit -->"
+)
 COUNTS_END = "<!-- end of counts -->"
 
 
@@ -107,24 +123,33 @@ def readme_counts(version: str | None = None, root=None) -> str:
     articles = [s for s in sources if s.get("resolution") == "archived"]
     cited = [s for s in sources if s.get("resolution") != "archived"]
     n_art = sum(per[s["source_id"]] for s in articles)
-    lines = [COUNTS_BEGIN, "",
-             f"Release **{version}** holds **{len(figures)} figures** from **{len(sources)} sources**: "
-             f"{n_art} figures from the {len(articles)} archived web articles and "
-             f"{len(figures) - n_art} from {len(cited)} other documents (the studies and pages they cite, and "
-             "related pages)."]
+    lines = [
+        COUNTS_BEGIN,
+        "",
+        f"Release **{version}** holds **{len(figures)} figures** from **{len(sources)} sources**: "
+        f"{n_art} figures from the {len(articles)} archived web articles and "
+        f"{len(figures) - n_art} from {len(cited)} other documents (the studies and pages they cite, and "
+        "related pages).",
+    ]
     claims, pairs = _csv_rows(folder, "claim_checks"), _csv_rows(folder, "contradictions")
     if claims or pairs:
         headline = set(schemas.comparison()["contradiction_rules"]["headline_severities"])
         counted = [r for r in pairs if r["severity"] in headline]
         lower = [r for r in pairs if r["severity"] not in headline]
         reviewed = [r for r in claims if r.get("reviewed_verdict")]
-        text = (f" The computed tables: **claim_checks** has {len(claims)} rows "
-                f"({_tally((r['verdict'] for r in claims), 'verdict')}")
+        text = (
+            f" The computed tables: **claim_checks** has {len(claims)} rows "
+            f"({_tally((r['verdict'] for r in claims), 'verdict')}"
+        )
         if reviewed:
-            text += (f"; {len(reviewed)} also reviewed, final verdicts: "
-                     f"{_tally((r.get('final_verdict') or r['verdict'] for r in claims), 'verdict')}")
-        text += (f"); **contradictions** has {len(counted)} contradictions "
-                 f"({_tally((r['severity'] for r in counted), 'severity')})")
+            text += (
+                f"; {len(reviewed)} also reviewed, final verdicts: "
+                f"{_tally((r.get('final_verdict') or r['verdict'] for r in claims), 'verdict')}"
+            )
+        text += (
+            f"); **contradictions** has {len(counted)} contradictions "
+            f"({_tally((r['severity'] for r in counted), 'severity')})"
+        )
         if lower:
             text += f" and {len(lower)} rows of a lower class ({_tally((r['severity'] for r in lower), 'severity')})"
         lines[-1] += text + "."
@@ -146,6 +171,5 @@ def with_readme_counts(readme: str, block: str) -> str:
     """``readme`` with its counts block replaced by ``block``; ValueError if it has no block."""
     start, end = readme.find(COUNTS_BEGIN), readme.find(COUNTS_END)
     if start < 0 or end < start:
-        raise ValueError("README.md has no block of counts (the lines "
-                         f"{COUNTS_BEGIN!r} and {COUNTS_END!r})")
-    return readme[:start] + block + readme[end + len(COUNTS_END):]
+        raise ValueError(f"README.md has no block of counts (the lines {COUNTS_BEGIN!r} and {COUNTS_END!r})")
+    return readme[:start] + block + readme[end + len(COUNTS_END) :]

@@ -6,6 +6,7 @@ licence, and one ``configs`` entry per table naming its Parquet file, so that
 different columns and cannot share one configuration). The text below says what the release
 is, what each table holds, how to load it and how to cite it. All from ``schemas/``.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,21 +46,48 @@ def dataset_card(version: str, tables: dict[str, list[dict]] | None = None) -> s
         if name == default:
             front.append("  default: true")
     front.append("---")
-    body = [f"# {meta['title']}", "", f"Release **{version}** ({date}). {meta['description']}", "",
-            "## Tables", "", "| table | rows | what a row is |", "|---|---:|---|"]
+    body = [
+        f"# {meta['title']}",
+        "",
+        f"Release **{version}** ({date}). {meta['description']}",
+        "",
+        "## Tables",
+        "",
+        "| table | rows | what a row is |",
+        "|---|---:|---|",
+    ]
     for name in names:
         rows = len(tables[name]) if tables and name in tables else ""
         body.append(f"| `{name}` | {rows} | {schemas.table(name).description.replace('|', chr(92) + '|')} |")
-    body += ["", "Each table is here as Parquet (`<table>.parquet`) and CSV (`<table>.csv`, UTF-8), and all of "
-             f"them as sheets of the workbook `{file_name()}`, whose first sheet explains every field and code. "
-             "`datapackage.json` (Data Package v2) and `croissant.json` (Croissant 1.0) describe the files, "
-             "fields, codes and checksums.", "",
-             "## Load", "", "```python", "from datasets import load_dataset", "",
-             f'figures = load_dataset("<this folder>", "{default}", split="train")', "```", "",
-             "```python", "import pandas as pd", "", f'figures = pd.read_parquet("{default}.parquet")', "```", "",
-             "In a spreadsheet, open the workbook rather than a CSV: a spreadsheet's CSV import guesses types and "
-             "turns text such as 75% or 8,235 into numbers.", "",
-             "## Cite", "", citation_text(version, date), ""]
+    body += [
+        "",
+        "Each table is here as Parquet (`<table>.parquet`) and CSV (`<table>.csv`, UTF-8), and all of "
+        f"them as sheets of the workbook `{file_name()}`, whose first sheet explains every field and code. "
+        "`datapackage.json` (Data Package v2) and `croissant.json` (Croissant 1.0) describe the files, "
+        "fields, codes and checksums.",
+        "",
+        "## Load",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        f'figures = load_dataset("<this folder>", "{default}", split="train")',
+        "```",
+        "",
+        "```python",
+        "import pandas as pd",
+        "",
+        f'figures = pd.read_parquet("{default}.parquet")',
+        "```",
+        "",
+        "In a spreadsheet, open the workbook rather than a CSV: a spreadsheet's CSV import guesses types and "
+        "turns text such as 75% or 8,235 into numbers.",
+        "",
+        "## Cite",
+        "",
+        citation_text(version, date),
+        "",
+    ]
     if licence:
         body += ["## Licence", "", f"{licence.get('title', licence['name'])}: {licence.get('path', '')}", ""]
     return "\n".join(front + body)

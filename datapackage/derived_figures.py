@@ -6,6 +6,7 @@
 ``raw/<source_id>/derived.csv``: each row names its inputs and a formula from
 schemas/vocab/formula.csv; the value is computed here, never typed.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,9 +77,12 @@ def derived_columns(figures) -> dict:
         return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
 
     measure = col("measure")
-    out = {"dimension": _distinct_map(measure, schemas.measure_dimension, pa.string()),
-           "unit_canonical": _distinct_map(measure, lambda m: dims[schemas.measure_dimension(m)]["canonical_unit"],
-                                           pa.string())}
+    out = {
+        "dimension": _distinct_map(measure, schemas.measure_dimension, pa.string()),
+        "unit_canonical": _distinct_map(
+            measure, lambda m: dims[schemas.measure_dimension(m)]["canonical_unit"], pa.string()
+        ),
+    }
     factor = _distinct_map(col("unit"), schemas.unit_factor, pa.float64())
     for k in ("value", "low", "high"):
         out[f"{k}_canonical"] = _distinct_map(pc.multiply(col(k).cast(pa.float64()), factor), _clean, pa.float64())
@@ -89,10 +93,22 @@ def derived_columns(figures) -> dict:
 
 # ------------------------------------------------------------------ derived figures
 
+
 def _coded_fields() -> list[schemas.Field]:
     """Fields of derived_figures that derived.csv may set (else taken from the first input)."""
     t = schemas.table("derived_figures")
-    own = {"derived_id", "source_id", "formula", "inputs", "expression", "value", "unit", "n", "value_canonical", "note"}
+    own = {
+        "derived_id",
+        "source_id",
+        "formula",
+        "inputs",
+        "expression",
+        "value",
+        "unit",
+        "n",
+        "value_canonical",
+        "note",
+    }
     return [f for f in t.fields if f.name not in own]
 
 
@@ -121,8 +137,10 @@ def compute(formula: str, inputs: list[dict]) -> tuple[float, str, str, int | No
         vk, vn = _point(k), _point(n)
         dims = {schemas.measure_dimension(k["measure"]), schemas.measure_dimension(n["measure"])}
         if vk is None or vn is None or dims != {"count"} or not vn:
-            return (f"count_over_n needs a count and a number of patients, both printed as points; "
-                    f"{k['figure_id']} is {k.get('value_text')!r}, {n['figure_id']} is {n.get('value_text')!r}")
+            return (
+                f"count_over_n needs a count and a number of patients, both printed as points; "
+                f"{k['figure_id']} is {k.get('value_text')!r}, {n['figure_id']} is {n.get('value_text')!r}"
+            )
         res = vk / vn * 100
         exact = abs(res - round(res, 2)) < 1e-9
         expr = f"{k['value_text']} / {n['value_text']} × 100 {'=' if exact else '≈'} {_num(res)}%"
@@ -133,8 +151,13 @@ def compute(formula: str, inputs: list[dict]) -> tuple[float, str, str, int | No
         if va is None or vb is None or a.get("unit") != b.get("unit"):
             return f"difference needs two point values in the same unit; {a['figure_id']} and {b['figure_id']} are not"
         res = va - vb
-        return res, a["unit"], f"{a['value_text']} − {b['value_text']} = {_num(res)} {a['unit']}", None, \
-            _rounding(a) + _rounding(b)
+        return (
+            res,
+            a["unit"],
+            f"{a['value_text']} − {b['value_text']} = {_num(res)} {a['unit']}",
+            None,
+            _rounding(a) + _rounding(b),
+        )
     return f"unknown formula {formula!r}"  # pragma: no cover - the vocabulary check comes first
 
 
@@ -176,7 +199,7 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
             def bad(fld, value, code, why):
                 issues.append(Issue(shown, line, fld, value, code, why))
 
-            if not did.startswith(f"{source}/d") or not did[len(source) + 2:].isdigit():
+            if not did.startswith(f"{source}/d") or not did[len(source) + 2 :].isdigit():
                 bad("derived_id", did, "pattern", f"must be {source}/d<nn>")
                 continue
             if did in seen:
@@ -189,7 +212,12 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
             ids = [x.strip() for x in get("inputs").split(";") if x.strip()]
             want = int(formulas[formula]["inputs"])
             if len(ids) != want:
-                bad("inputs", get("inputs"), "derived-input", f"{formula} takes {want} input figure(s); {len(ids)} given")
+                bad(
+                    "inputs",
+                    get("inputs"),
+                    "derived-input",
+                    f"{formula} takes {want} input figure(s); {len(ids)} given",
+                )
                 continue
             missing = [x for x in ids if x not in by_id or by_id[x]["source_id"] != source]
             if missing:
@@ -201,9 +229,19 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
                 bad("formula", formula, "derived-formula", res)
                 continue
             value, unit, expression, n, tol = res
-            row = {"derived_id": did, "source_id": source, "formula": formula, "inputs": "; ".join(ids),
-                   "expression": expression, "value": _clean(value), "unit": unit, "n": n,
-                   "note": get("note") or None, "qualifier": "exact", "_tol": tol}
+            row = {
+                "derived_id": did,
+                "source_id": source,
+                "formula": formula,
+                "inputs": "; ".join(ids),
+                "expression": expression,
+                "value": _clean(value),
+                "unit": unit,
+                "n": n,
+                "note": get("note") or None,
+                "qualifier": "exact",
+                "_tol": tol,
+            }
             ok = True
             for f in coded:
                 v = get(f.name)

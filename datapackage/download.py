@@ -27,6 +27,7 @@ never decompresses and lets a watchdog close the connection at the deadline.
 Every failure is a :class:`DownloadError` whose message is one line and names the Python
 parameters to change; :meth:`DownloadError.cli` names the command-line options instead.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,8 +78,18 @@ from .releases import (
 for _cls in (DownloadError, TrustWarning, Param):
     _cls.__module__ = __name__
 
-__all__ = ["DownloadError", "TrustWarning", "fetch", "download", "resolve_base_url", "cache_dir", "server_manifest",
-           "cached_entry", "cached_release", "DEFAULT_TIMEOUT"]
+__all__ = [
+    "DownloadError",
+    "TrustWarning",
+    "fetch",
+    "download",
+    "resolve_base_url",
+    "cache_dir",
+    "server_manifest",
+    "cached_entry",
+    "cached_release",
+    "DEFAULT_TIMEOUT",
+]
 
 BASE_URL_ENV = "DATAPACKAGE_BASE_URL"
 CACHE_ENV = "DATAPACKAGE_CACHE"
@@ -93,8 +104,11 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 
 
 def _cache_error(path: Path, e: OSError, action: str) -> DownloadError:
-    return DownloadError(f"cannot {action} in the cache folder {path} ({e.strerror or type(e).__name__}): pass ",
-                         Param("cache", "DIR"), f" or set {CACHE_ENV} to a folder you can write to")
+    return DownloadError(
+        f"cannot {action} in the cache folder {path} ({e.strerror or type(e).__name__}): pass ",
+        Param("cache", "DIR"),
+        f" or set {CACHE_ENV} to a folder you can write to",
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -105,8 +119,11 @@ def resolve_base_url(override: str | None = None) -> str:
     """The download address: ``override``, else ``$DATAPACKAGE_BASE_URL``, else the package's."""
     url = override or os.environ.get(BASE_URL_ENV) or package_metadata().get("download_base_url") or ""
     if not url:
-        raise DownloadError("no download address: pass ", Param("base_url", "URL"), f" or set {BASE_URL_ENV} to the "
-                            "address where the repository publishes build/")
+        raise DownloadError(
+            "no download address: pass ",
+            Param("base_url", "URL"),
+            f" or set {BASE_URL_ENV} to the address where the repository publishes build/",
+        )
     if not isinstance(url, str):
         raise DownloadError("base_url must be a string URL")
     return url if url.endswith("/") else url + "/"
@@ -127,8 +144,11 @@ def _timeout(override: float | None) -> float:
     except (TypeError, ValueError):
         t = float("nan")
     if not 0 < t <= 24 * 3600:
-        raise DownloadError(f"timeout {show(value)} is not a number of seconds between 0 and 86400: pass ",
-                            Param("timeout", "SECONDS"), f" or set {TIMEOUT_ENV}")
+        raise DownloadError(
+            f"timeout {show(value)} is not a number of seconds between 0 and 86400: pass ",
+            Param("timeout", "SECONDS"),
+            f" or set {TIMEOUT_ENV}",
+        )
     return t
 
 
@@ -152,8 +172,9 @@ def _pins(sha: str | Mapping[str, str] | None) -> dict[str, str]:
         return {}
     items = {DESCRIPTOR: sha}.items() if isinstance(sha, str) else sha.items() if isinstance(sha, Mapping) else None
     if items is None:
-        raise DownloadError("sha256 must be the sha256 of the release's datapackage.json, or a mapping of "
-                            "file name to sha256")
+        raise DownloadError(
+            "sha256 must be the sha256 of the release's datapackage.json, or a mapping of file name to sha256"
+        )
     out = {}
     for name, h in items:
         if not is_file_name(name):
@@ -199,8 +220,11 @@ def _real_dir(parent: Path, name: str, heal: bool = True) -> Path:
     st = _lexists(p)
     if st is not None and not stat.S_ISDIR(st.st_mode):  # a file or a symlink (to anything)
         if not heal and not stat.S_ISLNK(st.st_mode):
-            raise DownloadError(f"the cache {parent} holds a file named {name} where the cache keeps a folder; it "
-                                "was left untouched: pass another ", Param("cache", "DIR"))
+            raise DownloadError(
+                f"the cache {parent} holds a file named {name} where the cache keeps a folder; it "
+                "was left untouched: pass another ",
+                Param("cache", "DIR"),
+            )
         _discard(p)
         st = None
     if st is None:
@@ -221,8 +245,9 @@ def _cache_root(cache: Path, create: bool) -> Path:
         except OSError as e:
             raise _cache_error(cache, e, "create the folder") from None
         if not cache.is_dir():
-            raise DownloadError(f"the cache {cache} is not a folder: pass ", Param("cache", "DIR"),
-                                f" or set {CACHE_ENV} to a folder")
+            raise DownloadError(
+                f"the cache {cache} is not a folder: pass ", Param("cache", "DIR"), f" or set {CACHE_ENV} to a folder"
+            )
     return cache
 
 
@@ -364,6 +389,7 @@ def _download_file(url: str, folder: Path, f: dict, deadline: Deadline, allow_ht
     h = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as out:
+
             def sink(chunk: bytes) -> None:
                 h.update(chunk)
                 try:
@@ -373,11 +399,14 @@ def _download_file(url: str, folder: Path, f: dict, deadline: Deadline, allow_ht
 
             count = transfer(url + f["path"], deadline, allow_http, what, f["bytes"], sink, exact=f["bytes"])
         if count != f["bytes"]:
-            raise DownloadError(f"{what}: the server sent {count} of the {f['bytes']} bytes the trusted manifest "
-                                "lists (truncated); refused, nothing kept")
+            raise DownloadError(
+                f"{what}: the server sent {count} of the {f['bytes']} bytes the trusted manifest "
+                "lists (truncated); refused, nothing kept"
+            )
         if h.hexdigest() != f["sha256"]:
-            raise DownloadError(f"{what}: its sha256 differs from the trusted one (tampered or damaged); refused, "
-                                "nothing kept")
+            raise DownloadError(
+                f"{what}: its sha256 differs from the trusted one (tampered or damaged); refused, nothing kept"
+            )
         try:
             os.replace(tmp, target)
         except OSError as e:
@@ -395,8 +424,14 @@ def _server_id(url: str) -> str:
     return sha256(url.encode("utf-8"))[:16]
 
 
-def server_manifest(url: str | None = None, *, cache: str | os.PathLike | None = None, allow_http: bool | None = None,
-                    timeout: float | None = None, _deadline: Deadline | None = None) -> dict[str, dict]:
+def server_manifest(
+    url: str | None = None,
+    *,
+    cache: str | os.PathLike | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+    _deadline: Deadline | None = None,
+) -> dict[str, dict]:
     """The server's ``versions.json``, checked: ``{version: entry}``.
 
     Refused (:class:`DownloadError`) when it is not a manifest, larger than the cap, or
@@ -424,8 +459,10 @@ def server_manifest(url: str | None = None, *, cache: str | os.PathLike | None =
             if changed:
                 raise DownloadError(
                     f"{what} changes the published files of release {v} ({', '.join(changed)}): this package's "
-                    "own hashes are authoritative, so the server's list is refused. Is ", Param("base_url"),
-                    " the right address?")
+                    "own hashes are authoritative, so the server's list is refused. Is ",
+                    Param("base_url"),
+                    " the right address?",
+                )
             continue
         known = cached_entry(v, root) if (root / "releases" / v).is_dir() else None
         if known is not None:
@@ -434,7 +471,9 @@ def server_manifest(url: str | None = None, *, cache: str | os.PathLike | None =
                 raise DownloadError(
                     f"{what} changes release {v} ({', '.join(changed)}) since it was first downloaded and "
                     f"{'pinned' if known[1] == 'pinned' else 'trusted on first use'}; refused. If the change is "
-                    "genuine, pin the new hash with ", Param("sha256", "HASH"))
+                    "genuine, pin the new hash with ",
+                    Param("sha256", "HASH"),
+                )
     try:
         folder = _real_dir(_real_dir(_cache_root(root, True), "servers", heal=False), _server_id(url))
         _write_atomic(folder, MANIFEST, data)
@@ -471,8 +510,11 @@ def _descriptor_pins(data: bytes, where: str) -> dict[str, tuple[int, str]]:
             out[path] = (size, h)
         return out
     except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
-        raise DownloadError(f"{where}: the pinned datapackage.json does not list its files' bytes and sha256 "
-                            "hashes; pin each file instead with ", Param("sha256", "{FILE: HASH}")) from None
+        raise DownloadError(
+            f"{where}: the pinned datapackage.json does not list its files' bytes and sha256 "
+            "hashes; pin each file instead with ",
+            Param("sha256", "{FILE: HASH}"),
+        ) from None
 
 
 def _check_pins(entry: dict, pins: dict[str, str], descriptor: bytes | None, where: str) -> None:
@@ -485,22 +527,29 @@ def _check_pins(entry: dict, pins: dict[str, str], descriptor: bytes | None, whe
     files = {file_name(f): f for f in entry["files"]}
     for name, h in pins.items():
         if name not in files:
-            raise DownloadError(f"the pinned file {name} is not part of release {v} "
-                                f"(its files: {', '.join(sorted(files))})")
+            raise DownloadError(
+                f"the pinned file {name} is not part of release {v} (its files: {', '.join(sorted(files))})"
+            )
         if files[name]["sha256"] != h:
-            raise DownloadError(f"release {v}: {name} has sha256 {files[name]['sha256'][:12]}… on the server, not the "
-                                f"pinned {h[:12]}…; refused (tampered, or the wrong hash was pinned)")
+            raise DownloadError(
+                f"release {v}: {name} has sha256 {files[name]['sha256'][:12]}… on the server, not the "
+                f"pinned {h[:12]}…; refused (tampered, or the wrong hash was pinned)"
+            )
     covered = set(pins)
     if DESCRIPTOR in pins:
         for name, (size, h) in _descriptor_pins(descriptor or b"", where).items():
             if name in files and (files[name]["bytes"], files[name]["sha256"]) != (size, h):
-                raise DownloadError(f"release {v}: the server's manifest lists {name} with other bytes or sha256 "
-                                    "than the pinned datapackage.json; refused")
+                raise DownloadError(
+                    f"release {v}: the server's manifest lists {name} with other bytes or sha256 "
+                    "than the pinned datapackage.json; refused"
+                )
             covered.add(name)
     loose = sorted(set(files) - covered)
     if loose:
-        raise DownloadError(f"release {v}: {', '.join(loose)} not covered by the pinned hashes; pin them too with ",
-                            Param("sha256", "{FILE: HASH}"))
+        raise DownloadError(
+            f"release {v}: {', '.join(loose)} not covered by the pinned hashes; pin them too with ",
+            Param("sha256", "{FILE: HASH}"),
+        )
 
 
 def _pinned_descriptor(entry: dict, folder: Path) -> bytes | None:
@@ -535,9 +584,16 @@ def _newest(versions) -> str | None:
     return max(final, key=version_key) if final else None
 
 
-def fetch(version: str | None = None, *, base_url: str | None = None, cache: str | os.PathLike | None = None,
-          sha256: str | Mapping[str, str] | None = None, allow_http: bool | None = None,
-          timeout: float | None = None, **deprecated: str) -> Path:
+def fetch(
+    version: str | None = None,
+    *,
+    base_url: str | None = None,
+    cache: str | os.PathLike | None = None,
+    sha256: str | Mapping[str, str] | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+    **deprecated: str,
+) -> Path:
     """Find release ``version`` in the cache, or download it there; return its folder.
 
     ``version`` is a semantic version, or ``None``/``"latest"`` for the newest the server
@@ -589,9 +645,12 @@ def fetch(version: str | None = None, *, base_url: str | None = None, cache: str
         url = resolve_base_url(base_url)
     except DownloadError as e:
         if damaged:
-            raise DownloadError(f"the cached copy of release {version} is incomplete or damaged "
-                                f"({', '.join(damaged[:3])}) and no download address is set to fetch it again: pass ",
-                                Param("base_url", "URL"), f" or set {BASE_URL_ENV}") from None
+            raise DownloadError(
+                f"the cached copy of release {version} is incomplete or damaged "
+                f"({', '.join(damaged[:3])}) and no download address is set to fetch it again: pass ",
+                Param("base_url", "URL"),
+                f" or set {BASE_URL_ENV}",
+            ) from None
         if version:
             raise e.prefixed(f"release {version} is not in the cache ({root}) and there is ") from None
         raise
@@ -602,9 +661,12 @@ def fetch(version: str | None = None, *, base_url: str | None = None, cache: str
         return _fetch_online(version, url, root, pins, allow, deadline)
     except Offline as e:
         if damaged:
-            raise DownloadError(f"the cached copy of release {version} is incomplete or damaged "
-                                f"({', '.join(damaged[:3])}) and could not be fetched again: ", *e.parts,
-                                ". Connect to the network and try again.") from None
+            raise DownloadError(
+                f"the cached copy of release {version} is incomplete or damaged "
+                f"({', '.join(damaged[:3])}) and could not be fetched again: ",
+                *e.parts,
+                ". Connect to the network and try again.",
+            ) from None
         if version:
             raise e.prefixed(f"release {version} is not in the cache and ") from None
         raise
@@ -615,12 +677,15 @@ def fetch(version: str | None = None, *, base_url: str | None = None, cache: str
 def _check_shipped_pins(entry: dict, pins: dict[str, str]) -> None:
     files = {file_name(f): f["sha256"] for f in entry["files"]}
     if any(files.get(n) != h for n, h in pins.items()):
-        raise DownloadError(f"the pinned sha256 disagrees with the hashes this package ships for release "
-                            f"{entry['version']}, which are authoritative; refused")
+        raise DownloadError(
+            f"the pinned sha256 disagrees with the hashes this package ships for release "
+            f"{entry['version']}, which are authoritative; refused"
+        )
 
 
-def _fetch_online(version: str | None, url: str, root: Path, pins: dict[str, str], allow: bool,
-                  deadline: Deadline) -> Path:
+def _fetch_online(
+    version: str | None, url: str, root: Path, pins: dict[str, str], allow: bool, deadline: Deadline
+) -> Path:
     shipped = shipped_manifest()
     # the server's list is read (and refused if it contradicts what the package or the cache
     # knows) even for a version the package ships: a server that lies about one version is
@@ -654,10 +719,14 @@ def _fetch_online(version: str | None, url: str, root: Path, pins: dict[str, str
             descriptor = _pinned_descriptor(entry, folder)
         _check_pins(entry, pins, descriptor, f"{url}{version}/{DESCRIPTOR}")
     elif trust == "tofu" and previous is None:
-        warnings.warn(TrustWarning(
-            f"release {version} is not known to this package, so its files are checked only against the server's "
-            f"own manifest ({url}{MANIFEST}): trusted on first use. To be sure, pin the sha256 of its "
-            "datapackage.json (sha256=HASH, or download --sha256 HASH)"), stacklevel=4)
+        warnings.warn(
+            TrustWarning(
+                f"release {version} is not known to this package, so its files are checked only against the server's "
+                f"own manifest ({url}{MANIFEST}): trusted on first use. To be sure, pin the sha256 of its "
+                "datapackage.json (sha256=HASH, or download --sha256 HASH)"
+            ),
+            stacklevel=4,
+        )
     for f in entry["files"]:
         if not _file_ok(folder / file_name(f), f):
             _download_file(url, folder, f, deadline, allow)
@@ -677,9 +746,17 @@ def _record(folder: Path, entry: dict, trust: str, url: str | None) -> None:
     _write_atomic(folder, ENTRY, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
 
 
-def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_url: str | None = None,
-             cache: str | os.PathLike | None = None, sha256: str | Mapping[str, str] | None = None,
-             allow_http: bool | None = None, timeout: float | None = None, **deprecated: str) -> Path:
+def download(
+    version: str | None = None,
+    dest: str | os.PathLike = ".",
+    *,
+    base_url: str | None = None,
+    cache: str | os.PathLike | None = None,
+    sha256: str | Mapping[str, str] | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+    **deprecated: str,
+) -> Path:
     """Fetch release ``version`` (default: the newest published) and copy it to ``dest/<version>/``.
 
     The copy is verified as it is written and appears at once (renamed from a staging
@@ -704,23 +781,31 @@ def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise DownloadError(f"cannot create the folder {dest} ({e.strerror or type(e).__name__}): pass another ",
-                            Param("dest", "DIR")) from None
+        raise DownloadError(
+            f"cannot create the folder {dest} ({e.strerror or type(e).__name__}): pass another ", Param("dest", "DIR")
+        ) from None
     if not dest.is_dir():
         raise DownloadError(f"{dest} is not a folder: pass another ", Param("dest", "DIR"))
     target = dest / version
     st = _lexists(target)
     if st is not None:
-        if stat.S_ISDIR(st.st_mode) and not _missing(target, entry[0]) and \
-                sorted(p.name for p in target.iterdir()) == sorted(file_name(f) for f in files):
+        if (
+            stat.S_ISDIR(st.st_mode)
+            and not _missing(target, entry[0])
+            and sorted(p.name for p in target.iterdir()) == sorted(file_name(f) for f in files)
+        ):
             return target
-        raise DownloadError(f"{target} already exists and does not hold exactly release {version}; it was left "
-                            "untouched. Remove it, or pass another ", Param("dest", "DIR"))
+        raise DownloadError(
+            f"{target} already exists and does not hold exactly release {version}; it was left "
+            "untouched. Remove it, or pass another ",
+            Param("dest", "DIR"),
+        )
     try:
         staging = Path(tempfile.mkdtemp(dir=dest, prefix=f".download-{version}-"))
     except OSError as e:
-        raise DownloadError(f"cannot write in {dest} ({e.strerror or type(e).__name__}): pass another ",
-                            Param("dest", "DIR")) from None
+        raise DownloadError(
+            f"cannot write in {dest} ({e.strerror or type(e).__name__}): pass another ", Param("dest", "DIR")
+        ) from None
     try:
         for f in files:
             name = check_file_name(file_name(f))
@@ -729,11 +814,15 @@ def download(version: str | None = None, dest: str | os.PathLike = ".", *, base_
         try:
             os.rename(staging, target)
         except OSError as e:
-            raise DownloadError(f"cannot create {target} ({e.strerror or type(e).__name__}); nothing was changed") from None
+            raise DownloadError(
+                f"cannot create {target} ({e.strerror or type(e).__name__}); nothing was changed"
+            ) from None
     except OSError as e:
         shutil.rmtree(staging, ignore_errors=True)
-        raise DownloadError(f"cannot write in {dest} ({e.strerror or type(e).__name__}); nothing was kept: pass "
-                            "another ", Param("dest", "DIR")) from None
+        raise DownloadError(
+            f"cannot write in {dest} ({e.strerror or type(e).__name__}); nothing was kept: pass another ",
+            Param("dest", "DIR"),
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

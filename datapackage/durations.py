@@ -2,6 +2,7 @@
 
 Calendar units use the UCUM means: a month is 30.4375 days, a year 365.25 days.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,4 +27,12 @@ def duration_days(text: str) -> float | None:
     if not m:
         return None
     y, mo, w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-    return y * DAYS["Y"] + mo * DAYS["M"] + w * DAYS["W"] + d + h * TIME_DAYS["H"] + mi * TIME_DAYS["M"] + s * TIME_DAYS["S"]
+    return (
+        y * DAYS["Y"]
+        + mo * DAYS["M"]
+        + w * DAYS["W"]
+        + d
+        + h * TIME_DAYS["H"]
+        + mi * TIME_DAYS["M"]
+        + s * TIME_DAYS["S"]
+    )

@@ -7,6 +7,7 @@ dtype reads it from here: validation (``parse``), the build (``arrow``), loading
 Importing this module imports neither pandas nor pyarrow; ``arrow_type`` and the dtypes are
 resolved when asked for.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -30,8 +31,10 @@ class CellTypeError(ValueError):
 
 def _number(v: str) -> float:
     if not NUMBER.fullmatch(v):
-        raise CellTypeError("not a plain decimal number (digits, an optional minus sign and decimal point; "
-                            "no %, commas, exponent, NaN or infinity)")
+        raise CellTypeError(
+            "not a plain decimal number (digits, an optional minus sign and decimal point; "
+            "no %, commas, exponent, NaN or infinity)"
+        )
     x = float(v)
     if not math.isfinite(x):  # hundreds of digits
         raise CellTypeError("too large to be a number (it overflows to infinity)")
@@ -100,10 +103,30 @@ TYPES: dict[str, FieldType] = {
     t.name: t
     for t in (
         FieldType("string", _string, "string", "string", "sc:Text", "text", text=True),
-        FieldType("number", _number, "float64", "Float64", "sc:Float", "number", numeric=True, digits=True,
-                  grammar=NUMBER.pattern, arrow_casts=True),
-        FieldType("integer", _integer, "int64", "Int64", "sc:Integer", "number", numeric=True, digits=True,
-                  grammar=INTEGER.pattern, arrow_casts=True),
+        FieldType(
+            "number",
+            _number,
+            "float64",
+            "Float64",
+            "sc:Float",
+            "number",
+            numeric=True,
+            digits=True,
+            grammar=NUMBER.pattern,
+            arrow_casts=True,
+        ),
+        FieldType(
+            "integer",
+            _integer,
+            "int64",
+            "Int64",
+            "sc:Integer",
+            "number",
+            numeric=True,
+            digits=True,
+            grammar=INTEGER.pattern,
+            arrow_casts=True,
+        ),
         FieldType("date", _date, "date32", "datetime64[ms]", "sc:Date", "date", digits=True, arrow_casts=True),
         FieldType("duration", _duration, "string", "string", "sc:Text", "text", digits=True),
         FieldType("boolean", _boolean, "bool_", "boolean", "sc:Boolean", "boolean"),

@@ -3,6 +3,7 @@
 Pure functions, no I/O. The validator uses :func:`parse` to check that ``value_text``
 agrees with ``value``/``low``/``high`` and ``qualifier``.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,16 +13,56 @@ from fractions import Fraction
 __all__ = ["ParsedFigure", "parse", "WORD_NUMBERS", "WORD_FRACTIONS"]
 
 WORD_NUMBERS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100, "a hundred": 100, "one hundred": 100, "a dozen": 12, "dozen": 12,
-    "once": 1, "twice": 2, "double": 2, "triple": 3, "single": 1,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "a hundred": 100,
+    "one hundred": 100,
+    "a dozen": 12,
+    "dozen": 12,
+    "once": 1,
+    "twice": 2,
+    "double": 2,
+    "triple": 3,
+    "single": 1,
     # ordinals count too: "the first week", "the third infusion"
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "twelfth": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "twelfth": 12,
 }
 _UNIT_WORDS = r"(?:hour|day|night|week|month|year|decade|session|dose|infusion|treatment|pill)"
 # "a week or two", "a day or two": the idiom is a range from 1
@@ -32,20 +73,36 @@ _EVERY_OTHER = re.compile(rf"\bevery\s+other\s+{_UNIT_WORDS}\b", re.IGNORECASE)
 _A_UNIT = re.compile(rf"\b(?:a|an)\s+(?:single\s+)?{_UNIT_WORDS}s?\b", re.IGNORECASE)
 # Fractions of a whole; the validator compares them with value/100 when unit is %.
 WORD_FRACTIONS = {
-    "half": Fraction(1, 2), "one-half": Fraction(1, 2), "one half": Fraction(1, 2),
-    "a third": Fraction(1, 3), "one-third": Fraction(1, 3), "one third": Fraction(1, 3),
-    "two-thirds": Fraction(2, 3), "two thirds": Fraction(2, 3),
-    "a quarter": Fraction(1, 4), "one-quarter": Fraction(1, 4), "one quarter": Fraction(1, 4),
-    "three-quarters": Fraction(3, 4), "three quarters": Fraction(3, 4),
-    "a fifth": Fraction(1, 5), "one-fifth": Fraction(1, 5), "one fifth": Fraction(1, 5),
+    "half": Fraction(1, 2),
+    "one-half": Fraction(1, 2),
+    "one half": Fraction(1, 2),
+    "a third": Fraction(1, 3),
+    "one-third": Fraction(1, 3),
+    "one third": Fraction(1, 3),
+    "two-thirds": Fraction(2, 3),
+    "two thirds": Fraction(2, 3),
+    "a quarter": Fraction(1, 4),
+    "one-quarter": Fraction(1, 4),
+    "one quarter": Fraction(1, 4),
+    "three-quarters": Fraction(3, 4),
+    "three quarters": Fraction(3, 4),
+    "a fifth": Fraction(1, 5),
+    "one-fifth": Fraction(1, 5),
+    "one fifth": Fraction(1, 5),
 }
 
 _HEDGES = (
     # (qualifier hint, regex); checked in order, first match wins
     ("up_to", r"\bup\s+to\b|\bas\s+high\s+as\b|\bas\s+many\s+as\b|\bas\s+much\s+as\b"),
-    ("at_least", r"\bat\s+least\b|\bmore\s+than\b|\bover\b|\bor\s+more\b|\bor\s+longer\b|\bgreater\s+than\b|\bexceeds?\b|\+(?![0-9])|≥|>"),
+    (
+        "at_least",
+        r"\bat\s+least\b|\bmore\s+than\b|\bover\b|\bor\s+more\b|\bor\s+longer\b|\bgreater\s+than\b|\bexceeds?\b|\+(?![0-9])|≥|>",
+    ),
     ("at_most", r"\bless\s+than\b|\bfewer\s+than\b|\bunder\b|\bno\s+more\s+than\b|\bat\s+most\b|\bbelow\b|≤|<"),
-    ("approx", r"\babout\b|\baround\b|~|\broughly\b|\bnearly\b|\bapproximately\b|\bapprox\.?|\balmost\b|\bcirca\b|\bca\.|≈"),
+    (
+        "approx",
+        r"\babout\b|\baround\b|~|\broughly\b|\bnearly\b|\bapproximately\b|\bapprox\.?|\balmost\b|\bcirca\b|\bca\.|≈",
+    ),
 )
 _HEDGE_RES = tuple((q, re.compile(p, re.IGNORECASE)) for q, p in _HEDGES)
 
@@ -55,8 +112,10 @@ _DECADE = re.compile(r"(?<![\w])([0-9]{3}0)[’']?s\b")
 
 
 def _word_alternation(words) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+").replace(r"\-", "[-\u2010\u2011 ]")
-                    for w in sorted(words, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+").replace(r"\-", "[-\u2010\u2011 ]")
+        for w in sorted(words, key=len, reverse=True)
+    )
 
 
 _TOKEN = re.compile(
@@ -66,9 +125,7 @@ _TOKEN = re.compile(
     f"|(?P<word>\\b(?:{_word_alternation(WORD_NUMBERS)})\\b)",
     re.IGNORECASE,
 )
-_RANGE_JOIN = re.compile(
-    rf"^\s*(?:%|\$|USD)?\s*(?:[{_DASHES}]|to|and|or|through)\s*(?:\$)?\s*$", re.IGNORECASE
-)
+_RANGE_JOIN = re.compile(rf"^\s*(?:%|\$|USD)?\s*(?:[{_DASHES}]|to|and|or|through)\s*(?:\$)?\s*$", re.IGNORECASE)
 
 
 _LIST_JOIN = re.compile(r"^\s*(?:%|\+)?\s*,\s*(?:(?:or|and)\s+)?(?:even\s+)?\$?\s*$", re.IGNORECASE)
@@ -128,9 +185,8 @@ def parse(text: str) -> ParsedFigure:
     if idiom:
         n = idiom.group(1).lower()
         high = float(WORD_NUMBERS.get(n, 0) or n)
-        hint = _hint(text[: idiom.start()] + text[idiom.end():])
-        return ParsedFigure((1.0, high), (False, False),
-                            "approx_range" if hint == "approx" else "range", True)
+        hint = _hint(text[: idiom.start()] + text[idiom.end() :])
+        return ParsedFigure((1.0, high), (False, False), "approx_range" if hint == "approx" else "range", True)
     numbers: list[float] = []
     fractions: list[bool] = []
     spans: list[tuple[int, int]] = []
@@ -138,19 +194,26 @@ def parse(text: str) -> ParsedFigure:
     for tok in _TOKEN.finditer(text):
         vals, is_frac = _number(tok)
         start = tok.start()
-        if (tok.lastgroup == "num" and not spans and start > 0
-                and text[start - 1] in "\u2212-" and not text[: start - 1].strip(" $")):
+        if (
+            tok.lastgroup == "num"
+            and not spans
+            and start > 0
+            and text[start - 1] in "\u2212-"
+            and not text[: start - 1].strip(" $")
+        ):
             vals = [-v for v in vals]  # a leading minus sign: "-5 lb"
         if tok.lastgroup == "decade":
             decade = True
         numbers.extend(vals)
         fractions.extend([is_frac] * len(vals))
         spans.append(tok.span())
-    is_range = decade or (
-        len(spans) == 2 and bool(_RANGE_JOIN.match(text[spans[0][1]:spans[1][0]]))
-    ) or (
-        # a list of examples standing for a range: "10, 20, or more years", "5, 10, and 15+ years"
-        len(spans) >= 2 and all(_LIST_JOIN.match(text[a[1]:b[0]]) for a, b in zip(spans, spans[1:]))
+    is_range = (
+        decade
+        or (len(spans) == 2 and bool(_RANGE_JOIN.match(text[spans[0][1] : spans[1][0]])))
+        or (
+            # a list of examples standing for a range: "10, 20, or more years", "5, 10, and 15+ years"
+            len(spans) >= 2 and all(_LIST_JOIN.match(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:]))
+        )
     )
     if len(spans) == 2 and re.search(r"\bbetween\b", text[: spans[0][0]], re.IGNORECASE):
         is_range = True

@@ -4,6 +4,7 @@ The release's descriptor, its Croissant metadata and the root descriptor each st
 of the same bytes: inside a function decorated with :func:`computed_once`, a file's hash is
 computed the first time it is asked for and reused after.
 """
+
 from __future__ import annotations
 
 import functools

@@ -8,6 +8,7 @@ validator reads (``Figures.CSV``, ``figure.csv``, ``source.yml``), other files t
 contribution does not use, folder names that are not valid source ids, and more entries
 than a contribution can need. Standard library only.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -46,8 +47,16 @@ def kind_of(mode: int) -> str:
     return "other"
 
 
-KIND_WORDS = {"symlink": "a symbolic link", "hardlink": "a file with other names (a hard link)", "fifo": "a FIFO (named pipe)", "device": "a device file",
-              "socket": "a socket", "other": "not a regular file", "dir": "a folder", "file": "a file"}
+KIND_WORDS = {
+    "symlink": "a symbolic link",
+    "hardlink": "a file with other names (a hard link)",
+    "fifo": "a FIFO (named pipe)",
+    "device": "a device file",
+    "socket": "a socket",
+    "other": "not a regular file",
+    "dir": "a folder",
+    "file": "a file",
+}
 
 
 def lkind(path: Path) -> str:
@@ -95,8 +104,10 @@ def folder_name_problem(name: str, pattern: str, max_length: int | None) -> str 
     if max_length is not None and len(name) > max_length:
         return f"the folder name has {len(name)} characters; a source_id has at most {max_length}"
     if not re.fullmatch(pattern, name):
-        return ("not a valid source_id (lower-case letters, digits and single hyphens, "
-                "such as smith-2020-ketamine-trial); a source folder is named after its source_id")
+        return (
+            "not a valid source_id (lower-case letters, digits and single hyphens, "
+            "such as smith-2020-ketamine-trial); a source folder is named after its source_id"
+        )
     return None
 
 

@@ -8,6 +8,7 @@ beyond loopback unless the caller opts in; a body may not exceed the size it is 
 compressed transfer encoding or a web page in place of a file is refused. Every failure is
 a :class:`DownloadError` of one line; messages quote untrusted text through ``show``.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,6 @@ class TrustWarning(UserWarning):
     """A release was accepted on the server's word alone (trusted on first use)."""
 
 
-
 class Deadline:
     """One deadline for a whole download; a watchdog closes the open connection when it passes."""
 
@@ -95,9 +95,11 @@ class Deadline:
         return left
 
     def error(self, what: str) -> DownloadError:
-        return DownloadError(f"{what}: no complete answer within the deadline of {self.seconds:g} s (the server is "
-                             "slow, stalled or sends without end); try again later, or allow more time with ",
-                             Param("timeout", "SECONDS"))
+        return DownloadError(
+            f"{what}: no complete answer within the deadline of {self.seconds:g} s (the server is "
+            "slow, stalled or sends without end); try again later, or allow more time with ",
+            Param("timeout", "SECONDS"),
+        )
 
     def cancel(self) -> None:
         self._timer.cancel()
@@ -137,9 +139,12 @@ def check_url(url: str, allow_http: bool):
     if parts.scheme not in ("https", "http") or not host:
         raise DownloadError(f"the address {show(url)} is not an https:// URL")
     if parts.scheme == "http" and not allow_http and not is_loopback(host):
-        raise DownloadError(f"refused the plain http:// address {show(url)}: anyone on the way can change what it "
-                            "sends. Use https://, or accept the risk with ", Param("allow_http"),
-                            f" (or {ALLOW_HTTP_ENV}=1)")
+        raise DownloadError(
+            f"refused the plain http:// address {show(url)}: anyone on the way can change what it "
+            "sends. Use https://, or accept the risk with ",
+            Param("allow_http"),
+            f" (or {ALLOW_HTTP_ENV}=1)",
+        )
     return parts, host, port
 
 
@@ -169,8 +174,9 @@ def connection(parts, host: str, port: int | None, timeout: float, what: str):
     except ValueError:
         phost = None
     if not phost or pp.scheme != "http":
-        raise DownloadError(f"{what}: the proxy address {show(proxy)} is not an http:// URL (the only kind of "
-                            "proxy supported)")
+        raise DownloadError(
+            f"{what}: the proxy address {show(proxy)} is not an http:// URL (the only kind of proxy supported)"
+        )
     headers = {}
     if pp.username is not None:
         import base64
@@ -182,8 +188,9 @@ def connection(parts, host: str, port: int | None, timeout: float, what: str):
         tls.set_tunnel(host, port or 443, headers=headers)
         return tls, path
     # plain http: the proxy is asked for the absolute address
-    return _ProxiedHTTP(http.client.HTTPConnection(phost, pport, timeout=timeout), headers), \
-        f"http://{parts.netloc}{path}"
+    return _ProxiedHTTP(
+        http.client.HTTPConnection(phost, pport, timeout=timeout), headers
+    ), f"http://{parts.netloc}{path}"
 
 
 class _ProxiedHTTP:
@@ -213,8 +220,11 @@ def get(url: str, deadline: Deadline, allow_http: bool, what: str):
         try:
             conn.connect()
             deadline.watch(conn.sock)
-            conn.request("GET", path, headers={"Accept-Encoding": "identity", "Connection": "close",
-                                               "User-Agent": "ketamine-ssri-evidence"})
+            conn.request(
+                "GET",
+                path,
+                headers={"Accept-Encoding": "identity", "Connection": "close", "User-Agent": "ketamine-ssri-evidence"},
+            )
             resp = conn.getresponse()
         except BaseException:
             conn.close()
@@ -229,21 +239,28 @@ def get(url: str, deadline: Deadline, allow_http: bool, what: str):
             continue
         if status != 200:
             conn.close()
-            hint = {404: "not found: the address or the version may be wrong, or the release is incomplete on the "
-                         "server", 403: "forbidden", 410: "gone"}.get(status)
+            hint = {
+                404: "not found: the address or the version may be wrong, or the release is incomplete on the server",
+                403: "forbidden",
+                410: "gone",
+            }.get(status)
             if hint is None:
                 hint = "a server error; try again later" if status >= 500 else "not a file"
             raise DownloadError(f"{what}: the server answered {status} ({hint})")
         encoding = (resp.getheader("Content-Encoding") or "identity").strip().lower()
         if encoding != "identity":
             conn.close()
-            raise DownloadError(f"{what}: the server sent it compressed (Content-Encoding: {show(encoding)}) although "
-                                "none was asked for; refused (a small compressed body can inflate without bound)")
+            raise DownloadError(
+                f"{what}: the server sent it compressed (Content-Encoding: {show(encoding)}) although "
+                "none was asked for; refused (a small compressed body can inflate without bound)"
+            )
         ctype = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
         if ctype in ("text/html", "application/xhtml+xml"):
             conn.close()
-            raise DownloadError(f"{what}: the server sent a web page ({ctype}), not a release file; is the "
-                                "address right? (a login or error page of a proxy looks like this)")
+            raise DownloadError(
+                f"{what}: the server sent a web page ({ctype}), not a release file; is the "
+                "address right? (a login or error page of a proxy looks like this)"
+            )
         return resp, conn
     raise DownloadError(f"{what}: more than {MAX_REDIRECTS} redirects (a redirect loop?); refused")
 
@@ -260,11 +277,14 @@ def transfer(url: str, deadline: Deadline, allow_http: bool, what: str, limit: i
             if not re.fullmatch(r"[0-9]{1,18}", length.strip()):
                 raise DownloadError(f"{what}: the server sent a Content-Length of {show(length)}; refused")
             if exact is not None and int(length) != exact:
-                raise DownloadError(f"{what}: the server announces {int(length)} bytes, the trusted manifest "
-                                    f"says {exact}; refused (truncated, padded or a different file)")
+                raise DownloadError(
+                    f"{what}: the server announces {int(length)} bytes, the trusted manifest "
+                    f"says {exact}; refused (truncated, padded or a different file)"
+                )
             if int(length) > limit:
-                raise DownloadError(f"{what}: the server announces {int(length)} bytes, more than the "
-                                    f"{limit} allowed; refused")
+                raise DownloadError(
+                    f"{what}: the server announces {int(length)} bytes, more than the {limit} allowed; refused"
+                )
         count = 0
         while True:
             chunk = resp.read1(CHUNK) if hasattr(resp, "read1") else resp.read(CHUNK)
@@ -275,8 +295,10 @@ def transfer(url: str, deadline: Deadline, allow_http: bool, what: str, limit: i
             count += len(chunk)
             if count > limit:
                 if exact is not None:
-                    raise DownloadError(f"{what}: the server sent more than the {exact} bytes the trusted manifest "
-                                        "lists; stopped and refused")
+                    raise DownloadError(
+                        f"{what}: the server sent more than the {exact} bytes the trusted manifest "
+                        "lists; stopped and refused"
+                    )
                 raise DownloadError(f"{what}: larger than {limit} bytes, so not a release manifest; stopped")
             sink(chunk)
         if deadline.expired:
@@ -289,20 +311,25 @@ def transfer(url: str, deadline: Deadline, allow_http: bool, what: str, limit: i
     except http.client.IncompleteRead as e:
         if deadline.expired:
             raise deadline.error(what) from None
-        raise DownloadError(f"{what}: the connection ended after {len(e.partial)} bytes, before the end the server "
-                            "announced; try again") from None
+        raise DownloadError(
+            f"{what}: the connection ended after {len(e.partial)} bytes, before the end the server announced; try again"
+        ) from None
     except (http.client.HTTPException, OSError, ValueError, UnicodeError) as e:
         if deadline.expired or isinstance(e, TimeoutError):
             raise deadline.error(what) from None
         if isinstance(e, ConnectionRefusedError) or (isinstance(e, OSError) and e.errno in (-2, -3, -5, 101, 113)):
-            raise Offline(f"cannot reach {show(url)} ({e.strerror or type(e).__name__}): you seem to be offline, "
-                           "or the address is wrong") from None
+            raise Offline(
+                f"cannot reach {show(url)} ({e.strerror or type(e).__name__}): you seem to be offline, "
+                "or the address is wrong"
+            ) from None
         if isinstance(e, OSError) and e.__class__.__name__.startswith("SSL"):
             raise DownloadError(f"{what}: the secure connection failed ({show(str(e), 120)})") from None
         if isinstance(e, http.client.HTTPException):
-            reason = {"LineTooLong": "a header line longer than allowed", "RemoteDisconnected": "the server closed "
-                      "the connection without an answer", "BadStatusLine": "the answer is not HTTP"}.get(
-                          type(e).__name__, show(str(e) or type(e).__name__, 100))
+            reason = {
+                "LineTooLong": "a header line longer than allowed",
+                "RemoteDisconnected": "the server closed the connection without an answer",
+                "BadStatusLine": "the answer is not HTTP",
+            }.get(type(e).__name__, show(str(e) or type(e).__name__, 100))
             raise DownloadError(f"{what}: the server's answer is broken ({reason}); refused") from None
         raise DownloadError(f"{what}: the transfer failed ({show(str(e) or type(e).__name__, 100)})") from None
     finally:
@@ -318,5 +345,3 @@ def fetch_bytes(url: str, deadline: Deadline, allow_http: bool, what: str, limit
     buf = bytearray()
     transfer(url, deadline, allow_http, what, limit, buf.extend)
     return bytes(buf)
-
-

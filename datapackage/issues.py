@@ -4,6 +4,7 @@ Each problem is an :class:`Issue` with a stable ``code`` from :data:`CODES`, a l
 (path, line, field), the offending value and a reason. Issues render as
 ``path:line: field: value: reason [code]``.
 """
+
 from __future__ import annotations
 
 import json
@@ -134,8 +135,10 @@ class Issue:
         # so that every problem stays one line that reads as it is stored
         from .text_safety import safe_text
 
-        return (f"{safe_text(self.path)}:{self.line}: {safe_text(self.field) or '-'}: {value}: "
-                f"{safe_text(self.reason)} [{self.code}]")
+        return (
+            f"{safe_text(self.path)}:{self.line}: {safe_text(self.field) or '-'}: {value}: "
+            f"{safe_text(self.reason)} [{self.code}]"
+        )
 
     def github(self) -> str:
         msg = f"{self.field or '-'}: {self.reason}".replace("%", "%25").replace("\n", "%0A")
@@ -180,9 +183,17 @@ class IssueList(list):
     def finish(self) -> list[Issue]:
         out = list(self)
         for (path, code), n in sorted(self.dropped.items()):
-            out.append(Issue(path, 0, "", "", "too-many-problems",
-                             f"{n:,} more {code} problems in this file are not listed (at most {self.limit:,} "
-                             f"of one code per file); fix the ones above and validate again"))
+            out.append(
+                Issue(
+                    path,
+                    0,
+                    "",
+                    "",
+                    "too-many-problems",
+                    f"{n:,} more {code} problems in this file are not listed (at most {self.limit:,} "
+                    f"of one code per file); fix the ones above and validate again",
+                )
+            )
         return out
 
 
@@ -208,11 +219,18 @@ def render_text(issues: list[Issue]) -> str:
 
 def render_json(issues: list[Issue]) -> str:
     counts = Counter(i.code for i in issues)
-    return json.dumps(
-        {"problems": [asdict(i) for i in sorted(issues)], "count": len(issues),
-         "by_code": dict(sorted(counts.items()))},
-        ensure_ascii=False, indent=2,
-    ) + "\n"
+    return (
+        json.dumps(
+            {
+                "problems": [asdict(i) for i in sorted(issues)],
+                "count": len(issues),
+                "by_code": dict(sorted(counts.items())),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def render_github(issues: list[Issue]) -> str:

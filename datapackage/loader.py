@@ -7,6 +7,7 @@ description, all read from the release's own ``datapackage.json`` (written from
 ``schemas/``); :func:`vocabulary` gives the codes of a coded field with their labels and
 definitions.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,18 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["ReleaseError", "VersionInfo", "versions", "current_version", "latest_version", "release_dir", "tables",
-           "dtypes", "load", "vocabulary"]
+__all__ = [
+    "ReleaseError",
+    "VersionInfo",
+    "versions",
+    "current_version",
+    "latest_version",
+    "release_dir",
+    "tables",
+    "dtypes",
+    "load",
+    "vocabulary",
+]
 
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PathLike = str | os.PathLike
@@ -54,8 +65,13 @@ class VersionInfo:
         if isinstance(other, str):
             return self.version == other
         if isinstance(other, VersionInfo):
-            return (self.version, self.date, self.where, self.trusted, self.current) == \
-                (other.version, other.date, other.where, other.trusted, other.current)
+            return (self.version, self.date, self.where, self.trusted, self.current) == (
+                other.version,
+                other.date,
+                other.where,
+                other.trusted,
+                other.current,
+            )
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -72,8 +88,11 @@ def _build_dir(root: PathLike | None) -> Path:
 def _local_versions(root: PathLike | None) -> list[str]:
     d = _build_dir(root)
     try:
-        found = [p.name for p in d.iterdir() if is_version(p.name) and not p.is_symlink()
-                 and (p / "datapackage.json").is_file()]
+        found = [
+            p.name
+            for p in d.iterdir()
+            if is_version(p.name) and not p.is_symlink() and (p / "datapackage.json").is_file()
+        ]
     except OSError:
         found = []
     return sorted(found, key=version_key)
@@ -83,14 +102,22 @@ def _net(base_url, cache, sha256, allow_http, timeout) -> dict:
     return {"base_url": base_url, "cache": cache, "sha256": sha256, "allow_http": allow_http, "timeout": timeout}
 
 
-def _collect(root: PathLike | None, server: bool | None, base_url: str | None, cache: PathLike | None,
-             allow_http: bool | None, timeout: float | None,
-             strict: bool = False) -> tuple[list[VersionInfo], bool]:
+def _collect(
+    root: PathLike | None,
+    server: bool | None,
+    base_url: str | None,
+    cache: PathLike | None,
+    allow_http: bool | None,
+    timeout: float | None,
+    strict: bool = False,
+) -> tuple[list[VersionInfo], bool]:
     local = _local_versions(root)
     if root is not None:
         shipped = shipped_manifest()
-        return [VersionInfo(v, shipped.get(v, {}).get("date"), "local",
-                            "shipped-hash" if v in shipped else "local") for v in local], False
+        return [
+            VersionInfo(v, shipped.get(v, {}).get("date"), "local", "shipped-hash" if v in shipped else "local")
+            for v in local
+        ], False
     import importlib
 
     dl = importlib.import_module(".download", __package__)  # the package attribute is the function download()
@@ -116,8 +143,9 @@ def _collect(root: PathLike | None, server: bool | None, base_url: str | None, c
             url = None
         if url is not None:
             try:
-                remote = dl.server_manifest(url, cache=cache_root, allow_http=allow_http,
-                                            timeout=timeout if timeout is not None else 15.0)
+                remote = dl.server_manifest(
+                    url, cache=cache_root, allow_http=allow_http, timeout=timeout if timeout is not None else 15.0
+                )
                 reached = True
             except dl.DownloadError as e:
                 if server or (strict and not isinstance(e, dl.Offline)):
@@ -137,9 +165,15 @@ def _collect(root: PathLike | None, server: bool | None, base_url: str | None, c
     return out, reached
 
 
-def versions(root: PathLike | None = None, *, server: bool | None = None, base_url: str | None = None,
-             cache: PathLike | None = None, allow_http: bool | None = None,
-             timeout: float | None = None) -> list[VersionInfo]:
+def versions(
+    root: PathLike | None = None,
+    *,
+    server: bool | None = None,
+    base_url: str | None = None,
+    cache: PathLike | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+) -> list[VersionInfo]:
     """Every published version, oldest first, with where it is and why it is trusted.
 
     Lists the versions this package ships (with their hashes), those in its ``build/`` and
@@ -176,8 +210,13 @@ def current_version(root: PathLike | None = None) -> str:
     return found[-1]
 
 
-def latest_version(*, base_url: str | None = None, cache: PathLike | None = None, allow_http: bool | None = None,
-                   timeout: float | None = None) -> str:
+def latest_version(
+    *,
+    base_url: str | None = None,
+    cache: PathLike | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+) -> str:
     """The newest published version (not a pre-release): the server's when it answers, else
     the newest one here (in ``build/`` or the cache) when it cannot be reached. A server that
     answers with a list this package refuses is an error, not a reason to fall back."""
@@ -185,15 +224,21 @@ def latest_version(*, base_url: str | None = None, cache: PathLike | None = None
     usable = [r.version for r in records if reached or r.where in ("local", "cached")]
     final = [v for v in usable if not is_prerelease(v)] or usable
     if not final:
-        raise ReleaseError("no release here and the server could not be reached to find the latest: pass "
-                           "base_url=URL")
+        raise ReleaseError("no release here and the server could not be reached to find the latest: pass base_url=URL")
     return max(final, key=version_key)
 
 
-def release_dir(version: str | None = None, root: PathLike | None = None, *, download: bool = True,
-                base_url: str | None = None, cache: PathLike | None = None,
-                sha256: str | Mapping[str, str] | None = None, allow_http: bool | None = None,
-                timeout: float | None = None) -> Path:
+def release_dir(
+    version: str | None = None,
+    root: PathLike | None = None,
+    *,
+    download: bool = True,
+    base_url: str | None = None,
+    cache: PathLike | None = None,
+    sha256: str | Mapping[str, str] | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+) -> Path:
     """The folder holding release ``version``: local, cached, or freshly downloaded.
 
     ``version`` is a semantic version, ``"latest"``, or None for the current release. Any
@@ -206,8 +251,9 @@ def release_dir(version: str | None = None, root: PathLike | None = None, *, dow
     elif version == "latest":
         version = current_version(root)
     if not is_version(version):
-        raise ReleaseError(f"version {show(version)} is not a semantic version (MAJOR.MINOR.PATCH, such as 0.2.0) "
-                           "or 'latest'")
+        raise ReleaseError(
+            f"version {show(version)} is not a semantic version (MAJOR.MINOR.PATCH, such as 0.2.0) or 'latest'"
+        )
     version = check_version(version)
     local = _build_dir(root) / version
     if not local.is_symlink() and (local / "datapackage.json").is_file():
@@ -235,9 +281,14 @@ def _descriptor(folder: Path) -> dict:
 
 
 def _table_resources(desc: dict) -> dict[str, dict]:
-    return {r["name"]: r for r in desc["resources"]
-            if isinstance(r, dict) and r.get("format") == "csv" and isinstance(r.get("name"), str)
-            and TABLE_NAME.fullmatch(r["name"])}
+    return {
+        r["name"]: r
+        for r in desc["resources"]
+        if isinstance(r, dict)
+        and r.get("format") == "csv"
+        and isinstance(r.get("name"), str)
+        and TABLE_NAME.fullmatch(r["name"])
+    }
 
 
 def tables(version: str | None = None, root: PathLike | None = None) -> list[str]:
@@ -263,10 +314,13 @@ def dtypes(table: str, schema: dict | None = None) -> dict[str, Any]:
         fields = [(f.name, f.type, list(schemas.vocabulary(f.vocabulary)) if f.vocabulary else None) for f in t.fields]
     else:
         try:
-            fields = [(f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum"))
-                      for f in schema["fields"]]
-            if not all(isinstance(n, str) and (c is None or (isinstance(c, list) and all(isinstance(x, str) for x in c)))
-                       for n, _, c in fields):
+            fields = [
+                (f["name"], f.get("type", "string"), f.get("constraints", {}).get("enum")) for f in schema["fields"]
+            ]
+            if not all(
+                isinstance(n, str) and (c is None or (isinstance(c, list) and all(isinstance(x, str) for x in c)))
+                for n, _, c in fields
+            ):
                 raise TypeError
         except (KeyError, TypeError, AttributeError):
             raise ReleaseError(f"the release's Table Schema of {show(table)} is malformed") from None
@@ -302,17 +356,24 @@ def _citation(desc: dict) -> str:
     authors = _names(desc.get("contributors")) or _names(meta.get("contributors"))
     year = str(desc.get("created", ""))[:4]
     where = desc.get("homepage") or desc.get("id") or meta.get("homepage") or meta.get("id") or ""
-    parts = [", ".join(authors) or "ketamine-ssri-evidence contributors", f"({year})." if year else "",
-             f"{desc.get('title') or meta.get('title') or desc.get('name', '')}",
-             f"(version {desc.get('version')}) [Data set].", where]
+    parts = [
+        ", ".join(authors) or "ketamine-ssri-evidence contributors",
+        f"({year})." if year else "",
+        f"{desc.get('title') or meta.get('title') or desc.get('name', '')}",
+        f"(version {desc.get('version')}) [Data set].",
+        where,
+    ]
     return " ".join(p for p in parts if p).strip()
 
 
 def _metadata(desc: dict, resource: dict, table: str) -> dict:
     given = resource.get("schema")
     schema: dict = given if isinstance(given, dict) else {}
-    fields = {f["name"]: f.get("description", "") for f in schema.get("fields", [])
-              if isinstance(f, dict) and isinstance(f.get("name"), str)}
+    fields = {
+        f["name"]: f.get("description", "")
+        for f in schema.get("fields", [])
+        if isinstance(f, dict) and isinstance(f.get("name"), str)
+    }
     vocabularies: dict[str, str] = {}
     try:
         vocabularies = {f.name: f.vocabulary for f in schemas.table(table).fields if f.vocabulary and f.name in fields}
@@ -344,18 +405,45 @@ def _arrow(table, meta: dict):
 
 
 @overload
-def load(table: str = ..., version: str | None = ..., root: PathLike | None = ..., *, as_arrow: Literal[False] = ...,
-         base_url: str | None = ..., cache: PathLike | None = ..., sha256: str | Mapping[str, str] | None = ...,
-         allow_http: bool | None = ..., timeout: float | None = ...) -> pd.DataFrame: ...
+def load(
+    table: str = ...,
+    version: str | None = ...,
+    root: PathLike | None = ...,
+    *,
+    as_arrow: Literal[False] = ...,
+    base_url: str | None = ...,
+    cache: PathLike | None = ...,
+    sha256: str | Mapping[str, str] | None = ...,
+    allow_http: bool | None = ...,
+    timeout: float | None = ...,
+) -> pd.DataFrame: ...
 @overload
-def load(table: str = ..., version: str | None = ..., root: PathLike | None = ..., *, as_arrow: Literal[True],
-         base_url: str | None = ..., cache: PathLike | None = ..., sha256: str | Mapping[str, str] | None = ...,
-         allow_http: bool | None = ..., timeout: float | None = ...) -> pa.Table: ...
+def load(
+    table: str = ...,
+    version: str | None = ...,
+    root: PathLike | None = ...,
+    *,
+    as_arrow: Literal[True],
+    base_url: str | None = ...,
+    cache: PathLike | None = ...,
+    sha256: str | Mapping[str, str] | None = ...,
+    allow_http: bool | None = ...,
+    timeout: float | None = ...,
+) -> pa.Table: ...
 
 
-def load(table: str = "figures", version: str | None = None, root: PathLike | None = None, *, as_arrow: bool = False,
-         base_url: str | None = None, cache: PathLike | None = None, sha256: str | Mapping[str, str] | None = None,
-         allow_http: bool | None = None, timeout: float | None = None) -> pd.DataFrame | pa.Table:
+def load(
+    table: str = "figures",
+    version: str | None = None,
+    root: PathLike | None = None,
+    *,
+    as_arrow: bool = False,
+    base_url: str | None = None,
+    cache: PathLike | None = None,
+    sha256: str | Mapping[str, str] | None = None,
+    allow_http: bool | None = None,
+    timeout: float | None = None,
+) -> pd.DataFrame | pa.Table:
     """Return ``table`` of release ``version`` as a DataFrame (or, with ``as_arrow``, an Arrow table).
 
     ``version``: None for the current release, ``"latest"`` for the newest published, or a
@@ -431,6 +519,7 @@ def vocabulary(name: str) -> pd.DataFrame:
     rows = list(schemas.vocabulary(name).values())
     df = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["code", "label", "definition"], dtype="string")
     df.attrs["vocabulary"] = name
-    df.attrs["fields"] = [f"{t}.{f.name}" for t in schemas.table_names() for f in schemas.table(t).fields
-                          if f.vocabulary == name]
+    df.attrs["fields"] = [
+        f"{t}.{f.name}" for t in schemas.table_names() for f in schemas.table(t).fields if f.vocabulary == name
+    ]
     return df

@@ -16,6 +16,7 @@ Schema, and the bytes and sha256 of every file) and the official Data Package v2
   own Parquet table reader, which reads nullable integers as floats and cannot count bytes, so
   the files would fail; as file resources their bytes and sha256 are checked.
 """
+
 from __future__ import annotations
 
 import copy
@@ -95,38 +96,70 @@ def descriptor(version: str, files: dict[str, bytes], prefix: str = "", meta: di
     resources = []
     for table in tables:
         t = schemas.table(table)
-        resources.append({
-            "name": table, "type": "table", **_file(f"{prefix}{table}.csv", files[f"{table}.csv"]),
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "description": t.description,
-            "dialect": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True, "header": True},
-            "schema": resource_schema(table),
-        })
+        resources.append(
+            {
+                "name": table,
+                "type": "table",
+                **_file(f"{prefix}{table}.csv", files[f"{table}.csv"]),
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": t.description,
+                "dialect": {
+                    "delimiter": ",",
+                    "lineTerminator": "\n",
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                    "header": True,
+                },
+                "schema": resource_schema(table),
+            }
+        )
     for table in tables:
-        resources.append({
-            "name": f"{table}-parquet", **_file(f"{prefix}{table}.parquet", files[f"{table}.parquet"]),
-            "format": PARQUET_FORMAT, "mediatype": PARQUET_MEDIATYPE,
-            "description": f"The {table} table as Parquet (zstd): the same rows and columns as resource '{table}'.",
-        })
+        resources.append(
+            {
+                "name": f"{table}-parquet",
+                **_file(f"{prefix}{table}.parquet", files[f"{table}.parquet"]),
+                "format": PARQUET_FORMAT,
+                "mediatype": PARQUET_MEDIATYPE,
+                "description": f"The {table} table as Parquet (zstd): the same rows and columns as resource '{table}'.",
+            }
+        )
     book = workbook.file_name()
     if book in files:
         for table in tables:
-            resources.append({
-                "name": f"{table}-xlsx", "type": "table", **_file(f"{prefix}{book}", files[book]),
-                "format": "xlsx", "mediatype": workbook.MEDIATYPE,
-                "description": (f"The {table} table as the sheet '{table}' of the workbook {book}, whose first "
-                                f"sheet '{workbook.ABOUT_SHEET}' explains the release and its codes."),
-                "dialect": {"sheetName": table, "header": True, "excel": {"sheet": table}},
-                "schema": resource_schema(table),
-            })
+            resources.append(
+                {
+                    "name": f"{table}-xlsx",
+                    "type": "table",
+                    **_file(f"{prefix}{book}", files[book]),
+                    "format": "xlsx",
+                    "mediatype": workbook.MEDIATYPE,
+                    "description": (
+                        f"The {table} table as the sheet '{table}' of the workbook {book}, whose first "
+                        f"sheet '{workbook.ABOUT_SHEET}' explains the release and its codes."
+                    ),
+                    "dialect": {"sheetName": table, "header": True, "excel": {"sheet": table}},
+                    "schema": resource_schema(table),
+                }
+            )
     # the metadata files for other readers are resources too, so that a descriptor pinned by
     # its hash covers every file of the release
     from .reader_files import CARD, CROISSANT
 
     for name, path, fmt, mediatype, what in (
-            ("croissant", CROISSANT, "JSON-LD", "application/ld+json", "Croissant metadata of the release"),
-            ("dataset-card", CARD, "Markdown", "text/markdown", "the dataset card (for dataset hubs)")):
+        ("croissant", CROISSANT, "JSON-LD", "application/ld+json", "Croissant metadata of the release"),
+        ("dataset-card", CARD, "Markdown", "text/markdown", "the dataset card (for dataset hubs)"),
+    ):
         if path in files:
-            resources.append({"name": name, **_file(f"{prefix}{path}", files[path]), "format": fmt,
-                              "mediatype": mediatype, "description": f"{what[0].upper()}{what[1:]}."})
+            resources.append(
+                {
+                    "name": name,
+                    **_file(f"{prefix}{path}", files[path]),
+                    "format": fmt,
+                    "mediatype": mediatype,
+                    "description": f"{what[0].upper()}{what[1:]}.",
+                }
+            )
     pkg["resources"] = resources
     return pkg

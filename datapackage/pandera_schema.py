@@ -3,6 +3,7 @@
 pandera's own frictionless reader misreads durations, booleans, dates and integer columns
 with blanks, so the build derives its pandera schema here instead.
 """
+
 from __future__ import annotations
 
 from . import schemas
@@ -37,8 +38,13 @@ def dataframe_schema(table: str | schemas.Table, *, derived: bool = True):
         if f.pattern and ft is _TEXT:
             checks.append(pa.Check.str_matches(f"(?:{f.pattern})\\Z"))
         if ft.pandas == _TEXT.pandas and ft is not _TEXT:  # kept as text, with a grammar of its own (ISO 8601)
-            checks.append(pa.Check(lambda s, parse=ft.parse: s.map(lambda v: _parses(parse, v)).astype(bool),
-                                   element_wise=False, name=f"iso8601_{ft.name}"))
+            checks.append(
+                pa.Check(
+                    lambda s, parse=ft.parse: s.map(lambda v: _parses(parse, v)).astype(bool),
+                    element_wise=False,
+                    name=f"iso8601_{ft.name}",
+                )
+            )
         if f.max_length is not None and ft.pandas == _TEXT.pandas:
             checks.append(pa.Check.str_length(max_value=f.max_length))
         if f.minimum is not None:
@@ -46,7 +52,11 @@ def dataframe_schema(table: str | schemas.Table, *, derived: bool = True):
         if f.maximum is not None:
             checks.append(pa.Check.le(f.maximum))
         columns[f.name] = pa.Column(
-            ft.pandas, checks=checks, nullable=not f.required,
-            unique=f.unique, required=True, coerce=False,
+            ft.pandas,
+            checks=checks,
+            nullable=not f.required,
+            unique=f.unique,
+            required=True,
+            coerce=False,
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=True, unique=list(t.primary_key) or None)

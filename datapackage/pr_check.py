@@ -16,6 +16,7 @@ Everything is printed; under GitHub Actions (or with ``--summary FILE``/``--anno
 every problem also goes to the job summary, and each as an annotation, escaped by the
 rules of GitHub's workflow commands. Exit 0 when main's tests would pass, else 1.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,12 +32,25 @@ from . import schemas
 
 # paths whose change can change what the tests see (a change to raw/ alone is checked by
 # the validation and the scratch build, which are what the tests check of it)
-CODE_PATHS = ("datapackage/", "tests/", "schemas/", "pyproject.toml", "setup.py", "constraints.txt",
-              "benchmarks/", ".github/", ".ci/", "README.md", "CONTRIBUTING.md", "MAINTAINING.md")
+CODE_PATHS = (
+    "datapackage/",
+    "tests/",
+    "schemas/",
+    "pyproject.toml",
+    "setup.py",
+    "constraints.txt",
+    "benchmarks/",
+    ".github/",
+    ".ci/",
+    "README.md",
+    "CONTRIBUTING.md",
+    "MAINTAINING.md",
+)
 ANNOTATION_LIMIT = 10  # GitHub shows this many annotations of each kind per step; the summary has all
 
 
 # ------------------------------------------------------------------ GitHub workflow commands
+
 
 def escape_data(text: str) -> str:
     """A workflow command's message: % CR LF escaped."""
@@ -48,8 +62,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, message: str, *, file: str | None = None, line: int | None = None,
-               title: str | None = None) -> str:
+def annotation(
+    level: str, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
     """``::error file=F,line=L,title=T::message``, every part escaped."""
     props = []
     if file:
@@ -67,6 +82,7 @@ def _md(text: str) -> str:
 
 
 # ------------------------------------------------------------------ the check
+
 
 @dataclass
 class Problem:
@@ -130,8 +146,13 @@ def _published_untouched(root: Path, base: str | None, report: Report) -> bool:
         report.problems.append(Problem(str(e), f"build/{MANIFEST}", title="versions.json"))
         return False
     for line in verify(root / "build"):
-        report.problems.append(Problem(f"{line}: published releases never change", f"build/{line.split(':')[0]}",
-                                       title="published release changed"))
+        report.problems.append(
+            Problem(
+                f"{line}: published releases never change",
+                f"build/{line.split(':')[0]}",
+                title="published release changed",
+            )
+        )
     if not base:
         return True
     text = _git(root, "show", f"{base}:build/{MANIFEST}")
@@ -141,14 +162,20 @@ def _published_untouched(root: Path, base: str | None, report: Report) -> bool:
         old = {e["version"]: e for e in json.loads(text)["versions"]}
         new = {e["version"]: e for e in json.loads((root / "build" / MANIFEST).read_text(encoding="utf-8"))["versions"]}
     except (OSError, ValueError, KeyError, TypeError):
-        report.problems.append(Problem(f"build/{MANIFEST} of {base} cannot be read", f"build/{MANIFEST}",
-                                       title="versions.json"))
+        report.problems.append(
+            Problem(f"build/{MANIFEST} of {base} cannot be read", f"build/{MANIFEST}", title="versions.json")
+        )
         return True
     for v, entry in old.items():
         if new.get(v) != entry:
-            report.problems.append(Problem(f"release {v} is published on {base} and this change alters or removes "
-                                           "it: published releases never change", f"build/{MANIFEST}",
-                                           title="published release changed"))
+            report.problems.append(
+                Problem(
+                    f"release {v} is published on {base} and this change alters or removes "
+                    "it: published releases never change",
+                    f"build/{MANIFEST}",
+                    title="published release changed",
+                )
+            )
     return True
 
 
@@ -191,9 +218,11 @@ def _scratch_build(root: Path, report: Report, work: Path, base: str | None = No
     on_base = _base_versions(root, base)
     if is_published and on_base is not None and version not in on_base:
         report.release_needed = True
-        report.release = (f"Release {version} is new in this change but build/{version}/ is not what raw/ builds "
-                          f"now. To make it again from the current raw/, run: python -m ketamine_ssri_evidence "
-                          f"release {version} --redo --summary \"what it changes\" and commit everything it writes.")
+        report.release = (
+            f"Release {version} is new in this change but build/{version}/ is not what raw/ builds "
+            f"now. To make it again from the current raw/, run: python -m ketamine_ssri_evidence "
+            f'release {version} --redo --summary "what it changes" and commit everything it writes.'
+        )
         return scratch, version
     if is_published and committed.is_dir():
         found = changes(_diffs(committed, scratch), committed, scratch)
@@ -203,17 +232,21 @@ def _scratch_build(root: Path, report: Report, work: Path, base: str | None = No
         nxt = next_versions(version)[kind]
         what = "; ".join(w for _, w in found[:8]) or "descriptions changed"
         report.release_needed = True
-        report.release = (f"This change needs a new release: the build of raw/ differs from the published release "
-                          f"{version} ({what}), so main's tests would fail. It needs at least a {kind} release, "
-                          f"{nxt}. To make it, run: python -m ketamine_ssri_evidence release {nxt} --summary "
-                          f"\"what it changes\" and commit everything it writes (see MAINTAINING.md); a maintainer "
-                          f"can also do this after review.")
+        report.release = (
+            f"This change needs a new release: the build of raw/ differs from the published release "
+            f"{version} ({what}), so main's tests would fail. It needs at least a {kind} release, "
+            f"{nxt}. To make it, run: python -m ketamine_ssri_evidence release {nxt} --summary "
+            f'"what it changes" and commit everything it writes (see MAINTAINING.md); a maintainer '
+            f"can also do this after review."
+        )
         return scratch, version
     report.release_needed = True
-    report.release = (f"Release {version} is listed in schemas/package.json but build/{version}/ is not what raw/ "
-                      f"builds, or is not recorded in build/versions.json. To make it, run: python -m "
-                      f"ketamine_ssri_evidence release {version} --redo --summary \"what it changes\" (it builds "
-                      f"the release and regenerates every file that names it) and commit everything it writes.")
+    report.release = (
+        f"Release {version} is listed in schemas/package.json but build/{version}/ is not what raw/ "
+        f"builds, or is not recorded in build/versions.json. To make it, run: python -m "
+        f'ketamine_ssri_evidence release {version} --redo --summary "what it changes" (it builds '
+        f"the release and regenerates every file that names it) and commit everything it writes."
+    )
     return scratch, version
 
 
@@ -257,8 +290,9 @@ def _same_dir(a: Path, b: Path) -> bool:
 
 
 def _run_tests(root: Path, report: Report, pytest_args: list[str]) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=root, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=root, capture_output=True, text=True
+    )
     tail = (proc.stdout + proc.stderr).strip().splitlines()
     report.tests_output = "\n".join(tail[-60:])
     report.tests_ok = proc.returncode == 0
@@ -268,8 +302,9 @@ def _run_tests(root: Path, report: Report, pytest_args: list[str]) -> None:
         report.problems.append(Problem(f"the test suite fails ({last}); run: python -m pytest", title="tests"))
 
 
-def check(*, root: Path | None = None, base: str | None = None, tests: str = "auto",
-          pytest_args: list[str] | None = None) -> Report:
+def check(
+    *, root: Path | None = None, base: str | None = None, tests: str = "auto", pytest_args: list[str] | None = None
+) -> Report:
     """Run every check of a pull request; see the module's docstring."""
     from .release_metadata import ReleaseMetadataError
 
@@ -301,6 +336,7 @@ def check(*, root: Path | None = None, base: str | None = None, tests: str = "au
 
 # ------------------------------------------------------------------ output
 
+
 def render_text(report: Report) -> str:
     out = io.StringIO()
     for p in report.problems:
@@ -310,8 +346,11 @@ def render_text(report: Report) -> str:
     out.write(f"tests: {report.tests}\n")
     if report.diff_text:
         out.write("\n" + report.diff_text)
-    verdict = "passes" if report.ok else \
-        f"fails: {len(report.problems)} problems" + ("; a new release is needed" if report.release_needed else "")
+    verdict = (
+        "passes"
+        if report.ok
+        else f"fails: {len(report.problems)} problems" + ("; a new release is needed" if report.release_needed else "")
+    )
     out.write(f"\ncheck-pr {verdict}\n")
     return out.getvalue()
 
@@ -332,17 +371,25 @@ def render_summary(report: Report) -> str:
     if not report.tests_ok and report.tests_output:
         w.write("### Test output (last lines)\n\n```\n" + report.tests_output.replace("```", "'''") + "\n```\n\n")
     if report.diff_text:
-        w.write("### What this change does to every table (by full primary key)\n\n```\n"
-                + report.diff_text.replace("```", "'''") + "```\n")
+        w.write(
+            "### What this change does to every table (by full primary key)\n\n```\n"
+            + report.diff_text.replace("```", "'''")
+            + "```\n"
+        )
     return w.getvalue()
 
 
 def render_annotations(report: Report) -> str:
     lines = [annotation("error", p.message, file=p.file, line=p.line, title=p.title) for p in report.problems]
     if len(report.problems) > ANNOTATION_LIMIT:
-        lines.append(annotation("notice", f"{len(report.problems)} problems in all: GitHub shows the first "
-                                f"{ANNOTATION_LIMIT} as annotations; the job summary lists every one",
-                                title="every problem is in the job summary"))
+        lines.append(
+            annotation(
+                "notice",
+                f"{len(report.problems)} problems in all: GitHub shows the first "
+                f"{ANNOTATION_LIMIT} as annotations; the job summary lists every one",
+                title="every problem is in the job summary",
+            )
+        )
     if report.release_needed and report.release:
         lines.append(annotation("error", report.release, file="schemas/package.json", title="a new release is needed"))
     return "".join(line + "\n" for line in lines)

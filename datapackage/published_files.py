@@ -5,6 +5,7 @@ SHA-256. :func:`verify_published` reports a missing, changed or unlisted file, a
 manifest that cannot be read, as issues; it never raises. The build calls it through
 :func:`ketamine_ssri_evidence.validation.validate`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,18 @@ def _manifest(build_dir: Path, shown: str, issues: list[Issue]) -> list[tuple[st
         good: list[tuple[str, int, str]] = []
         for f in files:
             p, n, h = (f.get("path"), f.get("bytes"), f.get("sha256")) if isinstance(f, dict) else (None,) * 3
-            if not (isinstance(p, str) and p.count("/") == 1 and p.split("/")[0] == v and _FILE.fullmatch(p.split("/")[1])
-                    and ".." not in p and isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                    and isinstance(h, str) and _HEX.fullmatch(h)):
+            if not (
+                isinstance(p, str)
+                and p.count("/") == 1
+                and p.split("/")[0] == v
+                and _FILE.fullmatch(p.split("/")[1])
+                and ".." not in p
+                and isinstance(n, int)
+                and not isinstance(n, bool)
+                and n >= 0
+                and isinstance(h, str)
+                and _HEX.fullmatch(h)
+            ):
                 bad(f"version {v} lists a file that is not <version>/<name> with bytes and a sha256")
                 continue
             good.append((p, n, h))
@@ -107,18 +117,42 @@ def verify_published(build_dir: str | os.PathLike, shown: str = "build") -> list
             try:
                 kind = os.lstat(build_dir / rel).st_mode
             except OSError:
-                issues.append(Issue(where, 0, "", "", "published-missing",
-                                    f"{MANIFEST} lists it as published in {version}; restore it (git checkout {shown}/)"))
+                issues.append(
+                    Issue(
+                        where,
+                        0,
+                        "",
+                        "",
+                        "published-missing",
+                        f"{MANIFEST} lists it as published in {version}; restore it (git checkout {shown}/)",
+                    )
+                )
                 continue
             got = _digest(build_dir / rel) if stat.S_ISREG(kind) else None
             if got is None:
-                issues.append(Issue(where, 0, "", "", "published-changed",
-                                    "it is not a regular file (a link, folder or device); published files never change"))
+                issues.append(
+                    Issue(
+                        where,
+                        0,
+                        "",
+                        "",
+                        "published-changed",
+                        "it is not a regular file (a link, folder or device); published files never change",
+                    )
+                )
             elif got != (size, sha):
-                issues.append(Issue(where, 0, "", "", "published-changed",
-                                    f"it has {got[0]:,} bytes and sha256 {got[1][:12]}..., but {MANIFEST} records "
-                                    f"{size:,} bytes and {sha[:12]}...; published files never change: restore it "
-                                    f"(git checkout {shown}/) and put changes in a new release"))
+                issues.append(
+                    Issue(
+                        where,
+                        0,
+                        "",
+                        "",
+                        "published-changed",
+                        f"it has {got[0]:,} bytes and sha256 {got[1][:12]}..., but {MANIFEST} records "
+                        f"{size:,} bytes and {sha[:12]}...; published files never change: restore it "
+                        f"(git checkout {shown}/) and put changes in a new release",
+                    )
+                )
         folder = build_dir / version
         try:
             names = sorted(os.listdir(folder)) if os.path.isdir(folder) and not os.path.islink(folder) else []
@@ -128,6 +162,14 @@ def verify_published(build_dir: str | os.PathLike, shown: str = "build") -> list
             if name not in listed:
                 from .text_safety import safe_text
 
-                issues.append(Issue(f"{shown}/{version}/{safe_text(name)}", 0, "", "", "published-unlisted",
-                                    f"release {version} is published without this file; remove it"))
+                issues.append(
+                    Issue(
+                        f"{shown}/{version}/{safe_text(name)}",
+                        0,
+                        "",
+                        "",
+                        "published-unlisted",
+                        f"release {version} is published without this file; remove it",
+                    )
+                )
     return issues

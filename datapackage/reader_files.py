@@ -4,6 +4,7 @@ One call from the build: ``reader_files(version, tables, files)`` returns ``{fil
 for the spreadsheet workbook (:mod:`.workbook`), the Croissant metadata (:mod:`.croissant`)
 and the dataset card (:mod:`.dataset_card`).
 """
+
 from __future__ import annotations
 
 import json

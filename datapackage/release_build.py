@@ -3,6 +3,7 @@
 Deterministic (same input, same bytes) and atomic (a failed validation or an interrupted
 build leaves the previous ``build/`` as it was).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,28 @@ from .issues import Issue
 from .package_descriptor import descriptor
 from .reader_files import reader_files
 from .release_metadata import parse_version
-from .releases import (MANIFEST, ReleaseConflict, check_not_rewritten, current_release, described_with, manifest_bytes,
-                       manifest_entry, package_metadata, read_manifest)
+from .releases import (
+    MANIFEST,
+    ReleaseConflict,
+    check_not_rewritten,
+    current_release,
+    described_with,
+    manifest_bytes,
+    manifest_entry,
+    package_metadata,
+    read_manifest,
+)
 from .validation import validate
 
 PARQUET_OPTIONS = dict(
-    compression="zstd", compression_level=9, row_group_size=1_000_000, version="2.6",
-    data_page_version="1.0", use_dictionary=True, write_statistics=True, store_schema=False,
+    compression="zstd",
+    compression_level=9,
+    row_group_size=1_000_000,
+    version="2.6",
+    data_page_version="1.0",
+    use_dictionary=True,
+    write_statistics=True,
+    store_schema=False,
 )
 
 
@@ -145,8 +161,10 @@ def _figures_for_claims(figures):
 
     fields = set(FIELDS) | {k["field"] for k in schemas.comparison()["key"]}
     cited = pc.unique(pc.drop_null(figures.column("attributed_to")))
-    where = pc.or_(pc.is_valid(figures.column("attributed_to")),
-                   pc.is_in(figures.column("source_id"), value_set=cited.cast(pa.string())))
+    where = pc.or_(
+        pc.is_valid(figures.column("attributed_to")),
+        pc.is_in(figures.column("source_id"), value_set=cited.cast(pa.string())),
+    )
     return _rows(figures, tuple(fields), where)
 
 
@@ -172,8 +190,9 @@ def _contradictions(figures) -> list[dict]:
 
     if isinstance(figures, list):
         return contradictions.contradictions(figures)
-    names = list(dict.fromkeys(contradictions.FIELDS + tuple(k["field"] for k in schemas.comparison()["key"])
-                               + SPAN_FIELDS))
+    names = list(
+        dict.fromkeys(contradictions.FIELDS + tuple(k["field"] for k in schemas.comparison()["key"]) + SPAN_FIELDS)
+    )
     cols = {n: _pylist(figures.column(n)) for n in names}
     records = [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
     return contradictions.contradictions(records, spans_of_columns(cols), contradictions.group_keys_of_columns(cols))
@@ -206,13 +225,17 @@ def _computed(table: str, built: dict, raw_dir=None, issues: list | None = None,
         derived = _rows(built.get("derived_figures", []))
         if derived:  # a derived figure's tolerance comes from its inputs, which the claims may not hold
             have = {f["figure_id"] for f in figures}
-            figures = figures + [f for f in _figures_for_derived(built["figures"], raw_dir) if f["figure_id"] not in have]
-        return reviews.apply_reviews(claim_checks.claim_checks(figures, _rows(built["sources"]), derived),
-                                     raw_dir, issues)
+            figures = figures + [
+                f for f in _figures_for_derived(built["figures"], raw_dir) if f["figure_id"] not in have
+            ]
+        return reviews.apply_reviews(
+            claim_checks.claim_checks(figures, _rows(built["sources"]), derived), raw_dir, issues
+        )
 
     steps = {
-        "derived_figures": lambda: derived_figures.derived_figures(_figures_for_derived(built["figures"], raw_dir), raw_dir,
-                                                          issues),
+        "derived_figures": lambda: derived_figures.derived_figures(
+            _figures_for_derived(built["figures"], raw_dir), raw_dir, issues
+        ),
         "claim_checks": claims,
         "contradictions": lambda: _contradictions(built["figures"]),
     }
@@ -266,8 +289,12 @@ def _pandas_column(f: schemas.Field, col):
 
     if f.type == "date":
         return col.to_pandas(date_as_object=False).astype(PANDAS_DTYPES["date"])
-    nullable = {pa.float64(): pd.Float64Dtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(),
-                pa.string(): pd.StringDtype()}
+    nullable = {
+        pa.float64(): pd.Float64Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.string(): pd.StringDtype(),
+    }
     return col.to_pandas(types_mapper=nullable.get).astype(PANDAS_DTYPES[f.type])
 
 
@@ -285,11 +312,13 @@ def check_with_pandera(table: str, records) -> None:
 
 # ------------------------------------------------------------------ descriptors
 
+
 def _json_bytes(d: dict) -> bytes:
     return (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------ build
+
 
 class BuildWriteError(Exception):
     """The release could not be written (read-only folder, full disk, no permission, a
@@ -342,8 +371,9 @@ def _release_unused() -> None:
 
 
 @computed_once
-def render_release(raw_dir=None, snapshots=None, version: str | None = None,
-                   meta: dict | None = None) -> dict[str, bytes]:
+def render_release(
+    raw_dir=None, snapshots=None, version: str | None = None, meta: dict | None = None
+) -> dict[str, bytes]:
     """Validate and render every file of a release in memory: ``{file name: bytes}``.
 
     ``meta`` is the package metadata to describe it with (default: schemas/package.json)."""
@@ -520,17 +550,28 @@ def checked_manifest(out_dir: Path) -> dict:
     try:
         m = read_manifest(out_dir)
     except (ValueError, UnicodeDecodeError) as e:
-        raise BuildWriteError(f"{path}: corrupt ({type(e).__name__}: {e}); restore it "
-                              f"(git checkout -- {MANIFEST} in that folder) and build again") from None
+        raise BuildWriteError(
+            f"{path}: corrupt ({type(e).__name__}: {e}); restore it "
+            f"(git checkout -- {MANIFEST} in that folder) and build again"
+        ) from None
     except OSError as e:
         raise _fault(e, path) from None
-    ok = isinstance(m, dict) and isinstance(m.get("versions"), list) and all(
-        isinstance(e, dict) and parse_version(e.get("version")) is not None and isinstance(e.get("files"), list)
-        and all(isinstance(f, dict) and {"path", "bytes", "sha256"} <= set(f) for f in e["files"])
-        for e in m["versions"])
+    ok = (
+        isinstance(m, dict)
+        and isinstance(m.get("versions"), list)
+        and all(
+            isinstance(e, dict)
+            and parse_version(e.get("version")) is not None
+            and isinstance(e.get("files"), list)
+            and all(isinstance(f, dict) and {"path", "bytes", "sha256"} <= set(f) for f in e["files"])
+            for e in m["versions"]
+        )
+    )
     if not ok:
-        raise BuildWriteError(f"{path}: corrupt (not a list of versions with their files); restore it "
-                              f"(git checkout -- {MANIFEST} in that folder) and build again")
+        raise BuildWriteError(
+            f"{path}: corrupt (not a list of versions with their files); restore it "
+            f"(git checkout -- {MANIFEST} in that folder) and build again"
+        )
     return m
 
 
@@ -552,13 +593,23 @@ def check_bump_kind(out_dir: Path, version: str, files: dict[str, bytes], meta: 
         found = changes(diff_all(out_dir / prev, folder), out_dir / prev, folder)
     why = check_bump(prev, version, needed(found), strict=False)
     if why:
-        raise ReleaseConflict(f"{why}: change the version of the last release in schemas/package.json "
-                              f"(or cut it with python -m ketamine_ssri_evidence release)")
+        raise ReleaseConflict(
+            f"{why}: change the version of the last release in schemas/package.json "
+            f"(or cut it with python -m ketamine_ssri_evidence release)"
+        )
 
 
 @computed_once
-def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
-          version: str | None = None, meta: dict | None = None, files: dict[str, bytes] | None = None) -> Path:
+def build(
+    *,
+    raw_dir=None,
+    out_dir=None,
+    root_descriptor=None,
+    snapshots=None,
+    version: str | None = None,
+    meta: dict | None = None,
+    files: dict[str, bytes] | None = None,
+) -> Path:
     """Build ``<out_dir>/<version>/``, record it in ``versions.json`` and point
     ``root_descriptor`` at it.
 
@@ -570,8 +621,11 @@ def build(*, raw_dir=None, out_dir=None, root_descriptor=None, snapshots=None,
     metadata of schemas/package.json (a release not yet recorded there); ``files`` are the
     release's files already rendered by :func:`render_release` for it (not validated again).
     """
-    release = (current_release() if meta is None else meta["releases"][-1]) if version is None else next(
-        (r for r in (meta or package_metadata())["releases"] if r["version"] == version), None)
+    release = (
+        (current_release() if meta is None else meta["releases"][-1])
+        if version is None
+        else next((r for r in (meta or package_metadata())["releases"] if r["version"] == version), None)
+    )
     if release is None:
         raise ReleaseConflict(f"version {version} is not in the releases of schemas/package.json")
     version = release["version"]

@@ -14,6 +14,7 @@
 Every refusal is a :class:`ReleaseRefused` with a one-line message, raised before anything
 is written; ``schemas/package.json`` is restored if the build fails after it was written.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -49,26 +50,34 @@ def _git(root: Path, *args: str) -> str:
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
     except FileNotFoundError:
-        raise ReleaseRefused("git is not installed, so the commit that published the previous release cannot "
-                             "be found: install git, or pass --source-commit SHA") from None
+        raise ReleaseRefused(
+            "git is not installed, so the commit that published the previous release cannot "
+            "be found: install git, or pass --source-commit SHA"
+        ) from None
     except (OSError, subprocess.SubprocessError) as e:
         raise ReleaseRefused(f"git failed ({type(e).__name__}): pass --source-commit SHA") from None
     if proc.returncode != 0:
         first = (proc.stderr.strip().splitlines() or ["no message"])[0]
-        raise ReleaseRefused(f"git {' '.join(args[:2])} failed ({first}): run the release from a clone of the "
-                             "repository, or pass --source-commit SHA")
+        raise ReleaseRefused(
+            f"git {' '.join(args[:2])} failed ({first}): run the release from a clone of the "
+            "repository, or pass --source-commit SHA"
+        )
     return proc.stdout.strip()
 
 
 def publishing_commit(root: Path, version: str) -> str:
     """The commit that published ``version``: the last one that changed ``build/<version>/``."""
     if _git(root, "rev-parse", "--is-shallow-repository") == "true":
-        raise ReleaseRefused("this clone is shallow, so the commit that published the previous release may be "
-                             "missing: git fetch --unshallow, or pass --source-commit SHA")
+        raise ReleaseRefused(
+            "this clone is shallow, so the commit that published the previous release may be "
+            "missing: git fetch --unshallow, or pass --source-commit SHA"
+        )
     sha = _git(root, "log", "-1", "--format=%H", "--", f"build/{version}/")
     if not COMMIT.fullmatch(sha):
-        raise ReleaseRefused(f"no commit of this repository holds build/{version}/: commit the release first, "
-                             "or pass --source-commit SHA")
+        raise ReleaseRefused(
+            f"no commit of this repository holds build/{version}/: commit the release first, "
+            "or pass --source-commit SHA"
+        )
     return sha
 
 
@@ -107,8 +116,16 @@ def _atomic_text(path: Path, text: str) -> None:
     _write_atomic(path, text.encode("utf-8"))
 
 
-def plan(version: str, summary: str, date: str | None = None, *, source_commit: str | None = None,
-         redo: bool = False, root: Path | None = None, raw_dir=None) -> tuple[ReleaseResult, str]:
+def plan(
+    version: str,
+    summary: str,
+    date: str | None = None,
+    *,
+    source_commit: str | None = None,
+    redo: bool = False,
+    root: Path | None = None,
+    raw_dir=None,
+) -> tuple[ReleaseResult, str]:
     """Every check of :func:`release`, with nothing written: the result and package.json's new text."""
     from .release_build import BuildError, build, checked_manifest
     from .releases import package_metadata
@@ -130,8 +147,10 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
         previous = rels[-2]
     else:
         if any(r["version"] == version for r in rels):
-            raise ReleaseRefused(f"{version} is already in schemas/package.json; to cut the last release again "
-                                 "(only while it is unpublished) add --redo")
+            raise ReleaseRefused(
+                f"{version} is already in schemas/package.json; to cut the last release again "
+                "(only while it is unpublished) add --redo"
+            )
         previous = rels[-1]
     early = check_bump(previous["version"], version, "patch", strict=False)
     if early:  # not a version, or not a next one: no need to build to say so
@@ -146,8 +165,9 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
     prev_folder = out / prev_v
     listed = {e["version"] for e in checked_manifest(out)["versions"]}  # BuildWriteError: a corrupt versions.json
     if prev_v not in listed or not (prev_folder / "datapackage.json").is_file():
-        raise ReleaseRefused(f"the previous release {prev_v} is not in build/ and build/versions.json: "
-                             "build and commit it first")
+        raise ReleaseRefused(
+            f"the previous release {prev_v} is not in build/ and build/versions.json: build and commit it first"
+        )
     recorded = previous.get("source_commit")
     if source_commit is not None and not COMMIT.fullmatch(source_commit):
         raise ReleaseRefused(f"--source-commit {source_commit!r} is not a full commit hash (40 lower-case hex digits)")
@@ -160,11 +180,17 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         scratch = Path(tmp)
         try:
-            build(raw_dir=raw_dir, out_dir=scratch / "build", root_descriptor=scratch / "datapackage.json",
-                  version=version, meta=new_meta)
+            build(
+                raw_dir=raw_dir,
+                out_dir=scratch / "build",
+                root_descriptor=scratch / "datapackage.json",
+                version=version,
+                meta=new_meta,
+            )
         except BuildError as e:
-            raise ReleaseRefused(f"raw/ does not validate ({len(e.issues)} problems): run "
-                                 "python -m ketamine_ssri_evidence validate") from None
+            raise ReleaseRefused(
+                f"raw/ does not validate ({len(e.issues)} problems): run python -m ketamine_ssri_evidence validate"
+            ) from None
         diffs = diff_all(prev_folder, scratch / "build" / version)
         found = changes(diffs, prev_folder, scratch / "build" / version)
         files = {p.name: p.read_bytes() for p in (scratch / "build" / version).iterdir()}
@@ -181,8 +207,16 @@ def plan(version: str, summary: str, date: str | None = None, *, source_commit: 
     return ReleaseResult(version, prev_v, kind, commit, found, diffs, files), new_text
 
 
-def release(version: str, summary: str, date: str | None = None, *, source_commit: str | None = None,
-            redo: bool = False, root: Path | None = None, report: bool = True) -> ReleaseResult:
+def release(
+    version: str,
+    summary: str,
+    date: str | None = None,
+    *,
+    source_commit: str | None = None,
+    redo: bool = False,
+    root: Path | None = None,
+    report: bool = True,
+) -> ReleaseResult:
     """Check, record and build release ``version``; regenerate the files that name it."""
     from .changelog import changelog
     from .data_dictionary import data_dictionary, readme_counts, with_readme_counts
@@ -211,8 +245,11 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
         raise
     result.written += ["schemas/package.json", f"build/{version}/", "build/versions.json", "datapackage.json"]
     new_date = json.loads(new_text)["releases"][-1]["date"]
-    for name, text in (("CHANGELOG.md", changelog()), ("DATA_DICTIONARY.md", data_dictionary()),
-                       ("README.md", with_readme_counts(readme, readme_counts(version)))):
+    for name, text in (
+        ("CHANGELOG.md", changelog()),
+        ("DATA_DICTIONARY.md", data_dictionary()),
+        ("README.md", with_readme_counts(readme, readme_counts(version))),
+    ):
         _atomic_text(root / name, text)
         result.written.append(name)
     cff = root / "CITATION.cff"
@@ -221,16 +258,22 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
 
         _atomic_text(cff, citation_cff(version, new_date, raw_dir=root / "raw"))
     else:
-        _atomic_text(cff, citation_text(cff.read_text(encoding="utf-8") if cff.is_file() else "cff-version: 1.2.0\n",
-                                        version, new_date))
+        _atomic_text(
+            cff,
+            citation_text(
+                cff.read_text(encoding="utf-8") if cff.is_file() else "cff-version: 1.2.0\n", version, new_date
+            ),
+        )
     result.written.append("CITATION.cff")
     if report:
         try:
             import altair  # noqa: F401
             import vl_convert  # noqa: F401
         except ImportError:
-            result.skipped.append("report/: altair and vl-convert are not installed (pip install -e '.[report]', then "
-                                  "python -m ketamine_ssri_evidence report)")
+            result.skipped.append(
+                "report/: altair and vl-convert are not installed (pip install -e '.[report]', then "
+                "python -m ketamine_ssri_evidence report)"
+            )
         else:
             from .report import write_report
 
@@ -242,12 +285,19 @@ def release(version: str, summary: str, date: str | None = None, *, source_commi
 def render(result: ReleaseResult) -> str:
     from .table_diff import render_all
 
-    lines = [f"release {result.version}: a {result.kind} release after {result.previous} "
-             f"(source_commit of {result.previous}: {result.source_commit})", "", "what changed:"]
+    lines = [
+        f"release {result.version}: a {result.kind} release after {result.previous} "
+        f"(source_commit of {result.previous}: {result.source_commit})",
+        "",
+        "what changed:",
+    ]
     lines += [f"  {kind:5}  {what}" for kind, what in result.changes]
     lines += ["", render_all(result.diffs, limit=20).rstrip("\n"), "", "written:"]
     lines += [f"  {w}" for w in result.written]
     lines += [f"skipped: {s}" for s in result.skipped]
-    lines += ["", "next: review git diff, run the tests, then commit everything in one commit, "
-              f"for example: git add -A && git commit -m 'Release {result.version}'"]
+    lines += [
+        "",
+        "next: review git diff, run the tests, then commit everything in one commit, "
+        f"for example: git add -A && git commit -m 'Release {result.version}'",
+    ]
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ strictly increasing; dates are ISO ``YYYY-MM-DD`` and never decrease. Every prob
 :class:`~ketamine_ssri_evidence.issues.Issue` with its line in the file, rendered as ``path:line: field: value: reason [code]``.
 Standard library only.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -95,7 +96,7 @@ def parse_date(text: object) -> _dt.date | None:
 
 def _line_of(text: str, needle: str, start: int = 1) -> int:
     """The first line at or after ``start`` holding ``needle`` (else ``start``)."""
-    for n, line in enumerate(text.splitlines()[start - 1:], start):
+    for n, line in enumerate(text.splitlines()[start - 1 :], start):
         if needle in line:
             return n
     return start
@@ -107,6 +108,7 @@ def _show(v: object) -> str:
 
 def release_issues(meta: object, text: str = "", path: str = PATH) -> list[Issue]:
     """Every problem of the release list (``meta`` is the parsed package.json)."""
+
     def issue(line, field, value, reason, code):
         return Issue(path, line, field, _show(value), code, reason)
 
@@ -115,57 +117,121 @@ def release_issues(meta: object, text: str = "", path: str = PATH) -> list[Issue
     rels = meta.get("releases")
     top = _line_of(text, '"releases"')
     if not isinstance(rels, list) or not rels:
-        return [issue(top, "releases", rels if rels is not None else "",
-                      "must be a non-empty list of releases (version, date, summary)", "release-metadata")]
+        return [
+            issue(
+                top,
+                "releases",
+                rels if rels is not None else "",
+                "must be a non-empty list of releases (version, date, summary)",
+                "release-metadata",
+            )
+        ]
     out: list[Issue] = []
     post = meta.get(POST)
     if post is not None and (not isinstance(post, int) or isinstance(post, bool) or post < 1):
-        out.append(issue(_line_of(text, f'"{POST}"'), POST, post,
-                         "must be a whole number from 1 (the count of code-only fixes since the last release)",
-                         "release-metadata"))
+        out.append(
+            issue(
+                _line_of(text, f'"{POST}"'),
+                POST,
+                post,
+                "must be a whole number from 1 (the count of code-only fixes since the last release)",
+                "release-metadata",
+            )
+        )
     prev_version = prev_date = None
     line = top
     for i, r in enumerate(rels):
         where = f"releases[{i}]"
         if not isinstance(r, dict):
-            out.append(issue(line, where, r, "a release must be an object with version, date and summary",
-                             "release-metadata"))
+            out.append(
+                issue(line, where, r, "a release must be an object with version, date and summary", "release-metadata")
+            )
             continue
         v = r.get("version")
         line = _line_of(text, f'"version": {json.dumps(v)}', line) if isinstance(v, str) else line
         for k in r:
             if k not in RELEASE_KEYS:
-                out.append(issue(line, f"{where}.{k}", r[k], f"unknown key (a release has {', '.join(RELEASE_KEYS)})",
-                                 "release-metadata"))
+                out.append(
+                    issue(
+                        line,
+                        f"{where}.{k}",
+                        r[k],
+                        f"unknown key (a release has {', '.join(RELEASE_KEYS)})",
+                        "release-metadata",
+                    )
+                )
         version = parse_version(v)
         if version is None:
-            out.append(issue(line, f"{where}.version", v if v is not None else "",
-                             "not a semantic version MAJOR.MINOR.PATCH (for example 0.3.0)", "release-version"))
+            out.append(
+                issue(
+                    line,
+                    f"{where}.version",
+                    v if v is not None else "",
+                    "not a semantic version MAJOR.MINOR.PATCH (for example 0.3.0)",
+                    "release-version",
+                )
+            )
         elif prev_version is not None and version <= prev_version:
-            out.append(issue(line, f"{where}.version", v, f"not greater than the release before it "
-                             f"({'.'.join(map(str, prev_version))}); releases are listed oldest first",
-                             "release-order"))
+            out.append(
+                issue(
+                    line,
+                    f"{where}.version",
+                    v,
+                    f"not greater than the release before it "
+                    f"({'.'.join(map(str, prev_version))}); releases are listed oldest first",
+                    "release-order",
+                )
+            )
         d = r.get("date")
         date = parse_date(d)
         if date is None:
-            out.append(issue(line, f"{where}.date", d if d is not None else "",
-                             "missing or not an ISO date YYYY-MM-DD", "release-date"))
+            out.append(
+                issue(
+                    line,
+                    f"{where}.date",
+                    d if d is not None else "",
+                    "missing or not an ISO date YYYY-MM-DD",
+                    "release-date",
+                )
+            )
         elif prev_date is not None and date < prev_date:
-            out.append(issue(line, f"{where}.date", d, f"earlier than the release before it ({prev_date})",
-                             "release-date"))
+            out.append(
+                issue(line, f"{where}.date", d, f"earlier than the release before it ({prev_date})", "release-date")
+            )
         s = r.get("summary")
         if not isinstance(s, str) or not s.strip():
-            out.append(issue(line, f"{where}.summary", s if s is not None else "",
-                             "missing: say in a sentence what the release changes", "release-summary"))
+            out.append(
+                issue(
+                    line,
+                    f"{where}.summary",
+                    s if s is not None else "",
+                    "missing: say in a sentence what the release changes",
+                    "release-summary",
+                )
+            )
         c = r.get("source_commit")
         last = i == len(rels) - 1
         if c is None and not last:
-            out.append(issue(line, f"{where}.source_commit", "", "missing: every release but the last names the "
-                             "commit it was built from (python -m ketamine_ssri_evidence release fills it in)",
-                             "release-commit"))
+            out.append(
+                issue(
+                    line,
+                    f"{where}.source_commit",
+                    "",
+                    "missing: every release but the last names the "
+                    "commit it was built from (python -m ketamine_ssri_evidence release fills it in)",
+                    "release-commit",
+                )
+            )
         elif c is not None and not (isinstance(c, str) and COMMIT.fullmatch(c)):
-            out.append(issue(line, f"{where}.source_commit", c, "not a full commit hash (40 lower-case hex digits)",
-                             "release-commit"))
+            out.append(
+                issue(
+                    line,
+                    f"{where}.source_commit",
+                    c,
+                    "not a full commit hash (40 lower-case hex digits)",
+                    "release-commit",
+                )
+            )
         if version is not None:
             prev_version = version if prev_version is None else max(prev_version, version)
         if date is not None:
@@ -191,8 +257,9 @@ def parse(text: str, path: str = PATH) -> dict:
         meta = json.loads(text)
     except ValueError as e:
         line = getattr(e, "lineno", 1)
-        raise ReleaseMetadataError([Issue(path, line, "-", "", "release-metadata",
-                                          f"not valid JSON ({getattr(e, 'msg', e)})")]) from None
+        raise ReleaseMetadataError(
+            [Issue(path, line, "-", "", "release-metadata", f"not valid JSON ({getattr(e, 'msg', e)})")]
+        ) from None
     problems = release_issues(meta, text, path)
     if problems:
         raise ReleaseMetadataError(problems)

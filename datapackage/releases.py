@@ -10,6 +10,7 @@ manifest read from anywhere (the package, a cache, a server) is checked field by
 :func:`parse_manifest` before any of its names is used to build a path. The manifest the
 package ships (:func:`shipped_manifest`) is the trust root for every version it lists.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,8 @@ MANIFEST = "versions.json"
 # A manifest or descriptor larger than this is refused before it is parsed.
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 # No release file, and no release, may be larger than this, whatever a manifest says.
-MAX_FILE_BYTES = 1024 ** 3
-MAX_RELEASE_BYTES = 4 * 1024 ** 3
+MAX_FILE_BYTES = 1024**3
+MAX_RELEASE_BYTES = 4 * 1024**3
 MAX_VERSION_LENGTH = 64
 MAX_FILES_PER_VERSION = 1000
 
@@ -91,8 +92,12 @@ def is_file_name(name: object) -> TypeGuard[str]:
     >>> is_file_name("figures.csv"), is_file_name("../x.csv"), is_file_name(".bashrc")
     (True, False, False)
     """
-    return (isinstance(name, str) and len(name) <= MAX_FILE_NAME_LENGTH
-            and FILE_NAME.fullmatch(name) is not None and name.split(".")[0].upper() not in _WINDOWS_RESERVED)
+    return (
+        isinstance(name, str)
+        and len(name) <= MAX_FILE_NAME_LENGTH
+        and FILE_NAME.fullmatch(name) is not None
+        and name.split(".")[0].upper() not in _WINDOWS_RESERVED
+    )
 
 
 def check_file_name(name: object, what: str = "file name") -> str:
@@ -179,8 +184,10 @@ def manifest_entry(version: str, date: str, files: dict[str, bytes]) -> dict:
     return {
         "version": version,
         "date": date,
-        "files": [{"path": f"{version}/{name}", "bytes": len(data), "sha256": sha256(data)}
-                  for name, data in sorted(files.items())],
+        "files": [
+            {"path": f"{version}/{name}", "bytes": len(data), "sha256": sha256(data)}
+            for name, data in sorted(files.items())
+        ],
     }
 
 
@@ -201,14 +208,21 @@ def check_not_rewritten(build_dir: Path, entry: dict) -> None:
     old = published(build_dir, entry["version"])
     if old is None or old["files"] == entry["files"]:
         return
-    changed = sorted({f["path"] for f in old["files"]} ^ {f["path"] for f in entry["files"]}
-                     | {a["path"] for a in old["files"] for b in entry["files"]
-                        if a["path"] == b["path"] and a["sha256"] != b["sha256"]})
+    changed = sorted(
+        {f["path"] for f in old["files"]} ^ {f["path"] for f in entry["files"]}
+        | {
+            a["path"]
+            for a in old["files"]
+            for b in entry["files"]
+            if a["path"] == b["path"] and a["sha256"] != b["sha256"]
+        }
+    )
     raise ReleaseConflict(
         f"version {entry['version']} is already published and this build would change "
         f"{', '.join(changed)}. Published files never change: add a new release (next version, "
         f"date and summary) at the end of 'releases' in schemas/package.json, then run "
-        f"python -m ketamine_ssri_evidence build again.")
+        f"python -m ketamine_ssri_evidence build again."
+    )
 
 
 def verify(build_dir: Path) -> list[str]:
@@ -275,7 +289,7 @@ def parse_entry(e: object, where: str) -> dict:
         if not isinstance(f, dict):
             raise ManifestError(f"{where}: version {v}: a file entry is not an object")
         path, size, digest = f.get("path"), f.get("bytes"), f.get("sha256")
-        name = path[len(v) + 1:] if isinstance(path, str) and path.startswith(f"{v}/") else None
+        name = path[len(v) + 1 :] if isinstance(path, str) and path.startswith(f"{v}/") else None
         if not is_file_name(name):
             raise ManifestError(f"{where}: version {v}: path {show(path)} is not {v}/<bare file name>")
         if name.casefold() in seen:  # two names one case-insensitive file system would merge

@@ -14,6 +14,7 @@ Groups of measures, colours and axis titles are data in ``schemas/report.json``;
 the classes of verdicts and severities come from ``schemas/vocab/``, so a new code shows up
 without a code change.
 """
+
 from __future__ import annotations
 
 import html
@@ -39,6 +40,7 @@ class Chart:
 
 
 # ------------------------------------------------------------------ configuration from schemas/
+
 
 def config() -> dict:
     return json.loads((schemas.SCHEMAS / "report.json").read_text(encoding="utf-8"))
@@ -69,6 +71,7 @@ def _scale(kind: str, vocabulary: str, present) -> dict:
 
 
 # ------------------------------------------------------------------ data
+
 
 def _text(v) -> str:
     return "" if v is None or v != v else str(v)
@@ -118,19 +121,33 @@ def figure_points(figures: list[dict], sources: dict[str, dict], claims: dict[st
             c = claims.get(f["figure_id"])
             study = by_id.get(c["study_figure_id"]) if c and c.get("study_figure_id") else None
             rec = {
-                "group": g["name"], "row": row, "figure_id": f["figure_id"], "value_text": f["value_text"],
-                "x": x, "x_lo": lo if v is None else None, "x_hi": hi if v is None else None,
+                "group": g["name"],
+                "row": row,
+                "figure_id": f["figure_id"],
+                "value_text": f["value_text"],
+                "x": x,
+                "x_lo": lo if v is None else None,
+                "x_hi": hi if v is None else None,
                 "unit": _text(f.get("unit_canonical" if suffix else "unit")),
-                "measure_code": f["measure"], "measure": lab["measure"].get(f["measure"], f["measure"]),
-                "treatment_code": f["treatment"], "treatment": treatment,
-                "population_code": f["population"], "population": lab["population"].get(f["population"], f["population"]),
+                "measure_code": f["measure"],
+                "measure": lab["measure"].get(f["measure"], f["measure"]),
+                "treatment_code": f["treatment"],
+                "treatment": treatment,
+                "population_code": f["population"],
+                "population": lab["population"].get(f["population"], f["population"]),
                 "population_as_stated": _text(f.get("population_as_stated")),
-                "qualifier": lab["qualifier"].get(f["qualifier"], f["qualifier"]), "qualifier_code": f["qualifier"],
-                "source": _text(src.get("title")) or f["source_id"], "source_id": f["source_id"],
-                "locator": f["locator"], "timepoint": _timepoint(f, lab["timepoint_anchor"]),
+                "qualifier": lab["qualifier"].get(f["qualifier"], f["qualifier"]),
+                "qualifier_code": f["qualifier"],
+                "source": _text(src.get("title")) or f["source_id"],
+                "source_id": f["source_id"],
+                "locator": f["locator"],
+                "timepoint": _timepoint(f, lab["timepoint_anchor"]),
                 "verdict": lab["verdict"].get(c["verdict"], c["verdict"]) if c else "",
-                "study_figure": (f"{study['value_text']} ({study['source_id']}, {study['locator']})" if study else
-                                 ("no figure of the study for it" if c else "")),
+                "study_figure": (
+                    f"{study['value_text']} ({study['source_id']}, {study['locator']})"
+                    if study
+                    else ("no figure of the study for it" if c else "")
+                ),
             }
             rows.setdefault(row, []).append(rec)
         for recs in rows.values():
@@ -164,33 +181,67 @@ def claim_points(claims: list[dict], figures: list[dict], sources: dict[str, dic
             continue
         row = f"{a['value_text']} ({lab['measure'].get(a['measure'], a['measure']).lower()}) → {c['attributed_to']}"
         for role, f, x in pts:
-            out.append({
-                "row": row, "role": role, "x": x, "figure_id": f["figure_id"], "value_text": f["value_text"],
-                "source": _text(sources.get(f["source_id"], {}).get("title")) or f["source_id"],
-                "source_id": f["source_id"], "locator": f["locator"],
-                "measure_code": a["measure"], "measure": lab["measure"].get(a["measure"], a["measure"]),
-                "treatment_code": a["treatment"], "treatment": lab["treatment"].get(a["treatment"], a["treatment"]),
-                "population_code": a["population"],
-                "population": lab["population"].get(f["population"], f["population"]),
-                "timepoint": _timepoint(f, lab["timepoint_anchor"]),
-                "verdict": lab["verdict"].get(c["verdict"], c["verdict"]),
-                "rule": lab["check_rule"].get(c["rule"], c["rule"]), "reason": _text(c.get("reason")),
-                "study_figure": (f"{s['value_text']} ({s['source_id']}, {s['locator']})" if s else
-                                 "no figure of the study for it"),
-            })
+            out.append(
+                {
+                    "row": row,
+                    "role": role,
+                    "x": x,
+                    "figure_id": f["figure_id"],
+                    "value_text": f["value_text"],
+                    "source": _text(sources.get(f["source_id"], {}).get("title")) or f["source_id"],
+                    "source_id": f["source_id"],
+                    "locator": f["locator"],
+                    "measure_code": a["measure"],
+                    "measure": lab["measure"].get(a["measure"], a["measure"]),
+                    "treatment_code": a["treatment"],
+                    "treatment": lab["treatment"].get(a["treatment"], a["treatment"]),
+                    "population_code": a["population"],
+                    "population": lab["population"].get(f["population"], f["population"]),
+                    "timepoint": _timepoint(f, lab["timepoint_anchor"]),
+                    "verdict": lab["verdict"].get(c["verdict"], c["verdict"]),
+                    "rule": lab["check_rule"].get(c["rule"], c["rule"]),
+                    "reason": _text(c.get("reason")),
+                    "study_figure": (
+                        f"{s['value_text']} ({s['source_id']}, {s['locator']})"
+                        if s
+                        else "no figure of the study for it"
+                    ),
+                }
+            )
     return out
 
 
 # ------------------------------------------------------------------ charts
 
-TOOLTIP = [("value_text", "as printed"), ("source", "source"), ("source_id", "source id"), ("locator", "where"),
-           ("measure", "measure"), ("treatment", "treatment"), ("population", "population"),
-           ("population_as_stated", "population as stated"), ("timepoint", "time-point"),
-           ("qualifier", "qualifier"), ("unit", "unit"), ("study_figure", "the study's figure"),
-           ("verdict", "verdict"), ("figure_id", "figure id")]
-CLAIM_TOOLTIP = [("value_text", "as printed"), ("role", "this point"), ("source", "source"), ("locator", "where"),
-                 ("population", "population"), ("timepoint", "time-point"), ("study_figure", "the study's figure"),
-                 ("verdict", "verdict"), ("rule", "rule"), ("reason", "reason"), ("figure_id", "figure id")]
+TOOLTIP = [
+    ("value_text", "as printed"),
+    ("source", "source"),
+    ("source_id", "source id"),
+    ("locator", "where"),
+    ("measure", "measure"),
+    ("treatment", "treatment"),
+    ("population", "population"),
+    ("population_as_stated", "population as stated"),
+    ("timepoint", "time-point"),
+    ("qualifier", "qualifier"),
+    ("unit", "unit"),
+    ("study_figure", "the study's figure"),
+    ("verdict", "verdict"),
+    ("figure_id", "figure id"),
+]
+CLAIM_TOOLTIP = [
+    ("value_text", "as printed"),
+    ("role", "this point"),
+    ("source", "source"),
+    ("locator", "where"),
+    ("population", "population"),
+    ("timepoint", "time-point"),
+    ("study_figure", "the study's figure"),
+    ("verdict", "verdict"),
+    ("rule", "rule"),
+    ("reason", "reason"),
+    ("figure_id", "figure id"),
+]
 
 
 def _tooltip(alt, fields, present):
@@ -200,13 +251,23 @@ def _tooltip(alt, fields, present):
 def _filters(alt, points: list[dict]):
     """The page's three drop-downs, over the codes present in the data, labelled."""
     params = []
-    for key, vocab, name in (("measure", "measure", "Measure"), ("treatment", "treatment", "Treatment"),
-                             ("population", "population", "Population")):
+    for key, vocab, name in (
+        ("measure", "measure", "Measure"),
+        ("treatment", "treatment", "Treatment"),
+        ("population", "population", "Population"),
+    ):
         lab = labels(vocab)
         present = {p[f"{key}_code"] for p in points}
         codes = [c for c in lab if c in present]
-        params.append(alt.param(name=f"pick_{key}", value=ALL, bind=alt.binding_select(
-            options=[ALL] + codes, labels=[f"all ({len(codes)})"] + [lab[c] for c in codes], name=f"{name} ")))
+        params.append(
+            alt.param(
+                name=f"pick_{key}",
+                value=ALL,
+                bind=alt.binding_select(
+                    options=[ALL] + codes, labels=[f"all ({len(codes)})"] + [lab[c] for c in codes], name=f"{name} "
+                ),
+            )
+        )
     return params
 
 
@@ -224,32 +285,52 @@ def group_chart(alt, points: list[dict], group: dict, interactive: bool):
     present = {k for p in data for k, v in p.items() if v not in (None, "")}
     pop = _scale("population", "population", [p["population_code"] for p in data])
     x_scale = alt.Scale(domain=group["domain"]) if "domain" in group else alt.Scale(type=group["scale"], nice=True)
-    y = alt.Y("row:N", title=None, sort="ascending",
-              axis=alt.Axis(labelLimit=0, labelFontSize=11))
+    y = alt.Y("row:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=0, labelFontSize=11))
     off = alt.YOffset("offset:Q", scale=alt.Scale(domain=[0, 1]))
-    color = alt.Color("population:N", title="population", scale=alt.Scale(**pop),
-                      legend=alt.Legend(orient="bottom", columns=4, labelLimit=0))
+    color = alt.Color(
+        "population:N",
+        title="population",
+        scale=alt.Scale(**pop),
+        legend=alt.Legend(orient="bottom", columns=4, labelLimit=0),
+    )
     values = alt.Data(values=data)
     base = alt.Chart()
     if interactive:
         base = base.transform_filter(_filter_expr())
-    ranges = base.transform_filter("isValid(datum.x_lo)").mark_rule(strokeWidth=4, opacity=0.6).encode(
-        x=alt.X("x_lo:Q"), x2="x_hi:Q", y=y, yOffset=off, color=color,
-        tooltip=_tooltip(alt, TOOLTIP, present))
+    ranges = (
+        base.transform_filter("isValid(datum.x_lo)")
+        .mark_rule(strokeWidth=4, opacity=0.6)
+        .encode(x=alt.X("x_lo:Q"), x2="x_hi:Q", y=y, yOffset=off, color=color, tooltip=_tooltip(alt, TOOLTIP, present))
+    )
     shapes = config().get("shapes", {}).get("qualifier", {})
     lab_q = labels("qualifier")
     forms = [c for c in lab_q if c in {p["qualifier_code"] for p in data}]
-    shape = alt.Shape("qualifier:N", title="form", legend=alt.Legend(orient="bottom", labelLimit=0),
-                      scale=alt.Scale(domain=[lab_q[c] for c in forms], range=[shapes.get(c, "circle") for c in forms]))
-    pts = base.mark_point(filled=True, size=70, opacity=0.9, stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("x:Q", title=group["axis"], scale=x_scale), y=y, yOffset=off, color=color, shape=shape,
-        tooltip=_tooltip(alt, TOOLTIP, present),
-        description=alt.Description("describe:N"),
-    ).transform_calculate(describe="datum.value_text + ' — ' + datum.source_id + ' (' + datum.figure_id + ')'")
+    shape = alt.Shape(
+        "qualifier:N",
+        title="form",
+        legend=alt.Legend(orient="bottom", labelLimit=0),
+        scale=alt.Scale(domain=[lab_q[c] for c in forms], range=[shapes.get(c, "circle") for c in forms]),
+    )
+    pts = (
+        base.mark_point(filled=True, size=70, opacity=0.9, stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("x:Q", title=group["axis"], scale=x_scale),
+            y=y,
+            yOffset=off,
+            color=color,
+            shape=shape,
+            tooltip=_tooltip(alt, TOOLTIP, present),
+            description=alt.Description("describe:N"),
+        )
+        .transform_calculate(describe="datum.value_text + ' — ' + datum.source_id + ' (' + datum.figure_id + ')'")
+    )
     layer = alt.layer(ranges, pts.properties(name=f"points_{group['name']}"), data=values)
     n_rows = len({p["row"] for p in data}) or 1
-    return layer.properties(title=alt.Title(group["title"], anchor="start"), width=620,
-                            height=max(60, 26 * n_rows + 6 * (len(data) - n_rows))), len(data)
+    return layer.properties(
+        title=alt.Title(group["title"], anchor="start"),
+        width=620,
+        height=max(60, 26 * n_rows + 6 * (len(data) - n_rows)),
+    ), len(data)
 
 
 def claims_chart(alt, points: list[dict], interactive: bool):
@@ -257,7 +338,9 @@ def claims_chart(alt, points: list[dict], interactive: bool):
     verdict = _scale("verdict", "verdict", [v for v in {p["verdict"] for p in points}])
     # the scale's domain is labels already (points carry labels): keep the vocabulary order
     order = list(labels("verdict").values())
-    dom = [v for v in order if v in {p["verdict"] for p in points}] + sorted({p["verdict"] for p in points} - set(order))
+    dom = [v for v in order if v in {p["verdict"] for p in points}] + sorted(
+        {p["verdict"] for p in points} - set(order)
+    )
     codes = {lab: code for code, lab in labels("verdict").items()}
     verdict = {"domain": dom, "range": colours("verdict", [codes[d] if d in codes else d for d in dom])}
     values = alt.Data(values=points)
@@ -269,16 +352,27 @@ def claims_chart(alt, points: list[dict], interactive: bool):
     x = alt.X("x:Q", title=axis["title"], scale=alt.Scale(domain=axis["domain"]))
     color = alt.Color("verdict:N", scale=alt.Scale(**verdict), legend=alt.Legend(orient="bottom", labelLimit=0))
     link = base.mark_line(strokeWidth=1.2, opacity=0.6).encode(x=x, y=y, color=color, detail="row:N")
-    pts = base.mark_point(filled=True, size=80, opacity=0.95).encode(
-        x=x, y=y, color=color,
-        shape=alt.Shape("role:N", title="point", scale=alt.Scale(domain=["article says", "study states"],
-                                                               range=["circle", "square"]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=_tooltip(alt, CLAIM_TOOLTIP, present), description=alt.Description("describe:N"),
-    ).transform_calculate(describe="datum.value_text + ' — ' + datum.source_id + ' (' + datum.figure_id + ')'")
+    pts = (
+        base.mark_point(filled=True, size=80, opacity=0.95)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            shape=alt.Shape(
+                "role:N",
+                title="point",
+                scale=alt.Scale(domain=["article says", "study states"], range=["circle", "square"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=_tooltip(alt, CLAIM_TOOLTIP, present),
+            description=alt.Description("describe:N"),
+        )
+        .transform_calculate(describe="datum.value_text + ' — ' + datum.source_id + ' (' + datum.figure_id + ')'")
+    )
     n_rows = len({p["row"] for p in points}) or 1
     chart = alt.layer(link, pts.properties(name="points_claims"), data=values).properties(
-        title=alt.Title("Article claims against the studies they cite", anchor="start"), width=620, height=22 * n_rows)
+        title=alt.Title("Article claims against the studies they cite", anchor="start"), width=620, height=22 * n_rows
+    )
     return chart, len(points)
 
 
@@ -288,20 +382,40 @@ def contradictions_chart(alt, contra: list[dict], interactive: bool):
     for c in contra:
         k = (c["source_id"], c["measure"], c["severity"])
         counts[k] = counts.get(k, 0) + 1
-    data = [{"row": f"{s} | {lab_m.get(m, m)}", "source_id": s, "measure_code": m, "measure": lab_m.get(m, m),
-             "severity": lab_s.get(sev, sev), "pairs": n} for (s, m, sev), n in sorted(counts.items())]
+    data = [
+        {
+            "row": f"{s} | {lab_m.get(m, m)}",
+            "source_id": s,
+            "measure_code": m,
+            "measure": lab_m.get(m, m),
+            "severity": lab_s.get(sev, sev),
+            "pairs": n,
+        }
+        for (s, m, sev), n in sorted(counts.items())
+    ]
     sev = _scale("severity", "severity", [c["severity"] for c in contra])
     base = alt.Chart(alt.Data(values=data))
     if interactive:
         base = base.transform_filter(_filter_expr(("measure",)))
-    chart = base.mark_bar().encode(
-        x=alt.X("pairs:Q", title="disagreeing groups of figures (count)", stack="zero"),
-        y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=0)),
-        color=alt.Color("severity:N", scale=alt.Scale(**sev), legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("source_id:N", title="source"), alt.Tooltip("measure:N", title="measure"),
-                 alt.Tooltip("severity:N", title="severity"), alt.Tooltip("pairs:Q", title="pairs")],
-    ).properties(title=alt.Title("Contradictions within each source", anchor="start"), width=620,
-                 height=22 * max(1, len({d["row"] for d in data})))
+    chart = (
+        base.mark_bar()
+        .encode(
+            x=alt.X("pairs:Q", title="disagreeing groups of figures (count)", stack="zero"),
+            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=0)),
+            color=alt.Color("severity:N", scale=alt.Scale(**sev), legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("source_id:N", title="source"),
+                alt.Tooltip("measure:N", title="measure"),
+                alt.Tooltip("severity:N", title="severity"),
+                alt.Tooltip("pairs:Q", title="pairs"),
+            ],
+        )
+        .properties(
+            title=alt.Title("Contradictions within each source", anchor="start"),
+            width=620,
+            height=22 * max(1, len({d["row"] for d in data})),
+        )
+    )
     return chart.properties(name="bars_contradictions"), len(data)
 
 
@@ -313,17 +427,37 @@ def counts_chart(alt, figures: list[dict], sources: dict[str, dict]):
     for f in figures:
         per_source[f["source_id"]] = per_source.get(f["source_id"], 0) + 1
         per_measure[f["measure"]] = per_measure.get(f["measure"], 0) + 1
-    a = alt.Chart(alt.Data(values=[{"source_id": s, "figures": n, "title": _text(sources.get(s, {}).get("title"))}
-                                   for s, n in sorted(per_source.items())])).mark_bar(color=bar_source).encode(
-        x=alt.X("figures:Q", title="figures (count)"),
-        y=alt.Y("source_id:N", sort="-x", title="source", axis=alt.Axis(labelLimit=0)),
-        tooltip=[alt.Tooltip("source_id:N", title="source id"), alt.Tooltip("title:N", title="title"),
-                 alt.Tooltip("figures:Q", title="figures")]).properties(title="Figures per source", width=260)
-    b = alt.Chart(alt.Data(values=[{"measure": lab_m.get(m, m), "figures": n} for m, n in sorted(per_measure.items())])
-                  ).mark_bar(color=bar_measure).encode(
-        x=alt.X("figures:Q", title="figures (count)"),
-        y=alt.Y("measure:N", sort="-x", title="measure", axis=alt.Axis(labelLimit=0)),
-        tooltip=["measure:N", "figures:Q"]).properties(title="Figures per measure", width=260)
+    a = (
+        alt.Chart(
+            alt.Data(
+                values=[
+                    {"source_id": s, "figures": n, "title": _text(sources.get(s, {}).get("title"))}
+                    for s, n in sorted(per_source.items())
+                ]
+            )
+        )
+        .mark_bar(color=bar_source)
+        .encode(
+            x=alt.X("figures:Q", title="figures (count)"),
+            y=alt.Y("source_id:N", sort="-x", title="source", axis=alt.Axis(labelLimit=0)),
+            tooltip=[
+                alt.Tooltip("source_id:N", title="source id"),
+                alt.Tooltip("title:N", title="title"),
+                alt.Tooltip("figures:Q", title="figures"),
+            ],
+        )
+        .properties(title="Figures per source", width=260)
+    )
+    b = (
+        alt.Chart(alt.Data(values=[{"measure": lab_m.get(m, m), "figures": n} for m, n in sorted(per_measure.items())]))
+        .mark_bar(color=bar_measure)
+        .encode(
+            x=alt.X("figures:Q", title="figures (count)"),
+            y=alt.Y("measure:N", sort="-x", title="measure", axis=alt.Axis(labelLimit=0)),
+            tooltip=["measure:N", "figures:Q"],
+        )
+        .properties(title="Figures per measure", width=260)
+    )
     return alt.hconcat(a, b)
 
 
@@ -362,11 +496,14 @@ document.querySelectorAll('table.data').forEach(t=>{sortable(t);searchable(docum
 
 def _table_html(table_id: str, rows: list[dict], columns: list[tuple[str, str]]) -> str:
     head = "".join(f"<th scope='col'>{html.escape(t)}</th>" for _, t in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(r.get(k)))}</td>" for k, _ in columns) + "</tr>"
-                   for r in rows)
-    return (f"<p><input type='search' class='search' id='{table_id}-search' placeholder='Search the table' "
-            f"aria-label='Search the table'> <span id='{table_id}-count'>{len(rows)}</span> rows; click a header to sort.</p>"
-            f"<table class='data' id='{table_id}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_text(r.get(k)))}</td>" for k, _ in columns) + "</tr>" for r in rows
+    )
+    return (
+        f"<p><input type='search' class='search' id='{table_id}-search' placeholder='Search the table' "
+        f"aria-label='Search the table'> <span id='{table_id}-count'>{len(rows)}</span> rows; click a header to sort.</p>"
+        f"<table class='data' id='{table_id}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _records(df) -> list[dict]:
@@ -382,7 +519,13 @@ def _load(version, root):
     version = version or loader.current_version(root)
     names = loader.tables(version, root)
     get = {n: _records(loader.load(n, version, root)) for n in names}
-    return version, get.get("figures", []), get.get("sources", []), get.get("claim_checks", []), get.get("contradictions", [])
+    return (
+        version,
+        get.get("figures", []),
+        get.get("sources", []),
+        get.get("claim_checks", []),
+        get.get("contradictions", []),
+    )
 
 
 @lru_cache(maxsize=None)
@@ -421,32 +564,65 @@ def charts(version: str | None = None, root=None) -> tuple[str, list[Chart], dic
         static, n = group_chart(alt, points, g, interactive=False)
         live, _ = group_chart(alt, points, g, interactive=True)
         live = live.add_params(*_unbound(alt))
-        out.append(Chart(f"measure_{g['name']}", g["title"],
-                         f"Every figure with a number for {g['title'].lower()}: a point per figure (a range's midpoint, "
-                         "with a bar for the range), one row per treatment | source, coloured by population, "
-                         "shaped by how it is hedged. Hover over a point for the figure as printed and where.",
-                         _untitled(live.to_dict()), _png(static.to_dict()), {f"points_{g['name']}": n}))
+        out.append(
+            Chart(
+                f"measure_{g['name']}",
+                g["title"],
+                f"Every figure with a number for {g['title'].lower()}: a point per figure (a range's midpoint, "
+                "with a bar for the range), one row per treatment | source, coloured by population, "
+                "shaped by how it is hedged. Hover over a point for the figure as printed and where.",
+                _untitled(live.to_dict()),
+                _png(static.to_dict()),
+                {f"points_{g['name']}": n},
+            )
+        )
     static, n = claims_chart(alt, cpoints, interactive=False)
     live, _ = claims_chart(alt, cpoints, interactive=True)
     live = live.add_params(*_unbound(alt))
-    out.append(Chart("claims", "Article claims against the studies they cite",
-                     "Each credited percentage in an article (circle) beside the figure of the study it cites (square), "
-                     "coloured by verdict. A circle alone: the study has no such figure, or could not be read.",
-                     _untitled(live.to_dict()), _png(static.to_dict()), {"points_claims": n}))
+    out.append(
+        Chart(
+            "claims",
+            "Article claims against the studies they cite",
+            "Each credited percentage in an article (circle) beside the figure of the study it cites (square), "
+            "coloured by verdict. A circle alone: the study has no such figure, or could not be read.",
+            _untitled(live.to_dict()),
+            _png(static.to_dict()),
+            {"points_claims": n},
+        )
+    )
     static, n = contradictions_chart(alt, contra, interactive=False)
     live, _ = contradictions_chart(alt, contra, interactive=True)
     live = live.add_params(*_unbound(alt))
-    out.append(Chart("contradictions", "Contradictions within each source",
-                     "Groups of figures from one source with the same comparison key whose values disagree, by severity; possible: linked only through a field one side leaves unspecified, a lower class outside the count of contradictions.",
-                     _untitled(live.to_dict()), _png(static.to_dict()), {"bars_contradictions": n}))
+    out.append(
+        Chart(
+            "contradictions",
+            "Contradictions within each source",
+            "Groups of figures from one source with the same comparison key whose values disagree, by severity; possible: linked only through a field one side leaves unspecified, a lower class outside the count of contradictions.",
+            _untitled(live.to_dict()),
+            _png(static.to_dict()),
+            {"bars_contradictions": n},
+        )
+    )
     cc = counts_chart(alt, figures, src)
-    out.append(Chart("counts", "What the release holds", "How many figures each source states, and about which measures.",
-                     cc.to_dict(), _png(cc.to_dict()), {}))
+    out.append(
+        Chart(
+            "counts",
+            "What the release holds",
+            "How many figures each source states, and about which measures.",
+            cc.to_dict(),
+            _png(cc.to_dict()),
+            {},
+        )
+    )
     # the filters live on one top-level chart whose bindings are the page's drop-downs
-    filter_spec = alt.Chart(alt.Data(values=[{}])).mark_text().add_params(*filters).properties(
-        width=1, height=1).to_dict()
-    return version, out, {"figures": figures, "sources": sources, "claims": claims, "contradictions": contra,
-                          "filters": filter_spec}
+    filter_spec = (
+        alt.Chart(alt.Data(values=[{}])).mark_text().add_params(*filters).properties(width=1, height=1).to_dict()
+    )
+    return (
+        version,
+        out,
+        {"figures": figures, "sources": sources, "claims": claims, "contradictions": contra, "filters": filter_spec},
+    )
 
 
 def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
@@ -461,9 +637,14 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
     kinds = [s["kind"] for s in sources]
     headline = set(schemas.comparison()["contradiction_rules"]["headline_severities"])
     n_headline = sum(1 for x in contra if x["severity"] in headline)
-    stats = [("figures", len(figures)), ("sources", len(sources)), ("web articles", kinds.count("web_article")),
-             ("claims checked", len(claims)), ("contradictions", n_headline),
-             ("possible (lower class)", len(contra) - n_headline)]
+    stats = [
+        ("figures", len(figures)),
+        ("sources", len(sources)),
+        ("web articles", kinds.count("web_article")),
+        ("claims checked", len(claims)),
+        ("contradictions", n_headline),
+        ("possible (lower class)", len(contra) - n_headline),
+    ]
     # one view: the filters and every chart, so that one set of drop-downs drives them all
     specs = {c.name: c.spec for c in chart_list}
     parts = [
@@ -471,7 +652,8 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>Ketamine vs SSRI evidence, release {html.escape(version)}</title>"
         "<script type='application/ld+json'>"
-        + json.dumps(schema_org_dataset(version), ensure_ascii=False).replace("</", "<\\/") + "</script>"
+        + json.dumps(schema_org_dataset(version), ensure_ascii=False).replace("</", "<\\/")
+        + "</script>"
         f"<style>{CSS}</style></head><body>",
         "<h1>Ketamine vs SSRI antidepressants: what the articles claim, and what their studies say</h1>",
         f"<p>Release <b>{html.escape(version)}</b>. Every point is a number that a web article or a cited study "
@@ -485,39 +667,81 @@ def render(version: str | None = None, root=None) -> tuple[str, list[Chart]]:
         for c in claims:
             counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
         order = [v for v in lab_v if v in counts] + sorted(set(counts) - set(lab_v))
-        parts.append("<p>Verdicts on credited article figures: " + ", ".join(
-            f"{html.escape(lab_v.get(v, v).lower())} {counts[v]}" for v in order) + ".</p>")
+        parts.append(
+            "<p>Verdicts on credited article figures: "
+            + ", ".join(f"{html.escape(lab_v.get(v, v).lower())} {counts[v]}" for v in order)
+            + ".</p>"
+        )
         reviewed = [c for c in claims if c.get("reviewed_verdict")]
         if reviewed:
-            parts.append(f"<p>{len(reviewed)} of them were also judged by a reviewer where no rule could decide; "
-                         "the table shows the computed verdict and the reviewed one side by side.</p>")
+            parts.append(
+                f"<p>{len(reviewed)} of them were also judged by a reviewer where no rule could decide; "
+                "the table shows the computed verdict and the reviewed one side by side.</p>"
+            )
     parts.append("<div id='filters'></div>")
     for c in chart_list:
-        parts.append(f"<h2 id='{c.name}'>{html.escape(c.title)}</h2><div class='chart' id='chart-{c.name}'></div>"
-                     f"<p class='caption'>{html.escape(c.caption)}</p>")
+        parts.append(
+            f"<h2 id='{c.name}'>{html.escape(c.title)}</h2><div class='chart' id='chart-{c.name}'></div>"
+            f"<p class='caption'>{html.escape(c.caption)}</p>"
+        )
         if c.name == "claims" and claims:
-            rows = [{**cl, "verdict": lab_v.get(cl["verdict"], cl["verdict"]), "rule": lab_r.get(cl["rule"], cl["rule"]),
-                     "reviewed_verdict": lab_v.get(cl.get("reviewed_verdict") or "", cl.get("reviewed_verdict") or "")}
-                    for cl in claims]
-            columns = [("figure_id", "article figure"), ("article_value_text", "article says"),
-                       ("attributed_to", "credited to"), ("study_value_text", "study states"),
-                       ("study_figure_id", "study figure"), ("verdict", "computed verdict"), ("rule", "rule"),
-                       ("claim_adds", "the claim adds"), ("key_differences", "differs in"),
-                       ("reviewed_verdict", "reviewed verdict"), ("review_reason", "review"), ("reason", "reason")]
+            rows = [
+                {
+                    **cl,
+                    "verdict": lab_v.get(cl["verdict"], cl["verdict"]),
+                    "rule": lab_r.get(cl["rule"], cl["rule"]),
+                    "reviewed_verdict": lab_v.get(cl.get("reviewed_verdict") or "", cl.get("reviewed_verdict") or ""),
+                }
+                for cl in claims
+            ]
+            columns = [
+                ("figure_id", "article figure"),
+                ("article_value_text", "article says"),
+                ("attributed_to", "credited to"),
+                ("study_value_text", "study states"),
+                ("study_figure_id", "study figure"),
+                ("verdict", "computed verdict"),
+                ("rule", "rule"),
+                ("claim_adds", "the claim adds"),
+                ("key_differences", "differs in"),
+                ("reviewed_verdict", "reviewed verdict"),
+                ("review_reason", "review"),
+                ("reason", "reason"),
+            ]
             parts.append(_table_html("claims-table", rows, [(k, t) for k, t in columns if k in claims[0]]))
         if c.name == "contradictions" and contra:
-            rows = [{**x, "severity": lab_s.get(x["severity"], x["severity"]), "measure": lab_m.get(x["measure"], x["measure"])}
-                    for x in contra]
-            columns = [("source_id", "source"), ("measure", "measure"), ("severity", "severity"),
-                       ("figure_id_a", "figure"), ("value_text_a", "says"), ("locator_a", "where"),
-                       ("figure_id_b", "against figure"), ("value_text_b", "says"), ("locator_b", "where"),
-                       ("key", "about"), ("members", "every figure of the group"),
-                       ("unspecified_matches", "linked only through"), ("reason", "reason")]
+            rows = [
+                {
+                    **x,
+                    "severity": lab_s.get(x["severity"], x["severity"]),
+                    "measure": lab_m.get(x["measure"], x["measure"]),
+                }
+                for x in contra
+            ]
+            columns = [
+                ("source_id", "source"),
+                ("measure", "measure"),
+                ("severity", "severity"),
+                ("figure_id_a", "figure"),
+                ("value_text_a", "says"),
+                ("locator_a", "where"),
+                ("figure_id_b", "against figure"),
+                ("value_text_b", "says"),
+                ("locator_b", "where"),
+                ("key", "about"),
+                ("members", "every figure of the group"),
+                ("unspecified_matches", "linked only through"),
+                ("reason", "reason"),
+            ]
             parts.append(_table_html("contradictions-table", rows, [(k, t) for k, t in columns if k in contra[0]]))
-    parts.append("<p class='caption'>Made by <code>python -m ketamine_ssri_evidence report</code> from the release files "
-                 "alone; it loads nothing from the network. Definitions of every field and code: DATA_DICTIONARY.md.</p>")
+    parts.append(
+        "<p class='caption'>Made by <code>python -m ketamine_ssri_evidence report</code> from the release files "
+        "alone; it loads nothing from the network. Definitions of every field and code: DATA_DICTIONARY.md.</p>"
+    )
     bundle = _bundle(vl_version_for_vl_convert())
-    specs_json = json.dumps({"filters": data["filters"], **specs}, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    specs_json = json.dumps({"filters": data["filters"], **specs}, ensure_ascii=False, sort_keys=True).replace(
+        "</", "<\\/"
+    )
     embed = """
 const SPECS = JSON.parse(document.getElementById('report-specs').textContent);
 window.reportViews = {};

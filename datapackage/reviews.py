@@ -7,6 +7,7 @@ The review is shown beside the computed verdict in claim_checks (reviewed_verdic
 final_verdict) and never replaces it. A review whose computed verdict or rule has changed
 since fails the build (``review-stale``), so reviews cannot rot.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -25,15 +26,19 @@ def apply_reviews(rows: list[dict], raw_dir=None, issues: list[Issue] | None = N
 
     issues = [] if issues is None else issues
     raw_dir = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
-    out = {r["figure_id"]: dict(r, reviewed_verdict=None, review_reason=None, reviewer=None, review_date=None)
-           for r in rows}
+    out = {
+        r["figure_id"]: dict(r, reviewed_verdict=None, review_reason=None, reviewer=None, review_date=None)
+        for r in rows
+    }
     path = raw_dir / REVIEWS_FILE
     if path.is_file():
         local: list[Issue] = []
         raw = read_csv(path, REVIEWS_FILE, local)
         for name in raw.columns:
             if name not in COLUMNS:
-                local.append(Issue(REVIEWS_FILE, 1, name, name, "unknown-column", "reviews.csv does not know this column"))
+                local.append(
+                    Issue(REVIEWS_FILE, 1, name, name, "unknown-column", "reviews.csv does not know this column")
+                )
         for name in COLUMNS:
             if raw.readable and name not in raw.columns:
                 local.append(Issue(REVIEWS_FILE, 1, name, "", "missing-column", "reviews.csv needs this column"))
@@ -81,9 +86,17 @@ def _read(raw, out: dict[str, dict], issues: list[Issue]) -> None:
             continue
         row = out[fid]
         if (row["verdict"], row["rule"]) != (get("computed_verdict"), get("computed_rule")):
-            bad("computed_verdict", f"{get('computed_verdict')} ({get('computed_rule')})", "review-stale",
+            bad(
+                "computed_verdict",
+                f"{get('computed_verdict')} ({get('computed_rule')})",
+                "review-stale",
                 f"the review was made against {get('computed_verdict')} ({get('computed_rule')}); the build now computes "
-                f"{row['verdict']} ({row['rule']}): review the claim again and update the row")
+                f"{row['verdict']} ({row['rule']}): review the claim again and update the row",
+            )
             continue
-        row.update(reviewed_verdict=get("reviewed_verdict"), review_reason=get("reason"), reviewer=get("reviewer"),
-                   review_date=date)
+        row.update(
+            reviewed_verdict=get("reviewed_verdict"),
+            review_reason=get("reason"),
+            reviewer=get("reviewer"),
+            review_date=date,
+        )

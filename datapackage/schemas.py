@@ -4,6 +4,7 @@ Everything the validator, the build, the loader and the docs know about tables, 
 codes and units comes from here. Standard library only, so that ``import ketamine_ssri_evidence``
 stays light.
 """
+
 from __future__ import annotations
 
 import csv
@@ -84,8 +85,7 @@ def table(name: str) -> Table:
     path = SCHEMAS / f"{name}.schema.json"
     d = json.loads(path.read_text(encoding="utf-8"))
     fks = tuple(
-        (fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
-        for fk in d.get("foreignKeys", [])
+        (fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0]) for fk in d.get("foreignKeys", [])
     )
     raw = d.get("raw") or {}
     return Table(

@@ -4,6 +4,7 @@ Figures that print the same thing in the same way (the same measure, qualifier, 
 numbers) have the same interval: the claim checks and the contradictions ask for it once per
 distinct combination, not once per figure and per comparison.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -26,8 +27,10 @@ def _span(values: tuple, tol):
 def span(f: dict) -> comparison.Span | None:
     """The interval a figure allows (see :func:`compare.span`), computed once per distinct fields."""
     g = f.get
-    return _span((g("measure"), g("qualifier"), g("value_text"), g("unit"), g("value"), g("low"), g("high")),
-                 f["_tol"] if "_tol" in f else _NO_TOL)
+    return _span(
+        (g("measure"), g("qualifier"), g("value_text"), g("unit"), g("value"), g("low"), g("high")),
+        f["_tol"] if "_tol" in f else _NO_TOL,
+    )
 
 
 def spans_of_columns(columns: dict[str, list]) -> list[comparison.Span | None]:

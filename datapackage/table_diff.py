@@ -1,5 +1,6 @@
 """Compare two releases: rows added, removed and changed by each table's full primary key,
 and schema changes."""
+
 from __future__ import annotations
 
 import csv
@@ -105,8 +106,7 @@ def _schema_changes(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
     return out
 
 
-def diff(v1: str | Path, v2: str | Path, table: str = "figures", key: str | list[str] | None = None,
-         root=None) -> dict:
+def diff(v1: str | Path, v2: str | Path, table: str = "figures", key: str | list[str] | None = None, root=None) -> dict:
     """Rows of ``table`` added, removed and changed from release ``v1`` to ``v2``.
 
     ``v1``/``v2`` are versions or release folders. Rows are matched by ``key`` (default: the
@@ -120,12 +120,18 @@ def diff(v1: str | Path, v2: str | Path, table: str = "figures", key: str | list
     old, new = _rows(a, table, key), _rows(b, table, key)
     changed = {}
     for k in sorted(set(old) & set(new)):
-        fields = {f: (old[k].get(f, ""), new[k].get(f, "")) for f in sorted(set(old[k]) | set(new[k]))
-                  if old[k].get(f, "") != new[k].get(f, "")}
+        fields = {
+            f: (old[k].get(f, ""), new[k].get(f, ""))
+            for f in sorted(set(old[k]) | set(new[k]))
+            if old[k].get(f, "") != new[k].get(f, "")
+        }
         if fields:
             changed[k] = fields
     return {
-        "from": str(v1), "to": str(v2), "table": table, "key": key,
+        "from": str(v1),
+        "to": str(v2),
+        "table": table,
+        "key": key,
         "added": sorted(set(new) - set(old)),
         "removed": sorted(set(old) - set(new)),
         "changed": changed,
@@ -145,8 +151,10 @@ def diff_all(v1: str | Path, v2: str | Path, root=None) -> list[dict]:
 
 
 def headline(d: dict) -> str:
-    return (f"{d['table']} {d['from']} → {d['to']}: {len(d['added'])} added, {len(d['removed'])} removed, "
-            f"{len(d['changed'])} changed")
+    return (
+        f"{d['table']} {d['from']} → {d['to']}: {len(d['added'])} added, {len(d['removed'])} removed, "
+        f"{len(d['changed'])} changed"
+    )
 
 
 def render(d: dict, limit: int | None = None, schema: bool = True) -> str:

@@ -11,6 +11,7 @@ SPACE) are allowed: they are visible spacing, and sources print them.
 :func:`invisible` is the exact per-value check (standard library only);
 :func:`maybe_invisible` is the vectorised superset used to pre-filter a whole pyarrow column.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,17 +23,30 @@ _BLANK = "\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\U000e0100-\U000e01ef"
 _BLANK_RX = re.compile(f"[{_BLANK}]")
 _BLANK_RE2 = "[\\x{034F}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{FE00}-\\x{FE0F}\\x{E0100}-\\x{E01EF}]"
 _CONTROL_NAMES = {
-    0x09: "CHARACTER TABULATION", 0x0A: "LINE FEED", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED",
-    0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE",
+    0x09: "CHARACTER TABULATION",
+    0x0A: "LINE FEED",
+    0x0B: "LINE TABULATION",
+    0x0C: "FORM FEED",
+    0x0D: "CARRIAGE RETURN",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+    0x85: "NEXT LINE",
 }
 
 
 def char_name(c: str) -> str:
     """``U+202E RIGHT-TO-LEFT OVERRIDE``; controls and unnamed code points get a descriptive name."""
     cp = ord(c)
-    name = unicodedata.name(c, "") or _CONTROL_NAMES.get(cp) or {
-        "Cc": "control character", "Co": "private-use character", "Cs": "surrogate",
-        "Cn": "unassigned code point"}.get(unicodedata.category(c), "unnamed character")
+    name = (
+        unicodedata.name(c, "")
+        or _CONTROL_NAMES.get(cp)
+        or {
+            "Cc": "control character",
+            "Co": "private-use character",
+            "Cs": "surrogate",
+            "Cn": "unassigned code point",
+        }.get(unicodedata.category(c), "unnamed character")
+    )
     return f"U+{cp:04X} {name}"
 
 
@@ -51,8 +65,10 @@ def invisible_reason(chars: list[str]) -> str:
     names = ", ".join(char_name(c) for c in chars[:5]) + (", ..." if len(chars) > 5 else "")
     line = any(c in "\n\r\u2028\u2029\x85" for c in chars)
     hint = "; write the text on one line" if line else ""
-    return (f"contains {names}, which a reader cannot see (invisible, control or "
-            f"bidirectional character){hint}; delete it and retype the text around it")
+    return (
+        f"contains {names}, which a reader cannot see (invisible, control or "
+        f"bidirectional character){hint}; delete it and retype the text around it"
+    )
 
 
 def maybe_invisible(arr):

@@ -15,6 +15,7 @@ While the major version is 0, a minor release may also make major changes. A rel
 may be of a larger kind than its changes need (a minor release of corrections), except
 that a major release needs a major change (or is 1.0.0, the first stable release).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -118,9 +119,7 @@ def check_bump(previous: str, version: str, need: str | None, *, strict: bool = 
     prev_major = (parse_version(previous) or (0,))[0]
     least = "minor" if need == "major" and prev_major == 0 else need
     if RANK[kind] < RANK[least]:
-        return (f"{version} is a {kind} release, but the changes since {previous} need a {least} release "
-                f"({nxt[least]})")
+        return f"{version} is a {kind} release, but the changes since {previous} need a {least} release ({nxt[least]})"
     if strict and kind == "major" and need != "major" and version != "1.0.0":
-        return (f"{version} is a major release, but nothing since {previous} breaks a user's code: "
-                f"use {nxt[least]}")
+        return f"{version} is a major release, but nothing since {previous} breaks a user's code: use {nxt[least]}"
     return None

@@ -9,6 +9,7 @@ spreadsheet's guessing; numbers are numbers, dates are dates, a missing value is
 Deterministic: the workbook's creation date is the release date and the zip members carry
 fixed timestamps, so the same release gives the same bytes.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -51,8 +52,10 @@ def _release_date(version: str) -> str:
 
 
 def _left_out(name: str, rows: int) -> str:
-    return (f"The table {name} has {rows:,} rows, more than this workbook holds ({MAX_SHEET_ROWS:,} at most per "
-            f"table): read {name}.csv or {name}.parquet, which ship beside it.")
+    return (
+        f"The table {name} has {rows:,} rows, more than this workbook holds ({MAX_SHEET_ROWS:,} at most per "
+        f"table): read {name}.csv or {name}.parquet, which ship beside it."
+    )
 
 
 def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tuple[str, list[list[str]]]]:
@@ -62,8 +65,9 @@ def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tup
     meta = package_metadata()
     date = _release_date(version)
     tables = schemas.table_names()
-    licence = "; ".join(f"{lic['name']}: {lic.get('title', '')} {lic.get('path', '')}".strip()
-                        for lic in meta.get("licenses", []))
+    licence = "; ".join(
+        f"{lic['name']}: {lic.get('title', '')} {lic.get('path', '')}".strip() for lic in meta.get("licenses", [])
+    )
     release = [
         ["Title", meta["title"]],
         ["Version", version],
@@ -75,19 +79,36 @@ def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tup
     if meta.get("homepage"):
         release.append(["Home page", meta["homepage"]])
     reading = [
-        ["Sheets", "This sheet, then one sheet per table: " + ", ".join(tables) + ". Row 1 of a table sheet "
-         "holds the field names; every following row is one record."],
-        ["Text", "Text fields are stored as text: a value such as 75%, 8,235, 14.0 or 6–12 months is exactly as "
-         "the source prints it, and is not a number. Sort and filter them as text."],
-        ["Numbers", "Number fields (value, low, high, n, ...) are numbers, in the unit of their row (field unit); "
-         "fields ending in _canonical and _days are in the dimension's canonical unit."],
-        ["Dates and durations", "Dates are dates (yyyy-mm-dd). Time-points such as P6M or P2W are ISO 8601 "
-         "durations, kept as text; timepoint_days gives them in days."],
+        [
+            "Sheets",
+            "This sheet, then one sheet per table: " + ", ".join(tables) + ". Row 1 of a table sheet "
+            "holds the field names; every following row is one record.",
+        ],
+        [
+            "Text",
+            "Text fields are stored as text: a value such as 75%, 8,235, 14.0 or 6–12 months is exactly as "
+            "the source prints it, and is not a number. Sort and filter them as text.",
+        ],
+        [
+            "Numbers",
+            "Number fields (value, low, high, n, ...) are numbers, in the unit of their row (field unit); "
+            "fields ending in _canonical and _days are in the dimension's canonical unit.",
+        ],
+        [
+            "Dates and durations",
+            "Dates are dates (yyyy-mm-dd). Time-points such as P6M or P2W are ISO 8601 "
+            "durations, kept as text; timepoint_days gives them in days.",
+        ],
         ["Empty cells", "An empty cell is a missing value: the source does not say, or the field does not apply."],
-        ["Codes", "Coded fields hold a code from a vocabulary; the table 'Codes' below gives each code's label "
-         "and definition."],
-        ["Other formats", "The same tables ship as CSV (UTF-8) and Parquet beside this workbook; "
-         "datapackage.json describes them."],
+        [
+            "Codes",
+            "Coded fields hold a code from a vocabulary; the table 'Codes' below gives each code's label "
+            "and definition.",
+        ],
+        [
+            "Other formats",
+            "The same tables ship as CSV (UTF-8) and Parquet beside this workbook; datapackage.json describes them.",
+        ],
     ]
     for name in tables:
         reading.append([f"Table {name}", schemas.table(name).description])
@@ -96,8 +117,16 @@ def about_rows(version: str, left_out: dict[str, int] | None = None) -> list[tup
     fields = [["table", "field", "title", "type", "codes from", "description"]]
     for name in tables:
         for f in schemas.table(name).fields:
-            fields.append([name, f.name, f.title, f.type, f.vocabulary or "",
-                           f.description + (" (Derived by the build.)" if f.derived else "")])
+            fields.append(
+                [
+                    name,
+                    f.name,
+                    f.title,
+                    f.type,
+                    f.vocabulary or "",
+                    f.description + (" (Derived by the build.)" if f.derived else ""),
+                ]
+            )
     used = []
     for name in tables:
         for f in schemas.table(name).fields:
@@ -129,12 +158,26 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
     meta = package_metadata()
     date = _dt.datetime.fromisoformat(_release_date(version))
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "nan_inf_to_errors": False})
-    wb.set_properties({"title": f"{meta['title']}, release {version}", "subject": meta["description"][:250],
-                       "author": ", ".join(c["title"] for c in meta.get("contributors", [])),
-                       "keywords": ", ".join(meta.get("keywords", [])), "created": date,
-                       "comments": f"Release {version} of {meta['name']}."})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": False,
+        },
+    )
+    wb.set_properties(
+        {
+            "title": f"{meta['title']}, release {version}",
+            "subject": meta["description"][:250],
+            "author": ", ".join(c["title"] for c in meta.get("contributors", [])),
+            "keywords": ", ".join(meta.get("keywords", [])),
+            "created": date,
+            "comments": f"Release {version} of {meta['name']}.",
+        }
+    )
     bold = wb.add_format({"bold": True})
     heading = wb.add_format({"bold": True, "font_size": 13})
     title = wb.add_format({"bold": True, "font_size": 15})
@@ -192,8 +235,14 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
                 if cell == "number":
                     ws.write_number(i, c, v)
                 elif cell == "date":
-                    ws.write_datetime(i, c, _dt.datetime.combine(v, _dt.time()) if isinstance(v, _dt.date) else
-                                      _dt.datetime.fromisoformat(str(v)), day)
+                    ws.write_datetime(
+                        i,
+                        c,
+                        _dt.datetime.combine(v, _dt.time())
+                        if isinstance(v, _dt.date)
+                        else _dt.datetime.fromisoformat(str(v)),
+                        day,
+                    )
                 elif cell == "boolean":
                     ws.write_boolean(i, c, bool(v))
                 else:

@@ -79,8 +79,12 @@ SLOW_REASON = "slow tier: run with python -m pytest --slow (CI runs it)"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--slow", action="store_true", default=False,
-                     help="also run the slow tier (tests marked slow); CI runs both tiers")
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="also run the slow tier (tests marked slow); CI runs both tiers",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -174,6 +178,7 @@ def bounded(seconds: float, *, tracemalloc_only: bool = False):
         result.how = "tracemalloc"
     timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     if timer:
+
         def _stop(signum, frame):
             raise TooSlow(f"still running after {seconds} s")
 
@@ -190,11 +195,12 @@ def bounded(seconds: float, *, tracemalloc_only: bool = False):
         if use_rss:
             result.peak_mb = max(0, _status_kb("VmHWM") - base) / 1024
         else:
-            result.peak_mb = tracemalloc.get_traced_memory()[1] / 2 ** 20
+            result.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
 
 
 # ---------------------------------------------------------------- expensive things, made once a session
+
 
 def _session_fixture(fn):
     import pytest
@@ -228,6 +234,7 @@ def made_once(tmp_path_factory, name: str, make) -> Path:
 def real_build(tmp_path_factory):
     """``build`` of the real raw/ into a scratch folder, once a run (a folder holding
     ``build/`` and ``datapackage.json``). Read it; copy it before changing anything in it."""
+
     def make(tmp):
         from ketamine_ssri_evidence.release_build import build
 

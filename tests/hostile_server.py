@@ -10,6 +10,7 @@ One server can hold many sites: ``server.site(name, folder)`` serves ``folder`` 
 ``<address>name/`` with roles, a request log and a ``close()`` of its own, so that a whole
 module of cases shares one server (one port, one thread) and still no case sees another's.
 """
+
 from __future__ import annotations
 
 import http.server
@@ -96,8 +97,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         p = self.site.folder / self.rel
         return p.read_bytes() if p.is_file() else None
 
-    def head(self, status: int = 200, length: int | None = None, ctype: str = "application/octet-stream",
-             extra: dict[str, str] | None = None) -> None:
+    def head(
+        self,
+        status: int = 200,
+        length: int | None = None,
+        ctype: str = "application/octet-stream",
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         if length is not None:
@@ -184,6 +190,7 @@ def body(data: bytes, ctype: str = "application/octet-stream", status: int = 200
     def role(h: Handler) -> None:
         h.head(status, len(data), ctype)
         h.wfile.write(data)
+
     return role
 
 
@@ -204,7 +211,7 @@ def drip(h: Handler, interval: float = 0.3) -> None:
     for i in range(len(data)):
         if time.monotonic() > end or not h.wait(interval):
             return
-        h.wfile.write(data[i:i + 1])
+        h.wfile.write(data[i : i + 1])
         h.wfile.flush()
 
 
@@ -243,6 +250,7 @@ def endless_json(h: Handler) -> None:
 
 def length(announced: int) -> Role:
     """The real file under a Content-Length that lies (the body is cut or padded to match)."""
+
     def role(h: Handler) -> None:
         data = (h.file_bytes() or b"")[:announced]
         h.head(200, announced)
@@ -252,6 +260,7 @@ def length(announced: int) -> Role:
             n = min(left, 65536)
             h.wfile.write(b"\0" * n)
             left -= n
+
     return role
 
 
@@ -304,6 +313,7 @@ def long_header_line(h: Handler) -> None:
 def redirect(location: str, code: int = 302) -> Role:
     def role(h: Handler) -> None:
         h.head(code, 0, extra={"Location": location})
+
     return role
 
 
@@ -356,8 +366,10 @@ def add_version(served: Path, new: str, like: str) -> str:
     desc["version"] = new
     desc_path.write_text(json.dumps(desc, indent=2) + "\n", encoding="utf-8")
     man = manifest(served)
-    files = [{"path": f"{new}/{p.name}", "bytes": p.stat().st_size,
-              "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in sorted((served / new).iterdir())]
+    files = [
+        {"path": f"{new}/{p.name}", "bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in sorted((served / new).iterdir())
+    ]
     man["versions"].append({"version": new, "date": "2026-12-24", "files": files})
     write_manifest(served, man)
     return hashlib.sha256(desc_path.read_bytes()).hexdigest()
@@ -415,6 +427,8 @@ def odd_status(h: Handler) -> None:
 
 def bidi_location(h: Handler) -> None:
     """A redirect whose address hides right-to-left overrides and a newline."""
-    h.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1/\xe2\x80\xaetxt.exe\r\nContent-Length: 0\r\n"
-                  b"Connection: close\r\n\r\n")
+    h.wfile.write(
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1/\xe2\x80\xaetxt.exe\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n"
+    )
     h.close_connection = True

@@ -88,8 +88,11 @@ TARGETS = {
     "validation": Target(
         ["validation/cells.py", "validation/figure_rules.py"],
         ["tests/test_validation_rules.py"],
-        [f"{_V}.cells.xǁCellCheckerǁ_check__mutmut_*", f"{_V}.cells.x__snapshot_path__mutmut_*",
-         f"{_V}.figure_rules.*"],
+        [
+            f"{_V}.cells.xǁCellCheckerǁ_check__mutmut_*",
+            f"{_V}.cells.x__snapshot_path__mutmut_*",
+            f"{_V}.figure_rules.*",
+        ],
     ),
 }
 # mutmut's exit codes of a mutant's test run, as in mutmut.stats

@@ -1,5 +1,6 @@
 """A copy of the repository in a temporary folder, as a git repository of one commit,
 with optionally a new source: for commands that write to the project (release, check-pr)."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,8 +25,9 @@ def copy_repository(dest: Path) -> str:
     subprocess.run(["git", "-C", str(dest), "init", "-q"], check=True)
     subprocess.run(["git", "-C", str(dest), *GIT, "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(dest), *GIT, "commit", "-qm", "base"], check=True)
-    return subprocess.run(["git", "-C", str(dest), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(dest), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def add_source(repo: Path, name: str = "example-new-source") -> Path:
@@ -40,5 +42,6 @@ def add_source(repo: Path, name: str = "example-new-source") -> Path:
 
 def run(repo: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m datapackage ARGS`` in the copy: its own code, with the copy as its root."""
-    return subprocess.run([sys.executable, "-m", "datapackage", *args], cwd=repo, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "datapackage", *args], cwd=repo, capture_output=True, text=True, timeout=300
+    )

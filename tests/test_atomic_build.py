@@ -1,5 +1,6 @@
 """A rebuild replaces a release atomically: a crash at any step leaves the old or the new
 release in place, the next run cleans up, and file-system faults are one-line messages."""
+
 from __future__ import annotations
 
 import errno
@@ -68,6 +69,7 @@ def _steps(monkeypatch, crash_at):
             if count["n"] == crash_at:
                 raise Crash(f"step {crash_at}")
             return fn(*a, **kw)
+
         return step
 
     for name in ("_write_file", "_fsync_dir", "_exchange"):
@@ -79,8 +81,9 @@ def _steps(monkeypatch, crash_at):
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["atomic-exchange", "two-renames"])
 @pytest.mark.parametrize("scenario", ["new", "replace", "same"])
-def test_a_crash_at_any_step_leaves_the_old_or_the_new_release(tmp_path, monkeypatch, fast, new_files,
-                                                               scenario, exchange):
+def test_a_crash_at_any_step_leaves_the_old_or_the_new_release(
+    tmp_path, monkeypatch, fast, new_files, scenario, exchange
+):
     out = tmp_path / "build"
     desc = tmp_path / "datapackage.json"
     before = {"new": None, "replace": _old_files(new_files), "same": new_files}[scenario]
@@ -136,6 +139,7 @@ def test_a_release_moved_aside_is_moved_back(tmp_path):
 def _oserror(code):
     def raise_(*a, **kw):
         raise OSError(code, os.strerror(code), "somefile")
+
     return raise_
 
 
@@ -166,8 +170,17 @@ def test_file_system_faults_are_one_line(tmp_path, monkeypatch, capsys, fast, ne
         assert _release(out) == before
 
 
-@pytest.mark.parametrize("text", ["{", '{"versions": 5}', '{"versions": [{"version": "0.1.0"}]}', "\xff", "[]",
-                                  '{"versions": [{"version": "../x", "files": []}]}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{",
+        '{"versions": 5}',
+        '{"versions": [{"version": "0.1.0"}]}',
+        "\xff",
+        "[]",
+        '{"versions": [{"version": "../x", "files": []}]}',
+    ],
+)
 def test_a_corrupt_versions_json_is_one_line(tmp_path, capsys, fast, text):
     out = tmp_path / "build"
     out.mkdir()

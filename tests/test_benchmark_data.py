@@ -1,4 +1,5 @@
 """The data benchmarks/scale.py generates is valid, so that its timings are of valid data."""
+
 from __future__ import annotations
 
 import importlib.util

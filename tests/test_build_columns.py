@@ -1,4 +1,5 @@
 """The build's column-at-a-time steps give what the row-at-a-time reference gives."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,11 +34,14 @@ def figures(result):
 # ---------------------------------------------------------------- CSV
 
 _text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12) | st.sampled_from(
-    ["", ",", '"', 'a "b", c', "line\nbreak", "cr\rlf", " lead", "6–12 months"])
+    ["", ",", '"', 'a "b", c', "line\nbreak", "cr\rlf", " lead", "6–12 months"]
+)
 _COLUMNS = {
     "s": (pa.string(), _text),
-    "f": (pa.float64(), st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([72.0, 1e15, 1e16, -0.0,
-                                                                                             0.1 * 3, 1e-05])),
+    "f": (
+        pa.float64(),
+        st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([72.0, 1e15, 1e16, -0.0, 0.1 * 3, 1e-05]),
+    ),
     "i": (pa.int64(), st.integers(-(2**62), 2**62)),
     "d": (pa.date32(), st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))),
     "b": (pa.bool_(), st.booleans()),
@@ -48,8 +52,9 @@ _COLUMNS = {
 @given(st.lists(st.tuples(*(st.none() | s for _, s in _COLUMNS.values())), max_size=30))
 def test_csv_from_arrow_is_the_csv_writer_output(rows):
     names = list(_COLUMNS)
-    tbl = pa.Table.from_arrays([pa.array([r[i] for r in rows], type=t) for i, (t, _) in enumerate(_COLUMNS.values())],
-                               names=names)
+    tbl = pa.Table.from_arrays(
+        [pa.array([r[i] for r in rows], type=t) for i, (t, _) in enumerate(_COLUMNS.values())], names=names
+    )
     assert table_bytes(tbl, names) == rows_bytes(names, rows)
 
 
@@ -57,7 +62,7 @@ def test_csv_from_arrow_across_batches(monkeypatch):
     import ketamine_ssri_evidence.csv_text as csv_text
 
     monkeypatch.setattr(csv_text, "BATCH_ROWS", 3)
-    rows = [(f"r{i}, \"{i}\"", float(i) / 4, i) for i in range(10)]
+    rows = [(f'r{i}, "{i}"', float(i) / 4, i) for i in range(10)]
     tbl = pa.Table.from_arrays([pa.array([r[i] for r in rows]) for i in range(3)], names=["a", "b", "c"])
     assert table_bytes(tbl, ["a", "b", "c"]) == rows_bytes(["a", "b", "c"], rows)
 
@@ -75,14 +80,16 @@ def test_the_release_tables_by_column_are_the_records(result, table):
 
 # ---------------------------------------------------------------- typed tables, derived columns
 
+
 def test_typed_tables_follow_the_schema(result):
     tables = release_build._typed_tables(result)
     for name in schemas.contributed_table_names():
         t = schemas.table(name)
         tbl = tables[name]
         assert tbl.column_names == [f.name for f in t.raw_fields] + ["_folder", "_path", "_line"]
-        assert [tbl.schema.field(f.name).type for f in t.raw_fields] == [field_type(f.type).arrow_type()
-                                                                         for f in t.raw_fields]
+        assert [tbl.schema.field(f.name).type for f in t.raw_fields] == [
+            field_type(f.type).arrow_type() for f in t.raw_fields
+        ]
         assert tbl.num_rows == len(result.rows[name])
 
 
@@ -104,6 +111,7 @@ def test_derived_columns_are_derive_figure_row_by_row(result):
 
 
 # ---------------------------------------------------------------- contradictions and claim checks
+
 
 def test_group_keys_by_column_are_the_keys_by_figure(figures):
     names = {"source_id"} | {k["field"] for k in schemas.comparison()["key"]}

@@ -3,6 +3,7 @@
 Most cases call ``cli.main`` in this process (see ``conftest.cli``); a few smoke tests start
 the real command, to show that it starts, exits with its status and prints no traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,18 +16,32 @@ from conftest import FIXTURES, ROOT, cli
 
 
 def run(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "ketamine_ssri_evidence", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kw,
+    )
 
 
 # ---------------------------------------------------------------- smoke tests: the real command
 
-@pytest.mark.parametrize("args,code,first", [
-    (("validate", "--raw", str(FIXTURES / "valid" / "raw")), 0, "0 problems"),
-    (("validate", "--raw", str(FIXTURES / "invalid" / "unknown-code" / "raw")), 1,
-     "raw/demo/figures.csv:2: measure: remision_rate: not a code of the measure vocabulary"),
-    (("validate", "raw/" + "x" * 5000), 2, ""),
-], ids=["clean", "problems", "usage-error"])
+
+@pytest.mark.parametrize(
+    "args,code,first",
+    [
+        (("validate", "--raw", str(FIXTURES / "valid" / "raw")), 0, "0 problems"),
+        (
+            ("validate", "--raw", str(FIXTURES / "invalid" / "unknown-code" / "raw")),
+            1,
+            "raw/demo/figures.csv:2: measure: remision_rate: not a code of the measure vocabulary",
+        ),
+        (("validate", "raw/" + "x" * 5000), 2, ""),
+    ],
+    ids=["clean", "problems", "usage-error"],
+)
 def test_the_command_runs(args, code, first):
     proc = run(*args)
     assert proc.returncode == code, proc.stderr
@@ -35,6 +50,7 @@ def test_the_command_runs(args, code, first):
 
 
 # ---------------------------------------------------------------- in process
+
 
 def test_validate_clean_exits_0():
     r = cli("validate")
@@ -52,9 +68,11 @@ def test_validate_errors_exit_1_with_count_line():
     assert r.code == 1
     lines = r.out.splitlines()
     assert lines[-1] == "4 problems: formula-injection 4"
-    assert lines[0] == ('raw/demo/figures.csv:2: note: =HYPERLINK("http://evil"): text must not start with =, +, - '
-                        "or @ (spreadsheets run it as a formula); rephrase or start with another character "
-                        "[formula-injection]")
+    assert lines[0] == (
+        'raw/demo/figures.csv:2: note: =HYPERLINK("http://evil"): text must not start with =, +, - '
+        "or @ (spreadsheets run it as a formula); rephrase or start with another character "
+        "[formula-injection]"
+    )
     assert lines[:-1] == sorted(lines[:-1])
 
 
@@ -65,10 +83,22 @@ def test_json_format():
     assert r.code == 1 and data["count"] == 2
     assert data["by_code"] == {"text-mismatch": 1, "value-order": 1}
     assert data["problems"] == [
-        {"path": "raw/demo/figures.csv", "line": 3, "field": "low", "value": "6", "code": "value-order",
-         "reason": "low 6 is greater than high 2"},
-        {"path": "raw/demo/figures.csv", "line": 3, "field": "value_text", "value": "2–6 weeks", "code": "text-mismatch",
-         "reason": "value_text says 2, 6 but the numbers are 6, 2"},
+        {
+            "path": "raw/demo/figures.csv",
+            "line": 3,
+            "field": "low",
+            "value": "6",
+            "code": "value-order",
+            "reason": "low 6 is greater than high 2",
+        },
+        {
+            "path": "raw/demo/figures.csv",
+            "line": 3,
+            "field": "value_text",
+            "value": "2–6 weeks",
+            "code": "text-mismatch",
+            "reason": "value_text says 2, 6 but the numbers are 6, 2",
+        },
     ]
 
 
@@ -120,13 +150,27 @@ from ketamine_ssri_evidence.validation import UsageError, validate  # noqa: E402
 HEISER = "heiser-ketamine-vs-ssris"
 
 
-@pytest.mark.parametrize("cwd, path", [
-    (".", f"raw/{HEISER}"), (".", f"raw/{HEISER}/"), (".", f"./raw/{HEISER}"), (".", f"raw/../raw/{HEISER}"),
-    (".", f"raw/{HEISER}/figures.csv"), (".", f"raw/{HEISER}/source.yaml"), (".", "raw"), (".", "raw/"),
-    ("raw", HEISER), ("raw", f"./{HEISER}/"), ("raw", "."), ("raw", f"{HEISER}/figures.csv"),
-    (f"raw/{HEISER}", "."), (f"raw/{HEISER}", "figures.csv"), (f"raw/{HEISER}", "../"),
-    ("/", "ABSOLUTE"),
-])
+@pytest.mark.parametrize(
+    "cwd, path",
+    [
+        (".", f"raw/{HEISER}"),
+        (".", f"raw/{HEISER}/"),
+        (".", f"./raw/{HEISER}"),
+        (".", f"raw/../raw/{HEISER}"),
+        (".", f"raw/{HEISER}/figures.csv"),
+        (".", f"raw/{HEISER}/source.yaml"),
+        (".", "raw"),
+        (".", "raw/"),
+        ("raw", HEISER),
+        ("raw", f"./{HEISER}/"),
+        ("raw", "."),
+        ("raw", f"{HEISER}/figures.csv"),
+        (f"raw/{HEISER}", "."),
+        (f"raw/{HEISER}", "figures.csv"),
+        (f"raw/{HEISER}", "../"),
+        ("/", "ABSOLUTE"),
+    ],
+)
 def test_every_path_form_validates_clean(cwd, path, monkeypatch):
     """A relative path used to be read twice: every row clashed with itself (duplicate-id)."""
     monkeypatch.chdir(ROOT / cwd if cwd != "/" else "/")

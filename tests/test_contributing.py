@@ -1,4 +1,5 @@
 """CONTRIBUTING.md stays true: its code table and its worked examples match the project."""
+
 from __future__ import annotations
 
 import csv

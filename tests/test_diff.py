@@ -1,4 +1,5 @@
 """diff matches rows by each table's full primary key and renders every difference."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,14 @@ def _release(folder, version, tables):
     for name, (pk, fields, rows) in tables.items():
         lines = [",".join(fields)] + [",".join(r) for r in rows]
         (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        resources.append({"name": name, "format": "csv", "path": f"{name}.csv",
-                          "schema": {"fields": [{"name": f, "type": "string"} for f in fields], "primaryKey": pk}})
+        resources.append(
+            {
+                "name": name,
+                "format": "csv",
+                "path": f"{name}.csv",
+                "schema": {"fields": [{"name": f, "type": "string"} for f in fields], "primaryKey": pk},
+            }
+        )
     (folder / "datapackage.json").write_text(json.dumps({"version": version, "resources": resources}), encoding="utf-8")
     return folder
 
@@ -29,10 +36,28 @@ def _release(folder, version, tables):
 @pytest.fixture
 def pair(tmp_path):
     pk = ["figure_id_a", "figure_id_b"]
-    old = _release(tmp_path / "1.0.0", "1.0.0", {"contradictions": (pk, PAIR_FIELDS, [
-        ["s/001", "s/002", "tension"], ["s/001", "s/003", "tension"], ["s/001", "s/004", "conflict"]])})
-    new = _release(tmp_path / "1.1.0", "1.1.0", {"contradictions": (pk, PAIR_FIELDS, [
-        ["s/001", "s/002", "conflict"], ["s/001", "s/003", "tension"], ["s/001", "s/005", "tension"]])})
+    old = _release(
+        tmp_path / "1.0.0",
+        "1.0.0",
+        {
+            "contradictions": (
+                pk,
+                PAIR_FIELDS,
+                [["s/001", "s/002", "tension"], ["s/001", "s/003", "tension"], ["s/001", "s/004", "conflict"]],
+            )
+        },
+    )
+    new = _release(
+        tmp_path / "1.1.0",
+        "1.1.0",
+        {
+            "contradictions": (
+                pk,
+                PAIR_FIELDS,
+                [["s/001", "s/002", "conflict"], ["s/001", "s/003", "tension"], ["s/001", "s/005", "tension"]],
+            )
+        },
+    )
     return old, new
 
 
@@ -51,9 +76,16 @@ def test_render_shows_every_difference(pair):
     assert render(d).splitlines() == [
         f"contradictions {old} → {new}: 1 added, 1 removed, 1 changed; 0 schema changes "
         "(key: figure_id_a, figure_id_b)",
-        "", "added:", "  s/001 | s/005",
-        "", "removed:", "  s/001 | s/004",
-        "", "changed:", "  s/001 | s/002", "    severity: tension → conflict",
+        "",
+        "added:",
+        "  s/001 | s/005",
+        "",
+        "removed:",
+        "  s/001 | s/004",
+        "",
+        "changed:",
+        "  s/001 | s/002",
+        "    severity: tension → conflict",
     ]
 
 
@@ -67,8 +99,7 @@ def test_render_limits_each_list(tmp_path):
 
 def test_schema_changes_are_rendered_once_for_all_tables(tmp_path):
     a = _release(tmp_path / "a", "1.0.0", {"t": (["id"], ["id"], [["1"]])})
-    b = _release(tmp_path / "b", "1.1.0", {"t": (["id"], ["id", "x"], [["1", "y"]]),
-                                           "u": (["id"], ["id"], [["1"]])})
+    b = _release(tmp_path / "b", "1.1.0", {"t": (["id"], ["id", "x"], [["1", "y"]]), "u": (["id"], ["id"], [["1"]])})
     diffs = diff_all(a, b)
     assert [d["table"] for d in diffs] == ["t", "u"]
     text = render_all(diffs)

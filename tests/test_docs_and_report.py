@@ -1,4 +1,5 @@
 """The data dictionary and the visual report."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ from ketamine_ssri_evidence.data_dictionary import data_dictionary
 
 
 def test_data_dictionary_is_up_to_date():
-    assert (ROOT / "DATA_DICTIONARY.md").read_text(encoding="utf-8") == data_dictionary(), \
+    assert (ROOT / "DATA_DICTIONARY.md").read_text(encoding="utf-8") == data_dictionary(), (
         "run: python -m ketamine_ssri_evidence docs"
+    )
 
 
 def test_every_published_column_and_code_is_described():
@@ -22,7 +24,11 @@ def test_every_published_column_and_code_is_described():
         for f in res.get("schema", {}).get("fields", []):
             assert f.get("description", "").strip(), f"{res['name']}.{f['name']}"
             for code in f.get("constraints", {}).get("enum", []):
-                vocab = next(fl.vocabulary for fl in schemas.table(res["name"].removesuffix("-xlsx")).fields if fl.name == f["name"])
+                vocab = next(
+                    fl.vocabulary
+                    for fl in schemas.table(res["name"].removesuffix("-xlsx")).fields
+                    if fl.name == f["name"]
+                )
                 assert schemas.vocabulary(vocab)[code]["definition"].strip(), f"{vocab}:{code}"
     text = data_dictionary()
     for name in schemas.vocabulary_names():
@@ -79,8 +85,9 @@ def _check_page(out, root=None):
     # opens offline: every script inline, no external resource of any kind
     assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:|//)""", page, re.I)
     assert "<link" not in page and not re.search(r"<script[^>]*\ssrc=", page) and "url(http" not in page
-    specs = json.loads(_first(r"<script type='application/json' id='report-specs'>(.*?)</script>", page)
-                       .replace("<\\/", "</"))
+    specs = json.loads(
+        _first(r"<script type='application/json' id='report-specs'>(.*?)</script>", page).replace("<\\/", "</")
+    )
     expected = _expected_points(root)
     for mark, n in expected.items():
         name = "measure_" + mark.removeprefix("points_")
@@ -130,14 +137,17 @@ def test_classes_and_colours_come_from_schemas(monkeypatch):
     from ketamine_ssri_evidence import report
 
     real = report.labels
-    monkeypatch.setattr(report, "labels", lambda v: {**real(v), "reviewed_new": "Reviewed (new)"} if v == "verdict" else real(v))
+    monkeypatch.setattr(
+        report, "labels", lambda v: {**real(v), "reviewed_new": "Reviewed (new)"} if v == "verdict" else real(v)
+    )
     scale = report._scale("verdict", "verdict", ["consistent", "reviewed_new"])
     cfg = report.config()
     assert scale["domain"] == ["Consistent", "Reviewed (new)"]
     assert scale["range"][0] == cfg["colors"]["verdict"]["consistent"] and scale["range"][1] in cfg["palette"]
     pops = list(schemas.vocabulary("population"))
-    assert report.colours("population", pops) == [cfg["colors"]["population"].get(p) or report.colours("population", [p])[0]
-                                                  for p in pops]
+    assert report.colours("population", pops) == [
+        cfg["colors"]["population"].get(p) or report.colours("population", [p])[0] for p in pops
+    ]
 
 
 def test_readme_embeds_a_chart_of_the_committed_report():

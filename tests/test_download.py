@@ -1,6 +1,7 @@
 """Downloads from a real HTTP server on loopback serving a copy of build/: the everyday path,
 the trust model (shipped hashes, pins, trust on first use), caches that heal, a destination
 that is never overwritten, versions(), latest, and messages that name Python parameters."""
+
 from __future__ import annotations
 
 import errno
@@ -64,8 +65,9 @@ def test_download_verifies_and_copies(server, tmp_path):
     for f in shipped_manifest()[VERSION]["files"]:
         name = f["path"].split("/")[1]
         assert hashlib.sha256((target / name).read_bytes()).hexdigest() == f["sha256"]
-    assert sorted(p.name for p in target.iterdir()) == sorted(f["path"].split("/")[1]
-                                                               for f in shipped_manifest()[VERSION]["files"])
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        f["path"].split("/")[1] for f in shipped_manifest()[VERSION]["files"]
+    )
     # the server's list is read, and checked against the package's, even for a shipped version
     assert server.requests[0] == "versions.json"
 
@@ -88,9 +90,26 @@ def test_download_again_is_a_no_op(server, tmp_path):
 
 
 def test_cli_download(server, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "download", "--version", VERSION, "--dest",
-                           str(tmp_path / "d"), "--base-url", server.url, "--cache", str(tmp_path / "c")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ketamine_ssri_evidence",
+            "download",
+            "--version",
+            VERSION,
+            "--dest",
+            str(tmp_path / "d"),
+            "--base-url",
+            server.url,
+            "--cache",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert (tmp_path / "d" / VERSION / "figures.parquet").is_file()
@@ -135,7 +154,9 @@ def test_pin_by_descriptor_hash(server, tmp_path, new):
         warnings.simplefilter("error", TrustWarning)  # a pinned version is not trusted on first use
         folder = fetch("9.0.0", base_url=server.url, cache=tmp_path / "cache", sha256=new)
     assert (folder / "figures.csv").is_file()
-    assert [v.trusted for v in kse.versions(cache=tmp_path / "cache", server=False) if v.version == "9.0.0"] == ["pinned"]
+    assert [v.trusted for v in kse.versions(cache=tmp_path / "cache", server=False) if v.version == "9.0.0"] == [
+        "pinned"
+    ]
 
 
 def test_pin_by_file_hashes(server, tmp_path, new):
@@ -176,11 +197,31 @@ def test_pin_that_disagrees_with_shipped_hashes(server, tmp_path):
 
 def test_cli_pin(server, tmp_path, new, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the command in process (conftest.cli)
-    r = cli("download", "--version", "9.0.0", "--dest", str(tmp_path / "d"), "--base-url", server.url,
-            "--cache", str(tmp_path / "c"), "--sha256", new)
+    r = cli(
+        "download",
+        "--version",
+        "9.0.0",
+        "--dest",
+        str(tmp_path / "d"),
+        "--base-url",
+        server.url,
+        "--cache",
+        str(tmp_path / "c"),
+        "--sha256",
+        new,
+    )
     assert r.code == 0 and r.err == "", r.err
-    r = cli("download", "--version", "9.0.0", "--dest", str(tmp_path / "d2"), "--base-url", server.url,
-            "--cache", str(tmp_path / "c2"))
+    r = cli(
+        "download",
+        "--version",
+        "9.0.0",
+        "--dest",
+        str(tmp_path / "d2"),
+        "--base-url",
+        server.url,
+        "--cache",
+        str(tmp_path / "c2"),
+    )
     assert r.code == 0
     assert r.err.startswith("warning: release 9.0.0 is not known to this package") and "--sha256 HASH" in r.err
     assert len(r.err.strip().splitlines()) == 1
@@ -203,7 +244,9 @@ def test_plain_http_beyond_loopback_needs_opting_in(tmp_path, monkeypatch, how):
 
 def test_cli_allow_http_flag(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    r = cli("download", "--base-url", "http://192.0.2.1:9/", "--cache", str(tmp_path / "c"), "--dest", str(tmp_path / "d"))
+    r = cli(
+        "download", "--base-url", "http://192.0.2.1:9/", "--cache", str(tmp_path / "c"), "--dest", str(tmp_path / "d")
+    )
     assert r.code == 1 and "--allow-http" in r.err and "allow_http" not in r.err
 
 
@@ -314,8 +357,11 @@ def test_read_only_cache_is_a_clear_error(server, tmp_path, monkeypatch):
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(dl.tempfile, "mkstemp", refuse)
-    with pytest.raises(DownloadError, match=r"cannot write figures\.csv|cannot write .* in the cache folder .*"
-                                            r"Read-only file system.*pass cache=DIR or set DATAPACKAGE_CACHE"):
+    with pytest.raises(
+        DownloadError,
+        match=r"cannot write figures\.csv|cannot write .* in the cache folder .*"
+        r"Read-only file system.*pass cache=DIR or set DATAPACKAGE_CACHE",
+    ):
         fetch(VERSION, base_url=server.url, cache=tmp_path / "cache")
 
 
@@ -534,8 +580,22 @@ def test_a_damaged_manifest_of_the_package_is_one_line_from_the_cli(tmp_path, mo
     rel = sys.modules["ketamine_ssri_evidence.releases"]
     monkeypatch.setattr(rel, "shipped_manifest", lambda: rel.parse_manifest(broken.read_bytes(), str(broken)))
     monkeypatch.setattr(dl, "shipped_manifest", rel.shipped_manifest)
-    assert cli.main(["download", "--version", "0.9.0", "--base-url", "http://127.0.0.1:9/", "--cache",
-                     str(tmp_path / "c"), "--dest", str(tmp_path / "d")]) == 1
+    assert (
+        cli.main(
+            [
+                "download",
+                "--version",
+                "0.9.0",
+                "--base-url",
+                "http://127.0.0.1:9/",
+                "--cache",
+                str(tmp_path / "c"),
+                "--dest",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 1
+    )
 
 
 def test_versions_warns_and_goes_on_when_the_servers_list_is_refused(server, tmp_path):
@@ -555,8 +615,7 @@ def test_downloads_go_through_the_proxy_the_environment_names(server, tmp_path, 
     monkeypatch.setenv("http_proxy", f"http://{credentials}127.0.0.1:{port}")
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
-    target = download(VERSION, tmp_path / "d", base_url="http://mirror.invalid/", cache=tmp_path / "c",
-                      allow_http=True)
+    target = download(VERSION, tmp_path / "d", base_url="http://mirror.invalid/", cache=tmp_path / "c", allow_http=True)
     assert (target / "figures.parquet").is_file()
     assert server.requests[0] == "versions.json"
     auth = {h.get("Proxy-Authorization") for h in server.headers}

@@ -1,4 +1,5 @@
 """ISO 8601 durations to days: examples and Hypothesis properties."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,17 +8,54 @@ from hypothesis import given, strategies as st
 from ketamine_ssri_evidence.durations import DAYS, TIME_DAYS, duration_days
 
 
-@pytest.mark.parametrize("text,days", [
-    ("P1D", 1.0), ("P2W", 14.0), ("P6M", 182.625), ("P1Y", 365.25), ("P1Y2M", 365.25 + 2 * 30.4375),
-    ("PT24H", 1.0), ("PT36H", 1.5), ("PT90M", 90 / 1440), ("PT30S", 30 / 86400), ("P1DT12H", 1.5),
-    ("P0.5D", 0.5), ("P1.5Y", 547.875), ("P0D", 0.0), ("P1Y1M1W1DT1H1M1S", 365.25 + 30.4375 + 7 + 1 + 1 / 24 + 1 / 1440 + 1 / 86400),
-])
+@pytest.mark.parametrize(
+    "text,days",
+    [
+        ("P1D", 1.0),
+        ("P2W", 14.0),
+        ("P6M", 182.625),
+        ("P1Y", 365.25),
+        ("P1Y2M", 365.25 + 2 * 30.4375),
+        ("PT24H", 1.0),
+        ("PT36H", 1.5),
+        ("PT90M", 90 / 1440),
+        ("PT30S", 30 / 86400),
+        ("P1DT12H", 1.5),
+        ("P0.5D", 0.5),
+        ("P1.5Y", 547.875),
+        ("P0D", 0.0),
+        ("P1Y1M1W1DT1H1M1S", 365.25 + 30.4375 + 7 + 1 + 1 / 24 + 1 / 1440 + 1 / 86400),
+    ],
+)
 def test_examples(text, days):
     assert duration_days(text) == pytest.approx(days, rel=1e-12, abs=0)
 
 
-@pytest.mark.parametrize("text", ["", "P", "PT", "P1", "6 months", "P6m", "p6M", "P1H", "PT1D", "P1M2Y", "P-1D",
-                                  "P1DT", "1D", "P1D ", " P1D", "P1,5D", "P.5D", "P1W1Y", "PT1S1M", "P6MX"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "P",
+        "PT",
+        "P1",
+        "6 months",
+        "P6m",
+        "p6M",
+        "P1H",
+        "PT1D",
+        "P1M2Y",
+        "P-1D",
+        "P1DT",
+        "1D",
+        "P1D ",
+        " P1D",
+        "P1,5D",
+        "P.5D",
+        "P1W1Y",
+        "PT1S1M",
+        "P6MX",
+    ],
+)
 def test_not_a_duration(text):
     assert duration_days(text) is None
 

@@ -6,6 +6,7 @@ Schema type) and checks that each consumer follows without a code change. The se
 the package's source and fails when a module spells out a qualifier code, a measure code,
 the Table Schema type map, the number grammar or a table name instead of asking schemas/.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,8 +36,11 @@ def _clear_caches() -> None:
         if not name.startswith("ketamine_ssri_evidence"):
             continue
         for attr in vars(mod).values():
-            if callable(getattr(attr, "cache_clear", None)) and getattr(attr, "__module__", "") == name \
-                    and attr.__name__ != "_bundle":
+            if (
+                callable(getattr(attr, "cache_clear", None))
+                and getattr(attr, "__module__", "") == name
+                and attr.__name__ != "_bundle"
+            ):
                 attr.cache_clear()
 
 
@@ -77,12 +81,33 @@ def schema_copy(tmp_path, monkeypatch):
 _n = iter(range(1, 100_000))
 
 
-def fig(value_text, qualifier="exact", value=None, low=None, high=None, unit="%", measure="remission_rate",
-        source="article", **kw):
+def fig(
+    value_text,
+    qualifier="exact",
+    value=None,
+    low=None,
+    high=None,
+    unit="%",
+    measure="remission_rate",
+    source="article",
+    **kw,
+):
     f: dict[str, object] = {f.name: None for f in schemas.table("figures").fields}
-    f.update(figure_id=f"{source}/{next(_n):04d}", source_id=source, value_text=value_text, qualifier=qualifier,
-             locator="Results", value=value, low=low, high=high, unit=unit, measure=measure, treatment="ketamine",
-             route="unspecified", population="trd")
+    f.update(
+        figure_id=f"{source}/{next(_n):04d}",
+        source_id=source,
+        value_text=value_text,
+        qualifier=qualifier,
+        locator="Results",
+        value=value,
+        low=low,
+        high=high,
+        unit=unit,
+        measure=measure,
+        treatment="ketamine",
+        route="unspecified",
+        population="trd",
+    )
     f.update(kw)
     return f
 
@@ -93,6 +118,7 @@ def _claim(a, study_figs):
 
 
 # ------------------------------------------------------------------ qualifiers
+
 
 def _figure_of_shape(code: str) -> dict:
     shape = QUALIFIERS[code]["shape"]
@@ -124,20 +150,37 @@ def test_a_figure_spans_what_its_qualifier_says(code):
 
 
 def test_a_new_qualifier_of_range_shape_is_a_range_everywhere(schema_copy):
-    schema_copy.add_code("qualifier", code="between", label="Between", definition="Two ends stated with between.",
-                     shape="range", bound="", hedged="false", reads_as="range")
+    schema_copy.add_code(
+        "qualifier",
+        code="between",
+        label="Between",
+        definition="Two ends stated with between.",
+        shape="range",
+        bound="",
+        hedged="false",
+        reads_as="range",
+    )
     s = comparison.span(fig("between 30% and 40%", "between", low=30, high=40))
     assert s is not None and (s.lo, s.head, s.hi) == pytest.approx((29.5, 35, 40.5))
     # an unhedged range is a printed range: two that meet only at an endpoint conflict
     weeks = dict(unit="wk", measure="onset_time")
-    rows = contradictions([fig("2–6 weeks", "between", low=2, high=6, **weeks),
-                           fig("6–8 weeks", "between", low=6, high=8, **weeks)])
+    rows = contradictions(
+        [fig("2–6 weeks", "between", low=2, high=6, **weeks), fig("6–8 weeks", "between", low=6, high=8, **weeks)]
+    )
     assert [r["rule"] for r in rows] == ["ranges_share_endpoint"]
 
 
 def test_a_new_hedged_bound_is_open_on_one_side_and_widened_on_the_other(schema_copy):
-    schema_copy.add_code("qualifier", code="roughly_under", label="Roughly under", definition="A hedged ceiling.",
-                     shape="point", bound="upper", hedged="true", reads_as="at_most approx")
+    schema_copy.add_code(
+        "qualifier",
+        code="roughly_under",
+        label="Roughly under",
+        definition="A hedged ceiling.",
+        shape="point",
+        bound="upper",
+        hedged="true",
+        reads_as="at_most approx",
+    )
     s = comparison.span(fig("roughly under 50%", "roughly_under", value=50))
     assert s is not None and s.lo == -math.inf and s.hi == pytest.approx(55) and s.bound == "roughly_under"
 
@@ -160,22 +203,39 @@ def test_reached_bounds_are_bounds():
 
 # ------------------------------------------------------------------ measures
 
+
 def test_a_new_contrast_measure_is_compared_only_against_its_comparator(schema_copy):
-    schema_copy.add_code("measure", code="odds_ratio", label="Odds ratio", definition="An odds ratio.",
-                     dimension="dimensionless", requires="comparator", contrast="true", signed="false")
-    row = _claim(fig("OR 2.0", value=2.0, unit="1", measure="odds_ratio", comparator="ssri"),
-                 [fig("OR 2.0", value=2.0, unit="1", measure="odds_ratio", comparator="placebo", source="study")])
+    schema_copy.add_code(
+        "measure",
+        code="odds_ratio",
+        label="Odds ratio",
+        definition="An odds ratio.",
+        dimension="dimensionless",
+        requires="comparator",
+        contrast="true",
+        signed="false",
+    )
+    row = _claim(
+        fig("OR 2.0", value=2.0, unit="1", measure="odds_ratio", comparator="ssri"),
+        [fig("OR 2.0", value=2.0, unit="1", measure="odds_ratio", comparator="placebo", source="study")],
+    )
     assert (row["verdict"], row["rule"]) == ("not_comparable", "comparator_differs")
 
 
 def test_a_measure_that_is_no_contrast_ignores_the_comparator_rule(schema_copy):
     path = schema_copy.root / "vocab" / "measure.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        ",dimensionless,comparator,true,false", ",dimensionless,comparator,false,false"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            ",dimensionless,comparator,true,false", ",dimensionless,comparator,false,false"
+        ),
+        encoding="utf-8",
+    )
     _clear_caches()
     assert "relative_ratio" not in schemas.contrast_measures()
-    row = _claim(fig("2 times", value=2.0, unit="1", measure="relative_ratio", comparator="ssri"),
-                 [fig("2 times", value=2.0, unit="1", measure="relative_ratio", comparator="placebo", source="study")])
+    row = _claim(
+        fig("2 times", value=2.0, unit="1", measure="relative_ratio", comparator="ssri"),
+        [fig("2 times", value=2.0, unit="1", measure="relative_ratio", comparator="placebo", source="study")],
+    )
     assert row["rule"] != "comparator_differs"
 
 
@@ -193,6 +253,7 @@ def test_comparative_word_measures_are_measures():
 
 
 # ------------------------------------------------------------------ Table Schema types
+
 
 def _release_schema(types):
     return {"fields": [{"name": f"c_{t}", "type": t} for t in types]}
@@ -214,8 +275,9 @@ def test_loading_and_pandera_take_the_dtype_of_field_types(name):
 
 def test_a_new_type_is_one_entry_in_field_types(monkeypatch):
     pd = pytest.importorskip("pandas")
-    year = field_types.FieldType("year", field_types.TYPES["integer"].parse, "int32", "Int32", "sc:Integer", "number",
-                                 numeric=True, digits=True)
+    year = field_types.FieldType(
+        "year", field_types.TYPES["integer"].parse, "int32", "Int32", "sc:Integer", "number", numeric=True, digits=True
+    )
     monkeypatch.setitem(field_types.TYPES, "year", year)
     assert loader.dtypes("t", _release_schema(["year"]))["c_year"] == pd.Int32Dtype()
     pytest.importorskip("pandera.pandas")
@@ -228,6 +290,7 @@ def test_a_new_type_is_one_entry_in_field_types(monkeypatch):
 
 
 # ------------------------------------------------------------------ the report
+
 
 def test_report_configuration_names_only_codes_that_exist():
     measures, qualifiers = schemas.vocabulary("measure"), schemas.vocabulary("qualifier")
@@ -247,8 +310,10 @@ def test_every_drawn_qualifier_has_a_shape(code):
 
 
 def _points(report, population="trd", measure="remission_rate"):
-    figures = [fig("30%", value=30, population=population, measure=measure),
-               fig("40%", value=40, population="mdd", measure=measure)]
+    figures = [
+        fig("30%", value=30, population=population, measure=measure),
+        fig("40%", value=40, population="mdd", measure=measure),
+    ]
     for f in figures:
         f.update(value_canonical=f["value"], unit_canonical="%", dimension="proportion")
     return report.figure_points(figures, {}, {})
@@ -259,7 +324,9 @@ def test_a_new_population_is_drawn_in_its_own_palette_colour_and_listed(schema_c
     from ketamine_ssri_evidence import report
 
     schema_copy.add_code("population", code="postpartum", label="Postpartum depression", definition="After childbirth.")
-    schema_copy.add_code("population", code="perimenopausal", label="Perimenopausal depression", definition="Around menopause.")
+    schema_copy.add_code(
+        "population", code="perimenopausal", label="Perimenopausal depression", definition="Around menopause."
+    )
     cfg = report.config()
     fixed = cfg["colors"]["population"]
     colour, other = report.colours("population", ["postpartum", "perimenopausal"])
@@ -281,9 +348,15 @@ def test_a_new_measure_is_listed_and_drawn_once_a_group_names_it(schema_copy):
     alt = pytest.importorskip("altair")
     from ketamine_ssri_evidence import report
 
-    schema_copy.add_code("measure", code="partial_response_rate", label="Partial response rate",
-                     definition="Share of patients with a partial response.", dimension="proportion",
-                     contrast="false", signed="false")
+    schema_copy.add_code(
+        "measure",
+        code="partial_response_rate",
+        label="Partial response rate",
+        definition="Share of patients with a partial response.",
+        dimension="proportion",
+        contrast="false",
+        signed="false",
+    )
     figures = [fig("30%", value=30, measure="partial_response_rate")]
     counts = json.dumps(report.counts_chart(alt, figures, {}).to_dict())
     assert "Partial response rate" in counts
@@ -297,8 +370,16 @@ def test_a_figure_of_a_new_qualitative_qualifier_is_not_drawn(schema_copy):
     pytest.importorskip("altair")
     from ketamine_ssri_evidence import report
 
-    schema_copy.add_code("qualifier", code="vague", label="Vague", definition="No number.", shape="none",
-                     bound="", hedged="false", reads_as="")
+    schema_copy.add_code(
+        "qualifier",
+        code="vague",
+        label="Vague",
+        definition="No number.",
+        shape="none",
+        bound="",
+        hedged="false",
+        reads_as="",
+    )
     figures = [fig("30%", "vague", value=30)]
     figures[0].update(value_canonical=30, unit_canonical="%", dimension="proportion")
     assert report.figure_points(figures, {}, {}) == []
@@ -318,8 +399,7 @@ OWN_JOB = {
     "report.py": "its charts are named for the tables they draw",
 }
 # restated facts still to convert (their modules are being rewritten); each entry goes once it is
-PENDING: dict[str, str] = {
-}
+PENDING: dict[str, str] = {}
 
 
 def _looks_like_type(node: ast.expr) -> bool:
@@ -352,7 +432,7 @@ def _typed_in(scope: ast.AST) -> list[tuple[int, str]]:
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
             for i, side in enumerate(sides):
-                if any(_looks_like_type(o) for o in sides[:i] + sides[i + 1:]):
+                if any(_looks_like_type(o) for o in sides[:i] + sides[i + 1 :]):
                     out += [(node.lineno, s) for s in _strings(side) if s in TYPE_NAMES]
     return out
 
@@ -375,7 +455,7 @@ def restated_facts(source: str) -> list[str]:
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
             for i, side in enumerate(sides):
-                others = sides[:i] + sides[i + 1:]
+                others = sides[:i] + sides[i + 1 :]
                 if any("shape" in ast.unparse(o) for o in others):
                     continue  # a qualifier's shape (point, range, none), not its code
                 for s in _strings(side):
@@ -400,19 +480,21 @@ def restated_facts(source: str) -> list[str]:
 
 
 def test_the_scan_finds_what_it_looks_for():
-    src = '''
+    src = """
 BOUNDS = ("up_to", "at_least")
 def f(q, field, table):
     if q == "approx_range" or field.type in ("number", "integer"):
         return {"string": 1, "number": 2, "integer": 3}
     if table == "figures":
         return r"^-?[0-9]+(\\.[0-9]+)?$"
-'''
+"""
     kinds = [line.split(": ", 1)[1].split(" ")[0] for line in restated_facts(src)]
     assert kinds == ["qualifier", "Table", "Table", "qualifier", "a", "table", "the"]
 
 
-@pytest.mark.parametrize("module", sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name not in OWN_JOB))
+@pytest.mark.parametrize(
+    "module", sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name not in OWN_JOB)
+)
 def test_no_module_restates_a_fact_of_schemas(module, request):
     if module in PENDING:
         request.applymarker(pytest.mark.xfail(reason=f"to convert: {PENDING[module]}", strict=False))

@@ -1,4 +1,5 @@
 """The printed-figure parser: examples from the articles and Hypothesis properties."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,9 +36,9 @@ EXAMPLES = [
     ("a day or 2", (1, 2), "range"),
     ("-5 lb", (-5,), None),
     ("lost 5-10 lb", (5, 10), "range"),
-    ("$-5", (-5,), None),                                     # a minus after the currency sign
+    ("$-5", (-5,), None),  # a minus after the currency sign
     ("Between 20% and nearly 30%", (20, 30), "approx_range"),  # 'between' makes the range, not the join
-    ("A Few times a week", (), None),                         # "a week" is 1, unless "a few" stands by it
+    ("A Few times a week", (), None),  # "a week" is 1, unless "a few" stands by it
 ]
 
 
@@ -56,8 +57,10 @@ def test_only_text_is_parsed():
         parse(72)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text,value", [("half", 0.5), ("two-thirds", 2 / 3), ("a third", 1 / 3),
-                                        ("more than two-thirds", 2 / 3), ("Nearly half", 0.5)])
+@pytest.mark.parametrize(
+    "text,value",
+    [("half", 0.5), ("two-thirds", 2 / 3), ("a third", 1 / 3), ("more than two-thirds", 2 / 3), ("Nearly half", 0.5)],
+)
 def test_word_fractions(text, value):
     p = parse(text)
     assert p.numbers == (pytest.approx(value),) and p.fractions == (True,)
@@ -91,9 +94,23 @@ def test_ranges_round_trip(a, b, joiner, sign):
     assert p.is_range and p.hint == "range"
 
 
-@given(numbers, st.sampled_from([("Up to ", "up_to"), ("up to ", "up_to"), ("about ", "approx"), ("~", "approx"),
-                                  ("roughly ", "approx"), ("nearly ", "approx"), ("over ", "at_least"),
-                                  ("more than ", "at_least"), ("less than ", "at_most"), ("fewer than ", "at_most")]))
+@given(
+    numbers,
+    st.sampled_from(
+        [
+            ("Up to ", "up_to"),
+            ("up to ", "up_to"),
+            ("about ", "approx"),
+            ("~", "approx"),
+            ("roughly ", "approx"),
+            ("nearly ", "approx"),
+            ("over ", "at_least"),
+            ("more than ", "at_least"),
+            ("less than ", "at_most"),
+            ("fewer than ", "at_most"),
+        ]
+    ),
+)
 def test_hedges(d, hedge):
     word, hint = hedge
     p = parse(f"{word}{_fmt(d, False)}%")
@@ -117,7 +134,10 @@ def test_never_raises(text):
     assert len(p.numbers) == len(p.fractions)
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=50).filter(
-    lambda t: not any(w in t.lower() for w in list(WORD_NUMBERS) + list(WORD_FRACTIONS) + ["a ", "an "])))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=50).filter(
+        lambda t: not any(w in t.lower() for w in list(WORD_NUMBERS) + list(WORD_FRACTIONS) + ["a ", "an "])
+    )
+)
 def test_no_digits_no_numbers(text):
     assert parse(text).numbers == ()

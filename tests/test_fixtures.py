@@ -5,6 +5,7 @@ field, value, reason and code, then the count line); ``expected.csv`` holds the
 ``(path, line, code)`` written by hand in make_invalid.py. Regenerate ``expected.txt`` with
 ``python tests/fixtures/regenerate.py --write`` and read the diff.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -23,7 +24,9 @@ import make_invalid  # noqa: E402  (the cases made at test time: links, FIFOs, o
 
 RUNTIME = sorted(make_invalid.RUNTIME)
 # codes that no fixture can trigger while no schema field uses the constraint behind them
-UNREACHABLE = {"maximum": lambda: not any(f.maximum is not None for t in schemas.table_names() for f in schemas.table(t).fields)}
+UNREACHABLE = {
+    "maximum": lambda: not any(f.maximum is not None for t in schemas.table_names() for f in schemas.table(t).fields)
+}
 _expected = regenerate.hand_written
 
 
@@ -35,8 +38,10 @@ BUILD_CODES = {"derived-input", "derived-formula", "review-unknown-figure", "rev
 def _golden(case) -> str:
     path = case / regenerate.EXPECTED
     if not path.is_file():
-        pytest.fail(f"{case.name} has no {regenerate.EXPECTED}: run python tests/fixtures/regenerate.py --write "
-                    "and read every line of it")
+        pytest.fail(
+            f"{case.name} has no {regenerate.EXPECTED}: run python tests/fixtures/regenerate.py --write "
+            "and read every line of it"
+        )
     return path.read_text(encoding="utf-8")
 
 
@@ -78,8 +83,15 @@ def test_corpus_is_up_to_date(tmp_path):
     src = script.read_text(encoding="utf-8")
     out = tmp_path / "invalid"
     code = src.replace('OUT = HERE / "invalid"', f"OUT = __import__('pathlib').Path({str(out)!r})")
-    subprocess.run([sys.executable, "-c", code.replace("HERE = Path(__file__).resolve().parent", f"HERE = Path({str(FIXTURES)!r})")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code.replace("HERE = Path(__file__).resolve().parent", f"HERE = Path({str(FIXTURES)!r})"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     for case in CASES:
         for p in case.rglob("*"):
             if p.is_file() and p.name != regenerate.EXPECTED:  # written by regenerate.py
@@ -109,10 +121,12 @@ def test_a_100_mb_file_is_refused_by_its_size(tmp_path):
     with big.open("r+b") as f:
         f.truncate(100 * 1024 * 1024)
     # peak memory from VmHWM, which starts afresh at exec (ru_maxrss would carry pytest's own)
-    code = ("import re, sys, time; t = time.perf_counter(); sys.path.insert(0, %r); "
-            "from ketamine_ssri_evidence.validation import validate; r = validate(raw_dir=%r); "
-            "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024; "
-            "print(time.perf_counter() - t, hwm, ' '.join(sorted({i.code for i in r.issues})))" % (str(ROOT), str(raw)))
+    code = (
+        "import re, sys, time; t = time.perf_counter(); sys.path.insert(0, %r); "
+        "from ketamine_ssri_evidence.validation import validate; r = validate(raw_dir=%r); "
+        "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024; "
+        "print(time.perf_counter() - t, hwm, ' '.join(sorted({i.code for i in r.issues})))" % (str(ROOT), str(raw))
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     seconds, peak_mb, codes = out.stdout.split(maxsplit=2)
     assert codes.strip() == "file-too-large"
@@ -129,7 +143,9 @@ def test_a_rule_reads_only_the_fields_it_declares():
 
     r = figure_rules.Rule("figures", frozenset({"qualifier"}), ("qualifier",), reads_population)
     with pytest.raises(UndeclaredField):
-        r.fn(figure_rules.RuleRow({"qualifier": "exact", "population": "adults"}, frozenset(), r.reads), lambda *a: None)
+        r.fn(
+            figure_rules.RuleRow({"qualifier": "exact", "population": "adults"}, frozenset(), r.reads), lambda *a: None
+        )
     # the fields the columnar driver groups by are those the registered rules declare
     declared = set().union(*(x.reads for x in figure_rules.rules_of("figures")))
     assert set(figure_rules.reads("figures")) == declared
@@ -160,8 +176,12 @@ def test_the_file_cap_is_raised_by_option_or_environment(tmp_path, monkeypatch):
     size = (raw / "demo" / "figures.csv").stat().st_size
     small = repr(512 / 1024 / 1024)
     run = cli("validate", "--raw", str(raw), "--max-file-mb", small)
-    assert run.code == 1 and f"the file has {size:,} bytes; the limit is 512 bytes; raise the limit with " \
-        "--max-file-mb N (or the environment variable DATAPACKAGE_MAX_FILE_MB)" in run.out
+    assert (
+        run.code == 1
+        and f"the file has {size:,} bytes; the limit is 512 bytes; raise the limit with "
+        "--max-file-mb N (or the environment variable DATAPACKAGE_MAX_FILE_MB)"
+        in run.out
+    )
     assert cli("validate", "--raw", str(raw), "--max-file-mb", "1").code == 0
     monkeypatch.setenv("DATAPACKAGE_MAX_FILE_MB", small)
     assert "[file-too-large]" in cli("validate", "--raw", str(raw)).out

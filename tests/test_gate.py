@@ -1,4 +1,5 @@
 """The real data: raw/ validates, build/ is up to date and reproducible, outside tools agree."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,8 @@ def test_build_is_up_to_date_with_raw(real_build):
     assert not stale, (
         f"build/{VERSION}/{', '.join(stale)} no longer match raw/ and schemas/. If {VERSION} is already "
         f"published (listed in build/versions.json), do not rebuild it: add a new release at the end of "
-        f"'releases' in schemas/package.json, then run: python -m ketamine_ssri_evidence build")
+        f"'releases' in schemas/package.json, then run: python -m ketamine_ssri_evidence build"
+    )
 
 
 def test_root_descriptor_describes_current_release(real_build):
@@ -87,13 +89,22 @@ def test_failed_build_leaves_build_untouched(tmp_path, real_build):
     out = tmp_path / "build"
     shutil.copytree(real_build / "build", out)  # raw/ built (conftest.real_build)
     shutil.copy(real_build / "datapackage.json", tmp_path / "datapackage.json")
-    snapshot = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts}
+    snapshot = {
+        p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts
+    }
     fig = next(raw.glob("*/figures.csv"))
     fig.write_text(fig.read_text(encoding="utf-8").replace(",remission_rate,", ",remision_rate,", 1), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "build", "--raw", str(raw), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ketamine_ssri_evidence", "build", "--raw", str(raw), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1 and "unknown-code" in proc.stdout and "Traceback" not in proc.stderr
-    after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts}
+    after = {
+        p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "raw" not in p.parts
+    }
     assert after == snapshot
 
 

@@ -8,6 +8,7 @@ that nothing a link points at is printed, and that ``build/`` (the case's and th
 is unchanged, also after ``build`` was tried on it. A link and a FIFO also run as a real
 process, which shows the same with the interpreter's own start and exit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,9 @@ from ketamine_ssri_evidence.issues import CODES
 sys.path.insert(0, str(FIXTURES))
 import make_invalid  # noqa: E402
 
-LINE = re.compile(r"^(?P<path>[^\n]+?):(?P<line>[0-9]+): (?P<field>[^:\n]+): (?P<value>.*): (?P<reason>.+) \[(?P<code>[a-z0-9-]+)\]$")
+LINE = re.compile(
+    r"^(?P<path>[^\n]+?):(?P<line>[0-9]+): (?P<field>[^:\n]+): (?P<value>.*): (?P<reason>.+) \[(?P<code>[a-z0-9-]+)\]$"
+)
 PEAK_MB = 700  # a fresh process, interpreter and libraries included
 RUN_PEAK_MB = 150  # the growth of this process's peak during one in-process run (libraries already loaded)
 SECONDS = 90
@@ -90,42 +93,84 @@ HOSTILE = {
     "folder-name-bidi": (lambda d: shutil.copytree(d, d.parent / "demo\u202eexe"), {"bad-folder-name"}),
     "folder-name-not-utf8": (lambda d: os.mkdir(os.path.join(os.fsencode(d.parent), b"d\xffmo")), {"bad-folder-name"}),
     "empty-folder": (lambda d: (d.parent / "empty").mkdir(), {"missing-file"}),
-    "wide-header": (lambda d: (d / "figures.csv").write_bytes(b",".join(b"c%d" % i for i in range(200_000)) + b"\n"),
-                    {"too-many-columns"}),
+    "wide-header": (
+        lambda d: (d / "figures.csv").write_bytes(b",".join(b"c%d" % i for i in range(200_000)) + b"\n"),
+        {"too-many-columns"},
+    ),
     "only-a-bom": (lambda d: (d / "figures.csv").write_bytes(b"\xef\xbb\xbf"), {"bom", "empty-file"}),
     "nul-bytes": (lambda d: (d / "figures.csv").write_bytes(b"\0" * 10_000), {"nul-byte"}),
-    "quoted-newline": (lambda d: (d / "figures.csv").write_bytes((d / "figures.csv").read_bytes().replace(
-        b"Paragraph 2,2", b'"Paragraph\n2",2')), {"invisible-character"}),
-    "rows-all-bad": (lambda d: _rows(d, 5_000, lambda i, r: r.replace(b"remission_rate", b"remision_rate")),
-                     {"unknown-code", "too-many-problems"}),
-    "rows-all-ragged": (lambda d: (d / "figures.csv").write_bytes(_header(d) + b"\n" + b"a,b\n" * 100_000),
-                        {"ragged-row", "too-many-problems"}),
+    "quoted-newline": (
+        lambda d: (d / "figures.csv").write_bytes(
+            (d / "figures.csv").read_bytes().replace(b"Paragraph 2,2", b'"Paragraph\n2",2')
+        ),
+        {"invisible-character"},
+    ),
+    "rows-all-bad": (
+        lambda d: _rows(d, 5_000, lambda i, r: r.replace(b"remission_rate", b"remision_rate")),
+        {"unknown-code", "too-many-problems"},
+    ),
+    "rows-all-ragged": (
+        lambda d: (d / "figures.csv").write_bytes(_header(d) + b"\n" + b"a,b\n" * 100_000),
+        {"ragged-row", "too-many-problems"},
+    ),
     "rows-many-valid-crlf": (lambda d: _crlf_rows(d, 20_000), {"crlf"}),
-    "invisible-everywhere": (lambda d: _rows(d, 5_000, lambda i, r: r.replace(b"Paragraph 1", b"Para\xe2\x80\x8bgraph")),
-                             {"invisible-character", "too-many-problems"}),
+    "invisible-everywhere": (
+        lambda d: _rows(d, 5_000, lambda i, r: r.replace(b"Paragraph 1", b"Para\xe2\x80\x8bgraph")),
+        {"invisible-character", "too-many-problems"},
+    ),
     "yaml-deep": (lambda d: _yaml(d, b"title: " + b"[" * 100_000 + b"\n"), {"yaml-limit"}),
     "yaml-deep-mapping": (lambda d: _yaml(d, b"".join(b"  " * i + b"k:\n" for i in range(500))), {"yaml-limit"}),
     "yaml-big": (lambda d: _yaml(d, b"title: " + b"x" * 300_000 + b"\n"), {"file-too-large"}),
-    "yaml-duplicate-keys": (lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"title: again\n"), {"yaml-duplicate-key"}),
-    "yaml-non-string-keys": (lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"1: x\ntrue: y\n? [a]\n: b\n"),
-                             {"unknown-column", "yaml-structure"}),
-    "yaml-merge-key": (lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"<<: {title: x}\n"),
-                       {"unknown-column", "yaml-structure"}),
-    "yaml-large-integer": (lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"pmid: " + b"9" * 5000 + b"\n"),
-                           {"pattern"}),
-    "yaml-rlo": (lambda d: _yaml(d, (d / "source.yaml").read_bytes().replace(b"Demo article", b"Demo \xe2\x80\xaeelcitra")),
-                 {"invisible-character"}),
+    "yaml-duplicate-keys": (
+        lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"title: again\n"),
+        {"yaml-duplicate-key"},
+    ),
+    "yaml-non-string-keys": (
+        lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"1: x\ntrue: y\n? [a]\n: b\n"),
+        {"unknown-column", "yaml-structure"},
+    ),
+    "yaml-merge-key": (
+        lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"<<: {title: x}\n"),
+        {"unknown-column", "yaml-structure"},
+    ),
+    "yaml-large-integer": (
+        lambda d: _yaml(d, (d / "source.yaml").read_bytes() + b"pmid: " + b"9" * 5000 + b"\n"),
+        {"pattern"},
+    ),
+    "yaml-rlo": (
+        lambda d: _yaml(d, (d / "source.yaml").read_bytes().replace(b"Demo article", b"Demo \xe2\x80\xaeelcitra")),
+        {"invisible-character"},
+    ),
     "yaml-python-tag": (lambda d: _yaml(d, b"title: !!python/object/apply:os.system ['echo hacked']\n"), {"yaml-tag"}),
-    "duration-arabic-digits": (lambda d: (d / "figures.csv").write_bytes((d / "figures.csv").read_bytes().replace(
-        b",P6M,", ",P\u0666M,".encode())), {"non-ascii-digit"}),
-    "number-superscript": (lambda d: (d / "figures.csv").write_bytes((d / "figures.csv").read_bytes().replace(
-        b",72,", ",7\u00b2,".encode())), {"non-ascii-digit"}),
+    "duration-arabic-digits": (
+        lambda d: (d / "figures.csv").write_bytes(
+            (d / "figures.csv").read_bytes().replace(b",P6M,", ",P\u0666M,".encode())
+        ),
+        {"non-ascii-digit"},
+    ),
+    "number-superscript": (
+        lambda d: (d / "figures.csv").write_bytes(
+            (d / "figures.csv").read_bytes().replace(b",72,", ",7\u00b2,".encode())
+        ),
+        {"non-ascii-digit"},
+    ),
 }
 CASES = sorted(HOSTILE) + [f"fixture:{n}" for n in sorted(make_invalid.RUNTIME)]
 # the build is also tried (and must refuse, writing nothing) where a file is not what it seems
-BUILD_TOO = {"figures-links-to-passwd", "source-links-to-passwd", "source-folder-is-a-link", "raw-entry-links-outside",
-             "figures-is-a-fifo", "source-is-a-folder", "figures-upper-case", "wide-header", "yaml-deep",
-             "fixture:symlink-folder", "fixture:folder-name-not-utf8", "fixture:too-many-entries"}
+BUILD_TOO = {
+    "figures-links-to-passwd",
+    "source-links-to-passwd",
+    "source-folder-is-a-link",
+    "raw-entry-links-outside",
+    "figures-is-a-fifo",
+    "source-is-a-folder",
+    "figures-upper-case",
+    "wide-header",
+    "yaml-deep",
+    "fixture:symlink-folder",
+    "fixture:folder-name-not-utf8",
+    "fixture:too-many-entries",
+}
 
 
 def _tree_digest(folder: Path) -> str:
@@ -147,8 +192,15 @@ def project_build_unchanged():
 def published_files(case: Path) -> None:
     """A small published release beside raw/, which validate checks and build must not touch."""
     data = b"id\n1\n"
-    manifest = {"versions": [{"version": "0.1.0", "date": "2026-11-21", "files": [
-        {"path": "0.1.0/a.csv", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}]}]}
+    manifest = {
+        "versions": [
+            {
+                "version": "0.1.0",
+                "date": "2026-11-21",
+                "files": [{"path": "0.1.0/a.csv", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}],
+            }
+        ]
+    }
     (case / "build" / "0.1.0").mkdir(parents=True)
     (case / "build" / "0.1.0" / "a.csv").write_bytes(data)
     (case / "build" / "versions.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -171,13 +223,22 @@ def _make(name: str, tmp: Path) -> tuple[Path, set[str]]:
 
 def _cli(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess, int]:
     """Run the command line in a fresh process; also return its peak memory in MB."""
-    code = ("import re, sys; from ketamine_ssri_evidence.cli import main; rc = main(sys.argv[1:]); "
-            "sys.stdout.flush(); "
-            "hwm = int(re.search(r'VmHWM:\\s+([0-9]+)', open('/proc/self/status').read()).group(1)) // 1024; "
-            "print(f'peak-mb {hwm}', file=sys.stderr); sys.exit(rc)")
+    code = (
+        "import re, sys; from ketamine_ssri_evidence.cli import main; rc = main(sys.argv[1:]); "
+        "sys.stdout.flush(); "
+        "hwm = int(re.search(r'VmHWM:\\s+([0-9]+)', open('/proc/self/status').read()).group(1)) // 1024; "
+        "print(f'peak-mb {hwm}', file=sys.stderr); sys.exit(rc)"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("DATAPACKAGE_SNAPSHOTS", "DATAPACKAGE_DEBUG")}
-    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=SECONDS, env=env, errors="replace")
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+        env=env,
+        errors="replace",
+    )
     peak = re.search(r"peak-mb ([0-9]+)", proc.stderr)
     return proc, int(peak.group(1)) if peak else 0
 

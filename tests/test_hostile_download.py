@@ -8,6 +8,7 @@ nothing half-written kept. One server serves every case, each under an address o
 (``HostileServer.site``). A server that stalls and one that sends a body that would inflate
 also run the real command in a fresh process.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,6 +37,7 @@ SLACK = 15.0  # the bound asserted on wall time is the deadline + SLACK (a bound
 CLI_MEMORY_MB = 200  # a fresh process, interpreter and libraries included
 API_MEMORY_MB = 40  # the growth of this process's peak during one in-process run
 
+
 @dataclass
 class Case:
     name: str
@@ -52,6 +54,7 @@ def _man(edit):
         man = hs.manifest(served)
         edit(man, world)
         hs.write_manifest(served, man)
+
     return setup
 
 
@@ -81,6 +84,7 @@ def _file_path(path):
         for f in e["files"]:
             f["path"] = "9.0.0/" + f["path"].split("/", 1)[1]
         e["files"][0]["path"] = path.format(world=world)
+
     return edit
 
 
@@ -105,7 +109,7 @@ def _huge_size(man, world):
     e = _newest(man, version="9.0.0")
     for f in e["files"]:
         f["path"] = "9.0.0/" + f["path"].split("/", 1)[1]
-    e["files"][0]["bytes"] = 10 ** 15
+    e["files"][0]["bytes"] = 10**15
 
 
 def _bool_size(man, world):
@@ -118,12 +122,14 @@ def _bool_size(man, world):
 def _manifest_role(role):
     def setup(server, served, world):
         server.play("versions.json", role)
+
     return setup
 
 
 def _file_role(role, name="figures.csv", version=VERSION):
     def setup(server, served, world):
         server.play(f"{version}/{name}", role)
+
     return setup
 
 
@@ -131,6 +137,7 @@ def _tofu(role, name="figures.csv"):
     def setup(server, served, world):
         hs.add_version(served, "9.0.0", VERSION)
         server.play(f"9.0.0/{name}", role)
+
     return setup
 
 
@@ -184,7 +191,9 @@ CASES = [
     # names from the server are checked before any path is made of them
     Case("version-traversal", _man(_traversal_version), r"not a semantic version", version=None),
     Case("version-absolute", _man(_absolute_version), r"not a semantic version", version=None),
-    Case("file-traversal", _man(_file_path("9.0.0/../../escape.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
+    Case(
+        "file-traversal", _man(_file_path("9.0.0/../../escape.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"
+    ),
     Case("file-absolute", _man(_file_path("{world}/escape.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
     Case("file-hidden", _man(_file_path("9.0.0/.bashrc")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
     Case("file-subfolder", _man(_file_path("9.0.0/a/b.csv")), r"not 9\.0\.0/<bare file name>", version="9.0.0"),
@@ -195,25 +204,39 @@ CASES = [
     Case("known-hash-changed", _man(_tamper_known), r"changes the published files of release", version=None),
     Case("known-size-changed", _man(_resize_known), r"changes the published files of release", version=None),
     Case("known-file-added", _man(_extra_file_known), r"changes the published files of release", version=None),
-    Case("tampered-file-matching-server-hash", _tampered_file_true_manifest,
-         r"changes the published files of release"),
+    Case("tampered-file-matching-server-hash", _tampered_file_true_manifest, r"changes the published files of release"),
     Case("tampered-file", _file_role(hs.body(b"x" * 100)), r"announces 100 bytes"),
     Case("tampered-file-same-size", _tampered_file_same_size, r"sha256 differs from the trusted one"),
-    Case("pinned-descriptor-swapped", _tampered_tofu_with_pin, r"not the pinned", version="9.0.0",
-         options={"sha256": "@pin"}),
-    Case("plain-http-elsewhere", _nothing, r"refused the plain http:// address", options={"base_url": "http://192.0.2.1/"}),
+    Case(
+        "pinned-descriptor-swapped",
+        _tampered_tofu_with_pin,
+        r"not the pinned",
+        version="9.0.0",
+        options={"sha256": "@pin"},
+    ),
+    Case(
+        "plain-http-elsewhere",
+        _nothing,
+        r"refused the plain http:// address",
+        options={"base_url": "http://192.0.2.1/"},
+    ),
     Case("not-a-url-scheme", _nothing, r"not an https:// URL", options={"base_url": "ftp://127.0.0.1/"}),
-    Case("header-injection", _nothing, r"spaces or control characters",
-         options={"base_url": "http://127.0.0.1:9/\r\nX-Evil: 1"}),
+    Case(
+        "header-injection",
+        _nothing,
+        r"spaces or control characters",
+        options={"base_url": "http://127.0.0.1:9/\r\nX-Evil: 1"},
+    ),
     # manifests: capped, parsed strictly
     Case("manifest-endless", _manifest_role(hs.endless_json), r"larger than \d+ bytes", version=None),
-    Case("manifest-not-json", _manifest_role(hs.body(b"{not json", "application/json")), r"not valid JSON",
-         version=None),
-    Case("manifest-deep", _manifest_role(hs.body(b"[" * 200_000, "application/json")), r"not valid JSON",
-         version=None),
+    Case(
+        "manifest-not-json", _manifest_role(hs.body(b"{not json", "application/json")), r"not valid JSON", version=None
+    ),
+    Case("manifest-deep", _manifest_role(hs.body(b"[" * 200_000, "application/json")), r"not valid JSON", version=None),
     Case("manifest-not-utf8", _manifest_role(hs.body(b'{"versions": "\xff\xfe"}')), r"not valid JSON", version=None),
-    Case("manifest-wrong-shape", _manifest_role(hs.body(b'{"versions": {"a": 1}}')), r'no "versions" list',
-         version=None),
+    Case(
+        "manifest-wrong-shape", _manifest_role(hs.body(b'{"versions": {"a": 1}}')), r'no "versions" list', version=None
+    ),
     Case("manifest-web-page", _manifest_role(hs.html), r"sent a web page", version=None),
     Case("manifest-500", _manifest_role(hs.status(500)), r"answered 500", version=None),
     Case("manifest-404", _manifest_role(hs.status(404)), r"answered 404", version=None),
@@ -225,9 +248,10 @@ CASES = [
     Case("silent", _file_role(hs.silent), r"deadline of 0\.5 s", deadline=DEADLINE),
     Case("manifest-silent", _manifest_role(hs.silent), r"deadline of 0\.5 s", version=None, deadline=DEADLINE),
     Case("file-endless", _file_role(hs.endless), r"more than the \d+ bytes the trusted manifest lists"),
-    Case("tofu-file-endless", _tofu(hs.endless), r"more than the \d+ bytes the trusted manifest lists",
-         version="9.0.0"),
-    Case("length-too-long", _file_role(hs.length(10 ** 9)), r"announces 1000000000 bytes"),
+    Case(
+        "tofu-file-endless", _tofu(hs.endless), r"more than the \d+ bytes the trusted manifest lists", version="9.0.0"
+    ),
+    Case("length-too-long", _file_role(hs.length(10**9)), r"announces 1000000000 bytes"),
     Case("length-too-short", _file_role(hs.length(100)), r"announces 100 bytes"),
     Case("cut-short", _file_role(hs.cut_short), r"connection ended after|sent \d+ of the \d+ bytes"),
     Case("no-length-short", _file_role(hs.no_length_short), r"sent \d+ of the \d+ bytes"),
@@ -243,9 +267,18 @@ CASES = [
     Case("continue-flood", _file_role(hs.continue_flood), r"deadline of 0\.5 s", deadline=DEADLINE),
     Case("odd-status", _file_role(hs.odd_status), r"answered 999"),
     Case("manifest-empty", _manifest_role(hs.body(b"", "application/json")), r"not valid JSON", version=None),
-    Case("manifest-nan-size", _manifest_role(hs.body(
-        b'{"versions": [{"version": "9.0.0", "date": "2026-12-24", "files": [{"path": "9.0.0/a.csv", "bytes": NaN, '
-        b'"sha256": "' + b"0" * 64 + b'"}]}]}', "application/json")), r"bytes 'nan' is not a size", version=None),
+    Case(
+        "manifest-nan-size",
+        _manifest_role(
+            hs.body(
+                b'{"versions": [{"version": "9.0.0", "date": "2026-12-24", "files": [{"path": "9.0.0/a.csv", "bytes": NaN, '
+                b'"sha256": "' + b"0" * 64 + b'"}]}]}',
+                "application/json",
+            )
+        ),
+        r"bytes 'nan' is not a size",
+        version=None,
+    ),
     Case("redirect-with-hidden-characters", _file_role(hs.bidi_location), r"\\u202e|not a URL"),
     Case("server-down", _server_down, r"cannot reach .*offline"),
     # bad arguments from the user are refused as well
@@ -296,8 +329,17 @@ def world(tmp_path, server, published, monkeypatch):
 
 
 def _cli_args(case: Case, url: str, dest: Path, cache: Path, world: Path) -> list[str]:
-    args = ["download", "--dest", str(dest), "--cache", str(cache), "--timeout", str(case.options.get("timeout", case.deadline)),
-            "--base-url", case.options.get("base_url", url)]
+    args = [
+        "download",
+        "--dest",
+        str(dest),
+        "--cache",
+        str(cache),
+        "--timeout",
+        str(case.options.get("timeout", case.deadline)),
+        "--base-url",
+        case.options.get("base_url", url),
+    ]
     if case.version is not None:
         args += ["--version", case.version]
     pin = case.options.get("sha256")
@@ -307,8 +349,11 @@ def _cli_args(case: Case, url: str, dest: Path, cache: Path, world: Path) -> lis
 
 
 def _api_kwargs(case: Case, url: str, cache: Path, world: Path) -> dict:
-    kw = {"base_url": case.options.get("base_url", url), "cache": cache,
-          "timeout": case.options.get("timeout", case.deadline)}
+    kw = {
+        "base_url": case.options.get("base_url", url),
+        "cache": cache,
+        "timeout": case.options.get("timeout", case.deadline),
+    }
     pin = case.options.get("sha256")
     if pin:
         kw["sha256"] = (world / "pin").read_text() if pin == "@pin" else pin
@@ -376,8 +421,14 @@ def test_cli_in_a_fresh_process(case, world, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATAPACKAGE_") and not k.lower().endswith("_proxy")}
     env["HWM_FILE"] = str(hwm)
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", RUNNER, *_cli_args(case, site.url, dest, cache, world)],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=case.deadline + SLACK + 60)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, *_cli_args(case, site.url, dest, cache, world)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=case.deadline + SLACK + 60,
+    )
     elapsed = time.monotonic() - t0
     _check_cli_error(case, proc.returncode, proc.stderr)
     assert elapsed < case.deadline + SLACK, f"took {elapsed:.1f} s"

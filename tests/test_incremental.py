@@ -1,6 +1,7 @@
 """``validate --changed`` reads only the changed folders and the cached index of the others,
 and reports exactly what a full run reports for the changed folders, plus the full run's
 problems of the rules that span sources wherever they are."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,13 @@ if shutil.which("git") is None:  # pragma: no cover - git is part of every check
     pytest.skip("git is not installed", allow_module_level=True)
 
 CROSS = {"duplicate-id", "unknown-reference", "restates-unknown"}  # rules that span sources
-ENV = {"GIT_AUTHOR_NAME": "c", "GIT_AUTHOR_EMAIL": "c@example.org", "GIT_COMMITTER_NAME": "c",
-       "GIT_COMMITTER_EMAIL": "c@example.org", "GIT_CONFIG_NOSYSTEM": "1"}
+ENV = {
+    "GIT_AUTHOR_NAME": "c",
+    "GIT_AUTHOR_EMAIL": "c@example.org",
+    "GIT_COMMITTER_NAME": "c",
+    "GIT_COMMITTER_EMAIL": "c@example.org",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def _git(repo: Path, *args: str) -> str:

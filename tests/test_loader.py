@@ -1,4 +1,5 @@
 """kse.load and kse.tables: dtypes, versions, and a light import."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,10 @@ from ketamine_ssri_evidence import schemas
 
 
 def test_import_is_light():
-    code = ("import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandera', 'frictionless', 'matplotlib', 'altair', 'vl_convert', 'xlsxwriter', 'pyarrow', 'yaml') "
-            "if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandera', 'frictionless', 'matplotlib', 'altair', 'vl_convert', 'xlsxwriter', 'pyarrow', 'yaml') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -48,7 +51,9 @@ def test_load_matches_csv():
     csv = pd.read_csv(ROOT / "build" / kse.current_version() / "figures.csv", dtype=str, keep_default_na=False)
     assert len(df) == len(csv)
     assert df["figure_id"].tolist() == csv["figure_id"].tolist()
-    assert df["value"].astype("string").fillna("").str.replace(r"\.0$", "", regex=True).tolist() == csv["value"].tolist()
+    assert (
+        df["value"].astype("string").fillna("").str.replace(r"\.0$", "", regex=True).tolist() == csv["value"].tolist()
+    )
 
 
 def test_load_a_pinned_version():
@@ -76,8 +81,23 @@ def test_derived_columns():
 # names are checked before a path is made of them
 
 
-@pytest.mark.parametrize("version", ["../../x", "..", "/etc", "0.2.0/..", "0.2", "01.2.0", "0.2.0 ", "0.2.0\n",
-                                     "v0.2.0", "0.2.0+build", "", "0.2.0/../../build"])
+@pytest.mark.parametrize(
+    "version",
+    [
+        "../../x",
+        "..",
+        "/etc",
+        "0.2.0/..",
+        "0.2",
+        "01.2.0",
+        "0.2.0 ",
+        "0.2.0\n",
+        "v0.2.0",
+        "0.2.0+build",
+        "",
+        "0.2.0/../../build",
+    ],
+)
 def test_a_version_that_is_not_a_semantic_version_is_refused(version, tmp_path):
     # a folder that looks like a release right where a traversal would land
     with pytest.raises(kse.ReleaseError, match="not a semantic version") as info:
@@ -176,7 +196,9 @@ def test_doctests():
 
 
 def test_import_stays_light_with_downloads():
-    code = ("import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandas', 'ssl', 'http.client', 'pyarrow') "
-            "if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandas', 'ssl', 'http.client', 'pyarrow') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

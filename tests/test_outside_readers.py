@@ -1,4 +1,5 @@
 """Any reader gets the same rows and values: pandas, frictionless, DuckDB, Polars."""
+
 from __future__ import annotations
 
 import math
@@ -24,6 +25,7 @@ def _cell(v, kind):
     if kind == "duration":
         if not isinstance(v, str):  # frictionless parses durations (and writes PT24H as P1D)
             import isodate
+
             v = isodate.duration_isoformat(v)
         return duration_days(v)
     if kind == "date":
@@ -48,8 +50,11 @@ def _pandas_csv(table):
 def _duckdb(table, fmt):
     duckdb = pytest.importorskip("duckdb")
     path = str(RELEASE / f"{table}.{fmt}")
-    q = (f"SELECT * FROM read_parquet('{path}')" if fmt == "parquet"
-         else f"SELECT * FROM read_csv('{path}', all_varchar=true, header=true)")
+    q = (
+        f"SELECT * FROM read_parquet('{path}')"
+        if fmt == "parquet"
+        else f"SELECT * FROM read_csv('{path}', all_varchar=true, header=true)"
+    )
     cur = duckdb.connect().execute(q)
     cols = [d[0] for d in cur.description]
     return _rows([dict(zip(cols, r)) for r in cur.fetchall()], table)
@@ -177,14 +182,21 @@ def test_dataset_card_loads_each_table_with_hugging_face_datasets(tmp_path, monk
     import sys
 
     # a fresh interpreter: the offline switches are read when the library is imported
-    code = ("import json, sys, datasets\n"
-            "out = {}\n"
-            f"for t in {list(TABLES)!r}:\n"
-            f"    ds = datasets.load_dataset({str(RELEASE)!r}, t, split='train')\n"
-            "    out[t] = [ds.num_rows, ds.column_names, ds.to_pandas().astype(object).where(lambda d: d.notna(), None).astype(str).values.tolist()[:3]]\n"
-            "print(json.dumps(out))\n")
-    env = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"),
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    code = (
+        "import json, sys, datasets\n"
+        "out = {}\n"
+        f"for t in {list(TABLES)!r}:\n"
+        f"    ds = datasets.load_dataset({str(RELEASE)!r}, t, split='train')\n"
+        "    out[t] = [ds.num_rows, ds.column_names, ds.to_pandas().astype(object).where(lambda d: d.notna(), None).astype(str).values.tolist()[:3]]\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
@@ -202,8 +214,9 @@ def test_citation_is_generated_and_references_the_cited_studies():
     from ketamine_ssri_evidence.citation import citation_cff
 
     text = citation_cff()
-    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == text, \
+    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == text, (
         "CITATION.cff is generated: write ketamine_ssri_evidence.citation.citation_cff() to it"
+    )
     cff = yaml.safe_load(text)
     sources = pd.read_parquet(RELEASE / "sources.parquet")
     read = sources[sources["resolution"] != "unresolved"]

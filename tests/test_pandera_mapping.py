@@ -1,4 +1,5 @@
 """Our Table Schema -> pandera mapping keeps what pandera's own reader gets wrong."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,8 +12,15 @@ pa = pytest.importorskip("pandera.pandas")
 
 
 def _table(*fields):
-    return schemas.Table(name="t", description="", fields=tuple(fields), primary_key=(), foreign_keys=(),
-                         raw_file="t.csv", raw_format="csv")
+    return schemas.Table(
+        name="t",
+        description="",
+        fields=tuple(fields),
+        primary_key=(),
+        foreign_keys=(),
+        raw_file="t.csv",
+        raw_format="csv",
+    )
 
 
 def test_durations_stay_iso_strings():
@@ -38,11 +46,20 @@ def test_booleans_are_real_booleans():
 
 
 def test_vocabulary_required_and_pattern():
-    schema = dataframe_schema(_table(
-        schemas.Field("unit", "string", description="x", vocabulary="unit", required=True),
-        schemas.Field("id", "string", description="x", pattern="[a-z]+/[0-9]{3}", unique=True)))
-    schema.validate(pd.DataFrame({"unit": pd.Series(["%"], dtype="string"), "id": pd.Series(["a/001"], dtype="string")}))
-    for bad in ({"unit": ["percent"], "id": ["a/001"]}, {"unit": [None], "id": ["a/001"]}, {"unit": ["%"], "id": ["a/001x"]}):
+    schema = dataframe_schema(
+        _table(
+            schemas.Field("unit", "string", description="x", vocabulary="unit", required=True),
+            schemas.Field("id", "string", description="x", pattern="[a-z]+/[0-9]{3}", unique=True),
+        )
+    )
+    schema.validate(
+        pd.DataFrame({"unit": pd.Series(["%"], dtype="string"), "id": pd.Series(["a/001"], dtype="string")})
+    )
+    for bad in (
+        {"unit": ["percent"], "id": ["a/001"]},
+        {"unit": [None], "id": ["a/001"]},
+        {"unit": ["%"], "id": ["a/001x"]},
+    ):
         with pytest.raises(pa.errors.SchemaError):
             schema.validate(pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in bad.items()}))
 

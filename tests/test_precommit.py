@@ -7,6 +7,7 @@ nothing changed. pre-commit's own runs are the slow tier; the hook's command
 (``validate --raw raw --changed``) is also run in process on a staged contribution, in the
 fast tier.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,11 +27,16 @@ if shutil.which("git") is None:  # pragma: no cover - git is part of every check
 
 def _env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-               PRE_COMMIT_HOME=str(tmp / "pre-commit-cache"), HOME=str(tmp),
-               GIT_AUTHOR_NAME="Contributor", GIT_AUTHOR_EMAIL="c@example.org",
-               GIT_COMMITTER_NAME="Contributor", GIT_COMMITTER_EMAIL="c@example.org",
-               GIT_CONFIG_NOSYSTEM="1")
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        PRE_COMMIT_HOME=str(tmp / "pre-commit-cache"),
+        HOME=str(tmp),
+        GIT_AUTHOR_NAME="Contributor",
+        GIT_AUTHOR_EMAIL="c@example.org",
+        GIT_COMMITTER_NAME="Contributor",
+        GIT_COMMITTER_EMAIL="c@example.org",
+        GIT_CONFIG_NOSYSTEM="1",
+    )
     env.pop("DATAPACKAGE_SNAPSHOTS", None)
     return env
 
@@ -48,11 +54,16 @@ def repo(tmp_path_factory):
     shutil.copytree(ROOT / "raw", repo / "raw")
     shutil.copy(ROOT / ".pre-commit-config.yaml", repo / ".pre-commit-config.yaml")
     shutil.copy(ROOT / ".pre-commit-hooks.yaml", repo / ".pre-commit-hooks.yaml")
-    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", "Published data"),
-                 ("checkout", "-q", "-b", "contribution")):
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("add", "-A"),
+        ("commit", "-q", "-m", "Published data"),
+        ("checkout", "-q", "-b", "contribution"),
+    ):
         assert _git(repo, env, *args).returncode == 0
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return repo, env
 
@@ -61,17 +72,25 @@ def _add_source(repo: Path, name: str, figures: bytes | None = None) -> None:
     src = FIXTURES / "valid" / "raw" / "demo"
     d = repo / "raw" / name
     d.mkdir()
-    (d / "source.yaml").write_bytes((src / "source.yaml").read_bytes().replace(b"source_id: demo\n",
-                                                                                f"source_id: {name}\n".encode()))
-    (d / "figures.csv").write_bytes(figures if figures is not None else
-                                    (src / "figures.csv").read_bytes().replace(b"demo", name.encode()))
+    (d / "source.yaml").write_bytes(
+        (src / "source.yaml").read_bytes().replace(b"source_id: demo\n", f"source_id: {name}\n".encode())
+    )
+    (d / "figures.csv").write_bytes(
+        figures if figures is not None else (src / "figures.csv").read_bytes().replace(b"demo", name.encode())
+    )
 
 
 @pytest.mark.slow  # pre-commit itself
 def test_nothing_changed_says_so(repo):
     repo, env = repo
-    proc = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", "raw", "--changed"],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", "raw", "--changed"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "nothing changed under raw/" in proc.stderr and proc.stdout == "0 problems\n"
 
@@ -105,8 +124,14 @@ def test_a_good_contribution_passes(repo):
     proc = _git(repo, env, "commit", "-m", "Add a source")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout + proc.stderr
-    listed = subprocess.run([sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", "raw", "--changed"],
-                            cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "ketamine_ssri_evidence", "validate", "--raw", "raw", "--changed"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0 and "checking 1 changed source folder since main" in listed.stderr
 
 
@@ -132,8 +157,12 @@ def branch(tmp_path, monkeypatch):
     repo.mkdir()
     env = _env(tmp_path)
     shutil.copytree(ROOT / "raw", repo / "raw")
-    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", "Published data"),
-                 ("checkout", "-q", "-b", "contribution")):
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("add", "-A"),
+        ("commit", "-q", "-m", "Published data"),
+        ("checkout", "-q", "-b", "contribution"),
+    ):
         assert _git(repo, env, *args).returncode == 0
     for k in [k for k in os.environ if k.startswith("GIT_")] + ["DATAPACKAGE_SNAPSHOTS"]:
         monkeypatch.delenv(k, raising=False)

@@ -2,6 +2,7 @@
 
 Parametrised from build/versions.json, so a new release is covered without editing this file.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """python -m ketamine_ssri_evidence release: refuses bad versions and bump kinds in one line,
 and cuts a release end to end in a copy of the repository."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,16 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 def _before():
-    return {p: p.read_bytes() for p in [ROOT / "schemas" / "package.json", ROOT / "build" / "versions.json",
-                                       ROOT / "datapackage.json", ROOT / "CHANGELOG.md", ROOT / "README.md"]}
+    return {
+        p: p.read_bytes()
+        for p in [
+            ROOT / "schemas" / "package.json",
+            ROOT / "build" / "versions.json",
+            ROOT / "datapackage.json",
+            ROOT / "CHANGELOG.md",
+            ROOT / "README.md",
+        ]
+    }
 
 
 REFUSED = {
@@ -80,9 +89,11 @@ def test_git_missing_or_shallow_is_a_clean_message(monkeypatch, tmp_path):
 def test_citation_keeps_every_other_line():
     text = 'cff-version: 1.2.0\ntitle: "T"\nversion: "0.2.0"\ndate-released: "2026-11-21"\nlicense: CC-BY-4.0\n'
     assert citation_text(text, "0.3.0", "2026-12-01") == (
-        'cff-version: 1.2.0\ntitle: "T"\nversion: "0.3.0"\ndate-released: "2026-12-01"\nlicense: CC-BY-4.0\n')
+        'cff-version: 1.2.0\ntitle: "T"\nversion: "0.3.0"\ndate-released: "2026-12-01"\nlicense: CC-BY-4.0\n'
+    )
     assert citation_text("cff-version: 1.2.0\n", "0.3.0", "2026-12-01").endswith(
-        'version: "0.3.0"\ndate-released: "2026-12-01"\n')
+        'version: "0.3.0"\ndate-released: "2026-12-01"\n'
+    )
 
 
 # ------------------------------------------------------------------ end to end, in a copy
@@ -143,8 +154,9 @@ def test_release_end_to_end(repo):
     # the same version again is refused; --redo cuts it again with a new summary
     again = _run(path, "release", NEXT_MINOR, "--summary", "x", "--date", "2099-01-01")
     assert again.returncode == 1 and "add --redo" in again.stderr
-    redo = _run(path, "release", NEXT_MINOR, "--redo", "--summary", "An example source.", "--date", "2099-01-02",
-                "--no-report")
+    redo = _run(
+        path, "release", NEXT_MINOR, "--redo", "--summary", "An example source.", "--date", "2099-01-02", "--no-report"
+    )
     assert redo.returncode == 0, redo.stderr
     meta = json.loads((path / "schemas" / "package.json").read_text())
     assert [r["version"] for r in meta["releases"]].count(NEXT_MINOR) == 1

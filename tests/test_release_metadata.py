@@ -1,4 +1,5 @@
 """The release list of schemas/package.json is checked strictly, with one line per problem."""
+
 from __future__ import annotations
 
 import copy
@@ -77,14 +78,16 @@ def test_golden_line():
     line = text.splitlines().index('      "version": "0.1.9",') + 1
     assert [i.render() for i in e.value.issues] == [
         f"schemas/package.json:{line}: releases[1].version: 0.1.9: not greater than the release before it "
-        "(0.2.0); releases are listed oldest first [release-order]"]
+        "(0.2.0); releases are listed oldest first [release-order]"
+    ]
 
 
 @pytest.mark.parametrize("command", [["validate"], ["build", "--out", "OUT"], ["changelog"], ["docs"]])
 def test_commands_that_read_the_releases_refuse_a_bad_list(command, tmp_path, monkeypatch, capsys):
     (tmp_path / "schemas").mkdir()
     (tmp_path / "schemas" / "package.json").write_text(
-        json.dumps(_with(R("0.2.0", source_commit=C), R("banana"), {"version": "0.4.0"}), indent=2))
+        json.dumps(_with(R("0.2.0", source_commit=C), R("banana"), {"version": "0.4.0"}), indent=2)
+    )
     monkeypatch.setattr(schemas, "ROOT", tmp_path)
     rc = main([str(tmp_path / "out") if a == "OUT" else a for a in command])
     out, err = capsys.readouterr()
@@ -102,17 +105,32 @@ def test_every_release_but_the_last_names_its_source_commit():
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=20)
-RELEASE = st.fixed_dictionaries({}, optional={"version": JSON | st.sampled_from(["0.1.0", "0.2.0", "1.0.0"]),
-                                              "date": JSON | st.sampled_from(["2026-11-21", "2026-12-01"]),
-                                              "summary": JSON, "source_commit": JSON | st.just(C), "x": JSON})
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+RELEASE = st.fixed_dictionaries(
+    {},
+    optional={
+        "version": JSON | st.sampled_from(["0.1.0", "0.2.0", "1.0.0"]),
+        "date": JSON | st.sampled_from(["2026-11-21", "2026-12-01"]),
+        "summary": JSON,
+        "source_commit": JSON | st.just(C),
+        "x": JSON,
+    },
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["releases", "name", "package_post_release"]),
-                       st.lists(RELEASE | JSON, max_size=4) | JSON, max_size=3) | JSON)
+@given(
+    st.dictionaries(
+        st.sampled_from(["releases", "name", "package_post_release"]),
+        st.lists(RELEASE | JSON, max_size=4) | JSON,
+        max_size=3,
+    )
+    | JSON
+)
 def test_no_release_list_causes_an_internal_error(meta):
     text = json.dumps(meta)
     try:

@@ -1,4 +1,5 @@
 """The read side of releases: names and manifests from anywhere are checked before use."""
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,22 @@ def test_parse_manifest_accepts_or_refuses_in_one_line(data):
 
 
 def test_the_shipped_manifest_parses():
-    assert list(parse_manifest((ROOT / "build" / "versions.json").read_bytes(), "build/versions.json")) == \
-        [r["version"] for r in releases.releases()]
+    assert list(parse_manifest((ROOT / "build" / "versions.json").read_bytes(), "build/versions.json")) == [
+        r["version"] for r in releases.releases()
+    ]
 
 
 @pytest.mark.parametrize("names", [["figures.csv", "FIGURES.csv"], ["a.csv", "a.csv"]])
 def test_names_one_file_system_would_merge_are_refused(names):
-    man = {"versions": [{"version": "1.0.0", "date": "2026-01-01",
-                         "files": [{"path": f"1.0.0/{n}", "bytes": 1, "sha256": "0" * 64} for n in names]}]}
+    man = {
+        "versions": [
+            {
+                "version": "1.0.0",
+                "date": "2026-01-01",
+                "files": [{"path": f"1.0.0/{n}", "bytes": 1, "sha256": "0" * 64} for n in names],
+            }
+        ]
+    }
     with pytest.raises(ManifestError, match="listed twice"):
         parse_manifest(json.dumps(man).encode(), "x")
 

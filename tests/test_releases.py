@@ -1,4 +1,5 @@
 """Published versions never change; a new version never rewrites an earlier one."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ from ketamine_ssri_evidence.version_bump import next_versions
 def test_every_published_file_matches_the_manifest():
     assert verify(ROOT / "build") == []
     listed = {f["path"] for e in read_manifest(ROOT / "build")["versions"] for f in e["files"]}
-    on_disk = {p.relative_to(ROOT / "build").as_posix() for p in (ROOT / "build").rglob("*")
-               if p.is_file() and p.name != "versions.json"}
+    on_disk = {
+        p.relative_to(ROOT / "build").as_posix()
+        for p in (ROOT / "build").rglob("*")
+        if p.is_file() and p.name != "versions.json"
+    }
     assert on_disk == listed, "every file under build/ is a published file listed in build/versions.json"
 
 
@@ -41,8 +45,12 @@ def test_changing_raw_without_a_new_version_is_refused(tmp_path, real_build):
     raw, out, desc = _copy_project(tmp_path, real_build)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     fig = next(raw.glob("*/figures.csv"))
-    fig.write_text(fig.read_text(encoding="utf-8").replace("up to 72%", "up to 72%", 1)
-                   .replace(",remission_rate,", ",response_rate,", 1), encoding="utf-8")
+    fig.write_text(
+        fig.read_text(encoding="utf-8")
+        .replace("up to 72%", "up to 72%", 1)
+        .replace(",remission_rate,", ",response_rate,", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ReleaseConflict, match="add a new release"):
         build(raw_dir=raw, out_dir=out, root_descriptor=desc)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -92,7 +100,9 @@ def test_citation_names_the_current_release():
 def test_changelog_is_up_to_date():
     from ketamine_ssri_evidence.changelog import changelog
 
-    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), "run: python -m ketamine_ssri_evidence changelog"
+    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") == changelog(), (
+        "run: python -m ketamine_ssri_evidence changelog"
+    )
 
 
 @pytest.mark.slow  # each past release built by its own commit's code, in a fresh process
@@ -110,11 +120,14 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
         assert commit, f"release {r['version']} has no source_commit: it could never be rebuilt"
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit], capture_output=True)
         if archive.returncode != 0:
-            shallow = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"],
-                                     capture_output=True, text=True)
+            shallow = subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"], capture_output=True, text=True
+            )
             if shallow.returncode != 0 or shallow.stdout.strip() == "true":
-                pytest.skip(f"commit {commit} of release {r['version']} is not in this clone "
-                            "(not a git checkout, or a shallow clone: git fetch --unshallow)")
+                pytest.skip(
+                    f"commit {commit} of release {r['version']} is not in this clone "
+                    "(not a git checkout, or a shallow clone: git fetch --unshallow)"
+                )
             pytest.fail(f"release {r['version']}: source_commit {commit} is not a commit of this repository")
         tree = tmp_path / r["version"]
         tree.mkdir()
@@ -123,8 +136,9 @@ def test_published_releases_rebuild_from_their_source_commit(tmp_path):
             f.unlink()
         (tree / "build" / "versions.json").unlink()
         # The commit's own code, run from its datapackage/ folder (whatever its import name was then)
-        proc = subprocess.run([sys.executable, "-m", "datapackage", "build"], cwd=tree, capture_output=True, text=True,
-                              timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "datapackage", "build"], cwd=tree, capture_output=True, text=True, timeout=600
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         for f in (ROOT / "build" / r["version"]).iterdir():
             assert (tree / "build" / r["version"] / f.name).read_bytes() == f.read_bytes(), f"{r['version']}/{f.name}"

@@ -4,6 +4,7 @@ The page loads with no console error and no network request, every chart draws o
 figure, a hover over a point shows that figure, the drop-downs filter, the tables sort and
 search. A screenshot is kept in $REPORT_ARTIFACTS (default: tmp/artifacts/ in the project).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,12 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 ARTIFACTS = Path(os.environ.get("REPORT_ARTIFACTS", ROOT / "tmp" / "artifacts"))
 
-pytestmark = [pytest.mark.slow,  # a real browser: the slow tier (python -m pytest --slow)
-              pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                 reason="headless Chromium not installed: apt-get install -y chromium chromium-driver")]
+pytestmark = [
+    pytest.mark.slow,  # a real browser: the slow tier (python -m pytest --slow)
+    pytest.mark.skipif(
+        not (CHROMIUM and DRIVER), reason="headless Chromium not installed: apt-get install -y chromium chromium-driver"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +40,17 @@ def page(real_report):
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-              "--window-size=1400,1000"):
+    for a in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1000",
+    ):
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
@@ -46,8 +58,8 @@ def page(real_report):
     try:
         driver.get(path.as_uri())
         charts = driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "window.reportReady.then(done, e => done('failed: ' + e));")
+            "const done = arguments[arguments.length - 1];window.reportReady.then(done, e => done('failed: ' + e));"
+        )
         assert isinstance(charts, int) and charts > 0, charts
         yield driver, path
     finally:
@@ -69,8 +81,7 @@ def test_loads_with_no_console_error_and_no_network_request(page):
 def test_every_chart_draws_one_point_per_figure(page):
     driver, _ = page
     for mark, n in _expected_points().items():
-        drawn = driver.execute_script(
-            f"return document.querySelectorAll('g.{mark}_marks > path').length")
+        drawn = driver.execute_script(f"return document.querySelectorAll('g.{mark}_marks > path').length")
         assert drawn == n, mark
 
 
@@ -140,7 +151,8 @@ def test_filters_drive_every_chart(page):
     finally:
         Select(selects[0]).select_by_value("all")
     WebDriverWait(driver, 10).until(
-        lambda d: d.execute_script(count.format("points_response_rate")) == expected["points_response_rate"])
+        lambda d: d.execute_script(count.format("points_response_rate")) == expected["points_response_rate"]
+    )
 
 
 def test_tables_sort_and_search(page):
@@ -154,7 +166,8 @@ def test_tables_sort_and_search(page):
     target = claims["figure_id"].iloc[0]
     search.send_keys(target)
     visible = driver.execute_script(
-        "return Array.from(document.querySelectorAll('#claims-table tbody tr')).filter(r => !r.hidden).length")
+        "return Array.from(document.querySelectorAll('#claims-table tbody tr')).filter(r => !r.hidden).length"
+    )
     assert visible == int(claims.astype(str).apply(lambda col: col.str.contains(target, regex=False)).any(axis=1).sum())
     search.clear()
     driver.execute_script("arguments[0].dispatchEvent(new Event('input'))", search)

@@ -4,6 +4,7 @@ This checks the data each chart's Vega-Lite specification carries (the page draw
 these records), not the size of an image. The expected figures are counted here from the
 release itself, independently of the report module.
 """
+
 from __future__ import annotations
 
 import json

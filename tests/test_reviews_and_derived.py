@@ -1,4 +1,5 @@
 """Derived study figures and reviewed verdicts, as the build reads them from raw/."""
+
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,12 @@ def test_the_real_derived_figures_are_computed_not_typed(figures):
     rows = {r["derived_id"]: r for r in derived_figures(figures, ROOT / "raw", issues)}
     assert issues == []
     d = rows["gutierrez-nd-ketamine-public-clinic/d01"]
-    assert (d["value"], d["expression"], d["measure"], d["population"]) == (88.73, "100% − 11.27% = 88.73%", "completion_rate", "trd")
+    assert (d["value"], d["expression"], d["measure"], d["population"]) == (
+        88.73,
+        "100% − 11.27% = 88.73%",
+        "completion_rate",
+        "trd",
+    )
     d = rows["sakurai-2020-ketamine-maintenance/d01"]
     assert (round(d["value"], 2), d["event"], d["n"]) == (3.53, "any_side_effect", 85)
     # no derived.csv declares a value: the file has no value column at all
@@ -44,20 +50,26 @@ def test_the_real_derived_figures_are_computed_not_typed(figures):
         assert "value" not in path.read_text(encoding="utf-8").splitlines()[0].split(",")
 
 
-@pytest.mark.parametrize("row,code", [
-    (["x/d01", "complement", "x/404", "completion_rate", ""], "derived-input"),
-    (["x/d01", "complement", "x/001; x/002", "completion_rate", ""], "derived-input"),
-    (["x/d01", "count_over_n", "x/001; x/002", "discontinuation_rate", ""], "derived-formula"),
-    (["x/d01", "halve", "x/001", "completion_rate", ""], "unknown-code"),
-    (["x/d01", "complement", "x/001", "remision_rate", ""], "unknown-code"),
-    (["x/d01", "complement", "x/001", "session_count", ""], "unit-dimension"),
-    (["y/d01", "complement", "x/001", "completion_rate", ""], "pattern"),
-])
+@pytest.mark.parametrize(
+    "row,code",
+    [
+        (["x/d01", "complement", "x/404", "completion_rate", ""], "derived-input"),
+        (["x/d01", "complement", "x/001; x/002", "completion_rate", ""], "derived-input"),
+        (["x/d01", "count_over_n", "x/001; x/002", "discontinuation_rate", ""], "derived-formula"),
+        (["x/d01", "halve", "x/001", "completion_rate", ""], "unknown-code"),
+        (["x/d01", "complement", "x/001", "remision_rate", ""], "unknown-code"),
+        (["x/d01", "complement", "x/001", "session_count", ""], "unit-dimension"),
+        (["y/d01", "complement", "x/001", "completion_rate", ""], "pattern"),
+    ],
+)
 def test_bad_derived_rows_are_issues(tmp_path, row, code):
     (tmp_path / "x").mkdir()
     _write(tmp_path / "x" / "derived.csv", ["derived_id", "formula", "inputs", "measure", "note"], [row])
     base = dict(source_id="x", qualifier="exact", unit="%", measure="discontinuation_rate", locator="Results")
-    figs = [dict(base, figure_id="x/001", value_text="11%", value=11.0), dict(base, figure_id="x/002", value_text="12%", value=12.0)]
+    figs = [
+        dict(base, figure_id="x/001", value_text="11%", value=11.0),
+        dict(base, figure_id="x/002", value_text="12%", value=12.0),
+    ]
     issues: list[Issue] = []
     assert derived_figures(figs, tmp_path, issues) == []
     assert [i.code for i in issues] == [code]
@@ -65,31 +77,52 @@ def test_bad_derived_rows_are_issues(tmp_path, row, code):
 
 
 def _claims():
-    return [{"figure_id": "a/001", "verdict": "not_reported", "rule": "claim_adds_subgroup"},
-            {"figure_id": "a/002", "verdict": "consistent", "rule": "values_agree"}]
+    return [
+        {"figure_id": "a/001", "verdict": "not_reported", "rule": "claim_adds_subgroup"},
+        {"figure_id": "a/002", "verdict": "consistent", "rule": "values_agree"},
+    ]
 
 
 HEADER = ["figure_id", "computed_verdict", "computed_rule", "reviewed_verdict", "reason", "reviewer", "date"]
 
 
 def test_a_review_is_shown_beside_the_computed_verdict(tmp_path):
-    _write(tmp_path / "reviews.csv", HEADER,
-           [["a/001", "not_reported", "claim_adds_subgroup", "consistent", "the subgroup is the whole sample", "r", "2026-12-01"]])
+    _write(
+        tmp_path / "reviews.csv",
+        HEADER,
+        [
+            [
+                "a/001",
+                "not_reported",
+                "claim_adds_subgroup",
+                "consistent",
+                "the subgroup is the whole sample",
+                "r",
+                "2026-12-01",
+            ]
+        ],
+    )
     issues: list[Issue] = []
     rows = {r["figure_id"]: r for r in apply_reviews(_claims(), tmp_path, issues)}
     assert issues == []
-    assert (rows["a/001"]["verdict"], rows["a/001"]["reviewed_verdict"], rows["a/001"]["final_verdict"]) == \
-        ("not_reported", "consistent", "consistent")
+    assert (rows["a/001"]["verdict"], rows["a/001"]["reviewed_verdict"], rows["a/001"]["final_verdict"]) == (
+        "not_reported",
+        "consistent",
+        "consistent",
+    )
     assert (rows["a/002"]["reviewed_verdict"], rows["a/002"]["final_verdict"]) == (None, "consistent")
 
 
-@pytest.mark.parametrize("row,code", [
-    (["a/001", "inconsistent", "values_differ", "consistent", "why", "r", "2026-12-01"], "review-stale"),
-    (["a/999", "consistent", "values_agree", "consistent", "why", "r", "2026-12-01"], "review-unknown-figure"),
-    (["a/001", "not_reported", "claim_adds_subgroup", "fine", "why", "r", "2026-12-01"], "unknown-code"),
-    (["a/001", "not_reported", "claim_adds_subgroup", "consistent", "", "r", "2026-12-01"], "required"),
-    (["a/001", "not_reported", "claim_adds_subgroup", "consistent", "why", "r", "1 Dec"], "type"),
-])
+@pytest.mark.parametrize(
+    "row,code",
+    [
+        (["a/001", "inconsistent", "values_differ", "consistent", "why", "r", "2026-12-01"], "review-stale"),
+        (["a/999", "consistent", "values_agree", "consistent", "why", "r", "2026-12-01"], "review-unknown-figure"),
+        (["a/001", "not_reported", "claim_adds_subgroup", "fine", "why", "r", "2026-12-01"], "unknown-code"),
+        (["a/001", "not_reported", "claim_adds_subgroup", "consistent", "", "r", "2026-12-01"], "required"),
+        (["a/001", "not_reported", "claim_adds_subgroup", "consistent", "why", "r", "1 Dec"], "type"),
+    ],
+)
 def test_bad_or_stale_reviews_are_issues(tmp_path, row, code):
     _write(tmp_path / "reviews.csv", HEADER, [row])
     issues: list[Issue] = []
@@ -143,12 +176,15 @@ def computed():
 LONG = "ktfd-ketamine-vs-antidepressants"
 
 
-@pytest.mark.parametrize("fid,verdict,rule,study", [
-    ("315", "inconsistent", "key_changed", "sakurai-2020-ketamine-maintenance/007"),  # 49% of those who continued
-    ("317", "consistent", "values_agree", "marton-2024-esketamine-persistence/005"),  # the median, about 7 months
-    ("346", "consistent", "values_agree", "marton-2024-esketamine-persistence/005"),
-    ("353", "not_reported", "no_figure_for_measure", None),  # 23.99% is of tricyclic users, with no time-point
-])
+@pytest.mark.parametrize(
+    "fid,verdict,rule,study",
+    [
+        ("315", "inconsistent", "key_changed", "sakurai-2020-ketamine-maintenance/007"),  # 49% of those who continued
+        ("317", "consistent", "values_agree", "marton-2024-esketamine-persistence/005"),  # the median, about 7 months
+        ("346", "consistent", "values_agree", "marton-2024-esketamine-persistence/005"),
+        ("353", "not_reported", "no_figure_for_measure", None),  # 23.99% is of tricyclic users, with no time-point
+    ],
+)
 def test_the_followup_claims(computed, fid, verdict, rule, study):
     r = {r["figure_id"]: r for r in computed["claim_checks"]}[f"{LONG}/{fid}"]
     assert (r["verdict"], r["rule"], r["study_figure_id"]) == (verdict, rule, study)
@@ -156,8 +192,11 @@ def test_the_followup_claims(computed, fid, verdict, rule, study):
 
 
 def test_the_followup_pairs(computed):
-    pairs = {(r["figure_id_a"].split("/")[1], r["figure_id_b"].split("/")[1]): r
-             for r in computed["contradictions"] if r["source_id"] == LONG}
+    pairs = {
+        (r["figure_id_a"].split("/")[1], r["figure_id_b"].split("/")[1]): r
+        for r in computed["contradictions"]
+        if r["source_id"] == LONG
+    }
     ceilings = pairs[("010", "007")]  # 'Up to 40%' in less severe depression against 'up to 47%', no population
     assert (ceilings["severity"], ceilings["rule"]) == ("possible", "unspecified_only")
     assert ("081", "281") not in pairs  # 21–31% over 6–12 months and 32.4% at 6 months: different time-points

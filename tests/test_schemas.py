@@ -1,4 +1,5 @@
 """The schemas and vocabularies are complete, consistent and documented."""
+
 from __future__ import annotations
 
 import re

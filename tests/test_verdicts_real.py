@@ -1,4 +1,5 @@
 """The verdicts of the current release on the cases that motivated the rules (see docs/verdict-rules.md)."""
+
 from __future__ import annotations
 
 import csv
@@ -27,14 +28,22 @@ def contra():
     return _rows("contradictions")
 
 
-@pytest.mark.parametrize("fid,verdict,rule,study", [
-    ("289", "not_reported", "claim_adds_timepoint", "sakurai-2020-ketamine-maintenance/009"),  # '33% ... at one year'
-    ("316", "not_reported", "claim_adds_timepoint", "sakurai-2020-ketamine-maintenance/009"),
-    ("342", "not_reported", "claim_adds_timepoint", "sakurai-2020-ketamine-maintenance/009"),
-    ("321", "consistent", "values_agree", "sakurai-2020-ketamine-maintenance/d01"),  # 3.5% vs 3 of 85
-    ("311", "not_reported", "claim_adds_subgroup", "gutierrez-nd-ketamine-public-clinic/d01"),  # nearly 89%
-    ("349", "not_reported", "claim_adds_treatment", "dinicola-2023-antidepressant-adherence/d01"),
-])
+@pytest.mark.parametrize(
+    "fid,verdict,rule,study",
+    [
+        (
+            "289",
+            "not_reported",
+            "claim_adds_timepoint",
+            "sakurai-2020-ketamine-maintenance/009",
+        ),  # '33% ... at one year'
+        ("316", "not_reported", "claim_adds_timepoint", "sakurai-2020-ketamine-maintenance/009"),
+        ("342", "not_reported", "claim_adds_timepoint", "sakurai-2020-ketamine-maintenance/009"),
+        ("321", "consistent", "values_agree", "sakurai-2020-ketamine-maintenance/d01"),  # 3.5% vs 3 of 85
+        ("311", "not_reported", "claim_adds_subgroup", "gutierrez-nd-ketamine-public-clinic/d01"),  # nearly 89%
+        ("349", "not_reported", "claim_adds_treatment", "dinicola-2023-antidepressant-adherence/d01"),
+    ],
+)
 def test_motivating_claims(claims, fid, verdict, rule, study):
     r = claims[f"{LONG}/{fid}"]
     assert (r["verdict"], r["rule"]) == (verdict, rule)

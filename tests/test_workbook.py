@@ -1,4 +1,5 @@
 """The release workbook: every cell as in the Parquet table, read back directly and after LibreOffice."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,7 @@ def _sheet_rows(path, table):
 def _compare(path, table):
     fields = schemas.table(table).fields
     header, rows = _sheet_rows(path, table)
-    assert list(header)[:len(fields)] == [f.name for f in fields]
+    assert list(header)[: len(fields)] == [f.name for f in fields]
     expected = _expected(table)
     assert len(rows) == len(expected)
     for i, (got, want) in enumerate(zip(rows, expected), start=2):
@@ -106,9 +107,22 @@ def libreoffice_copy(tmp_path_factory):
     src = tmp / "in" / file_name()
     src.parent.mkdir()
     shutil.copy(RELEASE / file_name(), src)
-    proc = subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
-                           "--convert-to", "xlsx", "--outdir", str(tmp / "out"), str(src)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp / "out"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = tmp / "out" / file_name()
     assert out.is_file(), proc.stdout + proc.stderr
     return out
@@ -132,9 +146,18 @@ def test_text_that_looks_like_a_number_a_date_or_a_formula_stays_text(tmp_path):
     fields = schemas.table("figures").fields
     for i, text in enumerate(tricky):
         rec: dict[str, object] = {f.name: None for f in fields}
-        rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text=text, qualifier="exact",
-                   measure="remission_rate", treatment="ketamine", population="unspecified", value=1.5,
-                   timepoint_sessions=3)
+        rec.update(
+            figure_id=f"x/{i:03d}",
+            source_id="x",
+            locator="L",
+            value_text=text,
+            qualifier="exact",
+            measure="remission_rate",
+            treatment="ketamine",
+            population="unspecified",
+            value=1.5,
+            timepoint_sessions=3,
+        )
         tables["figures"].append(rec)
     path = tmp_path / "w.xlsx"
     path.write_bytes(workbook_bytes(current_release()["version"], tables))
@@ -158,8 +181,17 @@ def test_a_table_too_large_for_the_workbook_is_named_not_written(tmp_path, monke
     tables: dict[str, list[dict[str, object]]] = {t: [] for t in TABLES}
     for i in range(3):
         rec: dict[str, object] = {f.name: None for f in fields}
-        rec.update(figure_id=f"x/{i:03d}", source_id="x", locator="L", value_text="1", qualifier="exact",
-                   measure="remission_rate", treatment="ketamine", population="unspecified", value=1.0)
+        rec.update(
+            figure_id=f"x/{i:03d}",
+            source_id="x",
+            locator="L",
+            value_text="1",
+            qualifier="exact",
+            measure="remission_rate",
+            treatment="ketamine",
+            population="unspecified",
+            value=1.0,
+        )
         tables["figures"].append(rec)
     tables["sources"] = [{f.name: None for f in schemas.table("sources").fields} | {"source_id": "x"}]
     path = tmp_path / "w.xlsx"

@@ -1,5 +1,6 @@
 """The pull-request workflow only reads, calls check-pr (which the suite also runs here),
 and check-pr says what main's tests would say."""
+
 from __future__ import annotations
 
 import re
@@ -54,7 +55,9 @@ def _package_commands(script):
         for tok in list(lex) + [";"]:
             if tok and set(tok) <= set("|&;<>()"):
                 if "ketamine_ssri_evidence" in segment and segment[segment.index("ketamine_ssri_evidence") - 1] == "-m":
-                    yield [re.sub(r"\$\{?\w+\}?", "X", a) for a in segment[segment.index("ketamine_ssri_evidence") + 1:]]
+                    yield [
+                        re.sub(r"\$\{?\w+\}?", "X", a) for a in segment[segment.index("ketamine_ssri_evidence") + 1 :]
+                    ]
                 segment = []
             else:
                 segment.append(tok)
@@ -68,8 +71,15 @@ def test_triggers_on_pull_requests_touching_data_schemas_code_or_tests():
     doc = _load(WORKFLOWS[0])
     on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare 'on' as true
     paths = on["pull_request"]["paths"]
-    assert {"raw/**", "schemas/**", "datapackage/**", "tests/**", "build/**", "pyproject.toml",
-            "constraints.txt"} <= set(paths)
+    assert {
+        "raw/**",
+        "schemas/**",
+        "datapackage/**",
+        "tests/**",
+        "build/**",
+        "pyproject.toml",
+        "constraints.txt",
+    } <= set(paths)
 
 
 def test_only_reads_the_repository():
@@ -107,8 +117,10 @@ def test_installs_like_the_readme_and_runs_check_pr_with_the_tests():
     for wf in WORKFLOWS:
         scripts = list(_runs(_load(wf)))
         # installs as the README says, itself or through .ci/run (which does, below)
-        assert any("pip install -q -c constraints.txt -e '.[test]'" in s or re.search(r"^\s*\.ci/run\s*$", s, re.M)
-                   for s in scripts)
+        assert any(
+            "pip install -q -c constraints.txt -e '.[test]'" in s or re.search(r"^\s*\.ci/run\s*$", s, re.M)
+            for s in scripts
+        )
         for script in scripts:
             for args in _package_commands(script):
                 ns = parser.parse_args(args)  # SystemExit (a failed test) if a command or option is unknown
@@ -118,6 +130,7 @@ def test_installs_like_the_readme_and_runs_check_pr_with_the_tests():
 
 
 # ------------------------------------------------------------------ the two tiers of the suite
+
 
 def _command_lines(script):
     return [line.strip() for line in script.splitlines() if "pytest" in line and not line.lstrip().startswith("#")]
@@ -142,8 +155,11 @@ def test_the_slow_tier_is_marked_documented_and_run_on_main():
     for text in (README, contributing):
         assert "python -m pytest --slow" in text and "-n 2" in text
     # the pull-request check runs the fast tier (check-pr's python -m pytest); main and tags run both
-    on_main = [wf for wf in WORKFLOWS if "main" in (_load(wf).get("on", _load(wf).get(True)).get("push") or {})
-               .get("branches", [])]
+    on_main = [
+        wf
+        for wf in WORKFLOWS
+        if "main" in (_load(wf).get("on", _load(wf).get(True)).get("push") or {}).get("branches", [])
+    ]
     assert on_main and all(any(re.search(r"^\s*\.ci/run\s*$", s, re.M) for s in _runs(_load(wf))) for wf in on_main)
 
 
@@ -168,18 +184,22 @@ def test_check_pr_runs_the_fast_tier(monkeypatch, tmp_path):
 
 # ------------------------------------------------------------------ escaping
 
+
 def test_escaping_follows_the_workflow_command_rules():
     assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
     assert escape_property("raw/a,b:c%\n.csv") == "raw/a%2Cb%3Ac%25%0A.csv"
     line = annotation("error", "bad: 5%\nsecond line", file="raw/x,y:z/figures.csv", line=3, title="code: a,b")
-    assert line == ("::error file=raw/x%2Cy%3Az/figures.csv,line=3,title=code%3A a%2Cb"
-                    "::bad: 5%25%0Asecond line")
+    assert line == ("::error file=raw/x%2Cy%3Az/figures.csv,line=3,title=code%3A a%2Cb::bad: 5%25%0Asecond line")
     assert "\n" not in line
 
 
 def test_every_problem_reaches_the_summary_and_the_annotations():
-    report = Report(problems=[Problem(f"raw/s{i}/figures.csv:{i}: value: x: bad | value [type]",
-                                      f"raw/s{i}/figures.csv", i, "type") for i in range(1, 26)])
+    report = Report(
+        problems=[
+            Problem(f"raw/s{i}/figures.csv:{i}: value: x: bad | value [type]", f"raw/s{i}/figures.csv", i, "type")
+            for i in range(1, 26)
+        ]
+    )
     summary = render_summary(report)
     assert summary.startswith("## Pull-request check: fails\n")
     assert "### 25 problems" in summary
@@ -192,6 +212,7 @@ def test_every_problem_reaches_the_summary_and_the_annotations():
 
 
 # ------------------------------------------------------------------ check-pr itself
+
 
 @pytest.fixture(scope="module")
 def project_report():
@@ -214,8 +235,9 @@ def contribution(tmp_path_factory):
     repo = tmp_path_factory.mktemp("contribution")
     copy_repository(repo)
     add_source(repo)
-    return repo, run(repo, "check-pr", "--tests", "never", "--base", "HEAD", "--summary", str(repo / "summary.md"),
-                     "--annotations")
+    return repo, run(
+        repo, "check-pr", "--tests", "never", "--base", "HEAD", "--summary", str(repo / "summary.md"), "--annotations"
+    )
 
 
 @pytest.mark.slow  # check-pr in a copy of the repository

@@ -13,11 +13,20 @@ references), :mod:`.provenance` (snapshots), :mod:`.incremental` (``validate --c
 :mod:`.driver` (``validate()``), :mod:`.pandas_probe` (pyarrow's look for pandas, skipped by
 the ``validate`` command).
 """
+
 from __future__ import annotations
 
 from .driver import SNAPSHOTS_ENV, Result, max_file_bytes, validate
 from .folders import UsageError
 from .reading import MAX_FILE_BYTES, MAX_FILE_ENV, MAX_FILE_MB
 
-__all__ = ["MAX_FILE_BYTES", "MAX_FILE_ENV", "MAX_FILE_MB", "SNAPSHOTS_ENV", "Result", "UsageError",
-           "max_file_bytes", "validate"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_FILE_ENV",
+    "MAX_FILE_MB",
+    "SNAPSHOTS_ENV",
+    "Result",
+    "UsageError",
+    "max_file_bytes",
+    "validate",
+]

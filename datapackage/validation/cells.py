@@ -14,6 +14,7 @@ snapshot file name, whose rule is the schema's pattern and whose path-like value
 Reads: ``schemas/`` through ``schemas``. May import: ``schemas``, ``text_safety``,
 ``field_types``, ``issues``; numpy and pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,10 @@ def _snapshot_path(v: str) -> tuple[str, str] | None:
     # The rule is the schema's pattern (a bare file name); a value it refuses that is written
     # like a path or an address is told why it is unsafe.
     if "/" in v or "\\" in v or ":" in v or v.startswith(("~", ".")):
-        return ("unsafe-path", "snapshot must be a bare file name in the snapshot folder, without folders, '..', "
-                "drive letters or URLs")
+        return (
+            "unsafe-path",
+            "snapshot must be a bare file name in the snapshot folder, without folders, '..', drive letters or URLs",
+        )
     return None
 
 
@@ -108,16 +111,26 @@ class CellChecker:
                 why = f"the {scheme!r} scheme is not allowed; " if scheme else ""
                 return None, (("bad-url", f"{why}use an http:// or https:// address"),)
             if self.codes is not None and v not in self.codes:
-                return None, (("unknown-code", f"not a code of the {f.vocabulary} vocabulary "
-                               f"(schemas/vocab/{f.vocabulary}.csv){lookalikes(v)}"),)
+                return None, (
+                    (
+                        "unknown-code",
+                        f"not a code of the {f.vocabulary} vocabulary "
+                        f"(schemas/vocab/{f.vocabulary}.csv){lookalikes(v)}",
+                    ),
+                )
             if self.pattern is not None and not self.pattern.fullmatch(v):
                 special = self.pattern_reason(v) if self.pattern_reason else None
                 if special is not None:
                     return None, (special,)
                 return None, (("pattern", f"does not match the pattern {f.pattern}{lookalikes(v)}"),)
             if self.free_text and v[0] in _FORMULA:
-                return None, (("formula-injection", "text must not start with =, +, - or @ (spreadsheets run it "
-                               "as a formula); rephrase or start with another character"),)
+                return None, (
+                    (
+                        "formula-injection",
+                        "text must not start with =, +, - or @ (spreadsheets run it "
+                        "as a formula); rephrase or start with another character",
+                    ),
+                )
         return parsed, tuple(problems)
 
     # ---------------------------------------------------------------- columns

@@ -9,6 +9,7 @@ them are faulty), copying each finding to every row of the combination.
 Reads: nothing. May import: ``issues``, ``.cells``, ``.figure_rules``, ``.rows``,
 ``.tables``; numpy and pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -68,7 +69,9 @@ def run_rules(td: TableData, sink: Sink, memo: figure_rules.Memo) -> None:
             at = td.where(int(i))
             for fld, code, why, value in found:
                 v = row.values.get(fld) if value is None else value
-                sink.add(at.folder, Issue(at.path, td.line_of(fld, int(i)), fld, "" if v is None else fmt(v), code, why))
+                sink.add(
+                    at.folder, Issue(at.path, td.line_of(fld, int(i)), fld, "" if v is None else fmt(v), code, why)
+                )
 
 
 SMALL_GROUPING = 50_000  # fewer rows are grouped in Python (pyarrow's group_by first loads its dataset module)

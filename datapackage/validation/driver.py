@@ -9,6 +9,7 @@ check of the published files; collect every problem as an issue.
 Reads: raw/, the snapshot folder, build/. May import: every module of the package,
 ``schemas``, ``text_safety``, ``published_files``, ``issues``; numpy and pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,11 +55,18 @@ class Result:
         return self._rows
 
 
-def validate(paths: list[str | os.PathLike] | None = None, *, raw_dir: str | os.PathLike | None = None,
-             snapshots: str | os.PathLike | None = None, max_bytes: int | None = None,
-             keep_rows: bool = True, folders: set[str] | None = None, cross_sources_everywhere: bool = False,
-             build_dir: str | os.PathLike | None = None,
-             others: Callable[[list[str], Path], Any] | None = None) -> Result:
+def validate(
+    paths: list[str | os.PathLike] | None = None,
+    *,
+    raw_dir: str | os.PathLike | None = None,
+    snapshots: str | os.PathLike | None = None,
+    max_bytes: int | None = None,
+    keep_rows: bool = True,
+    folders: set[str] | None = None,
+    cross_sources_everywhere: bool = False,
+    build_dir: str | os.PathLike | None = None,
+    others: Callable[[list[str], Path], Any] | None = None,
+) -> Result:
     """Validate the source folders in ``paths`` (default: every folder of ``raw_dir``).
 
     ``raw_dir`` defaults to the project's ``raw/`` (or, for a folder outside it, the folder's

@@ -14,6 +14,7 @@ Reads: the vocabularies through ``schemas`` (qualifier shapes and wordings, meas
 signs and requirements, unit dimensions). May import: ``schemas``, ``durations``,
 ``figure_text``, ``.rows``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,8 +40,9 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(table: str, reads: tuple[str, ...] | Callable[[], tuple[str, ...]],
-         fn: Callable[[RuleRow, Emit], None]) -> None:
+def rule(
+    table: str, reads: tuple[str, ...] | Callable[[], tuple[str, ...]], fn: Callable[[RuleRow, Emit], None]
+) -> None:
     """Register ``fn`` as a row rule of ``table`` that reads the fields ``reads`` (or a function
     giving them). Rules are registered by a call after their definition, not by a decorator,
     so that mutation testing reaches their bodies (mutmut leaves decorated functions alone)."""
@@ -86,6 +88,7 @@ class Memo:
 
 # ------------------------------------------------------------------ figures
 
+
 def _shape(q: Any) -> str | None:
     return schemas.qualifier_shape(q) if q is not None else None
 
@@ -97,8 +100,11 @@ def numbers_fit_the_qualifier(row: RuleRow, emit: Emit) -> None:
     shape = _shape(q)
     if shape == "none":
         for k in sorted(have):
-            emit(k, "qualitative-numbers", "a qualitative figure has no numbers; empty value, low and high "
-                 "or change the qualifier")
+            emit(
+                k,
+                "qualitative-numbers",
+                "a qualitative figure has no numbers; empty value, low and high or change the qualifier",
+            )
     elif shape == "range":
         if not {"low", "high"} <= have or "value" in have:
             for k in ("low", "high"):
@@ -112,6 +118,8 @@ def numbers_fit_the_qualifier(row: RuleRow, emit: Emit) -> None:
         for k in ("low", "high"):
             if k in have:
                 emit(k, "point-value", f"a {q} figure fills value only, not {k}")
+
+
 rule("figures", ("qualifier", "value", "low", "high"), numbers_fit_the_qualifier)
 
 
@@ -119,6 +127,8 @@ def numbers_have_a_unit(row: RuleRow, emit: Emit) -> None:
     q = row["qualifier"]
     if q and _shape(q) != "none" and row["unit"] is None and not row.bad("unit"):
         emit("unit", "unit-missing", "a figure with numbers needs a unit")
+
+
 rule("figures", ("qualifier", "unit"), numbers_have_a_unit)
 
 
@@ -133,6 +143,8 @@ def unit_measures_the_measure(row: RuleRow, emit: Emit) -> None:
     dim = _dimension(measure)
     if unit in units and dim is not None and units[unit]["dimension"] != dim:
         emit("unit", "unit-dimension", f"unit {unit} measures {units[unit]['dimension']}, but {measure} is a {dim}")
+
+
 rule("figures", ("unit", "measure"), unit_measures_the_measure)
 
 
@@ -145,6 +157,8 @@ def proportions_lie_within_100(row: RuleRow, emit: Emit) -> None:
         v = row[k]
         if v is not None and not floor <= v <= 100:
             emit(k, "proportion-range", f"a proportion must lie between {floor} and 100 %")
+
+
 rule("figures", ("measure", "value", "low", "high"), proportions_lie_within_100)
 
 
@@ -154,6 +168,8 @@ def value_lies_within_low_and_high(row: RuleRow, emit: Emit) -> None:
         emit("low", "value-order", f"low {fmt(lo)} is greater than high {fmt(hi)}")
     if val is not None and ((lo is not None and lo > val) or (hi is not None and hi < val)):
         emit("value", "value-order", f"value {fmt(val)} lies outside low–high")
+
+
 rule("figures", ("value", "low", "high"), value_lies_within_low_and_high)
 
 
@@ -166,15 +182,21 @@ def value_text_agrees(row: RuleRow, emit: Emit) -> None:
     shape = _shape(q)
     if shape == "none":
         if p.numbers:
-            emit("value_text", "text-mismatch",
-                 f"value_text holds the number(s) {', '.join(fmt(n) for n in p.numbers)} but qualifier is qualitative")
+            emit(
+                "value_text",
+                "text-mismatch",
+                f"value_text holds the number(s) {', '.join(fmt(n) for n in p.numbers)} but qualifier is qualitative",
+            )
         return
     expected = [row["low"], row["high"]] if shape == "range" else [row["value"]]
     if None in expected:
         return  # the shape is wrong: reported by point-value / range-ends
     if not p.numbers:
-        emit("value_text", "text-mismatch",
-             f"value_text holds no number, but the figure is {q} {', '.join(fmt(e) for e in expected)}")
+        emit(
+            "value_text",
+            "text-mismatch",
+            f"value_text holds no number, but the figure is {q} {', '.join(fmt(e) for e in expected)}",
+        )
         return
     printed = []
     for n, frac in zip(p.numbers, p.fractions):
@@ -192,6 +214,8 @@ def value_text_agrees(row: RuleRow, emit: Emit) -> None:
     # a wording no qualifier claims (none of the vocabulary's reads_as) agrees with every one
     if p.hint and p.hint in _wordings() and p.hint not in schemas.qualifier_reads_as(q):
         emit("qualifier", "qualifier-mismatch", f"value_text reads as {p.hint}, not {q}")
+
+
 rule("figures", ("value_text", "qualifier", "unit", "value", "low", "high"), value_text_agrees)
 
 
@@ -212,6 +236,8 @@ def time_points_in_order(row: RuleRow, emit: Emit) -> None:
             db = duration_days(b) if start == "timepoint" else b
             if da is not None and db is not None and da > db:
                 emit(end, "timepoint-order", f"{end} {b} is before {start} {a}")
+
+
 rule("figures", ("timepoint", "timepoint_end", "timepoint_sessions", "timepoint_sessions_end"), time_points_in_order)
 
 
@@ -221,6 +247,8 @@ def time_points_have_an_anchor(row: RuleRow, emit: Emit) -> None:
         emit("timepoint_anchor", "anchor-missing", "a time-point needs timepoint_anchor (what it is counted from)")
     if not has_tp and row["timepoint_anchor"] is not None and not row.bad("timepoint", "timepoint_sessions"):
         emit("timepoint_anchor", "anchor-alone", "timepoint_anchor is set but no time-point is")
+
+
 rule("figures", ("timepoint", "timepoint_sessions", "timepoint_anchor"), time_points_have_an_anchor)
 
 
@@ -237,12 +265,17 @@ def measure_has_what_it_requires(row: RuleRow, emit: Emit) -> None:
         if need and row[need] is None and not row.bad(need):
             code = "event-missing" if need == "event" else "comparator-missing"
             emit(need, code, f"{measure} needs {need}")
+
+
 rule("figures", _required_by_measures, measure_has_what_it_requires)
 
 
 # ------------------------------------------------------------------ sources
 
+
 def snapshot_has_its_hash(row: RuleRow, emit: Emit) -> None:
     if row["snapshot"] is not None and row["snapshot_sha256"] is None and not row.bad("snapshot_sha256"):
         emit("snapshot_sha256", "snapshot-hash-missing", "snapshot is set, so snapshot_sha256 is required")
+
+
 rule("sources", ("snapshot", "snapshot_sha256"), snapshot_has_its_hash)

@@ -9,6 +9,7 @@ Reads: directory listings (without following links). May import: ``file_safety``
 ``schemas``, ``text_safety``, ``issues``; ``derive`` and ``reviews`` for the names of the
 other contributed files.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,10 @@ def select(paths, raw_dir: Path, raw_given: bool) -> tuple[Path, set[str] | None
         elif not raw_given:
             # a folder outside the project's raw/: its own parent is the raw/ to read
             is_dir = os.path.isdir(ap) and not os.path.islink(ap)
-            holds = is_dir and any(os.path.lexists(os.path.join(ap, str(t.raw_file)))
-                                   for t in map(schemas.table, schemas.contributed_table_names()))
+            holds = is_dir and any(
+                os.path.lexists(os.path.join(ap, str(t.raw_file)))
+                for t in map(schemas.table, schemas.contributed_table_names())
+            )
             here = Path(ap) if is_dir and not holds else Path(parent) if is_dir else Path(grand)
             if inferred is not None and os.path.realpath(here) != os.path.realpath(inferred):
                 raise UsageError("the given paths are in different raw/ folders; validate one at a time or pass --raw")
@@ -69,8 +72,10 @@ def select(paths, raw_dir: Path, raw_given: bool) -> tuple[Path, set[str] | None
             else:
                 names.add(name if here == Path(parent) else folder)
         else:
-            raise UsageError(f"{text_safety.safe_text(text)} is not inside {text_safety.safe_text(str(raw_dir))} "
-                             "(a source folder, or a file in one)")
+            raise UsageError(
+                f"{text_safety.safe_text(text)} is not inside {text_safety.safe_text(str(raw_dir))} "
+                "(a source folder, or a file in one)"
+            )
     return raw_dir, (ALL if every else names)
 
 
@@ -82,9 +87,17 @@ def raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], genera
     if error:
         raise UsageError(f"cannot list {raw_dir}: {error}")
     if count > fs.MAX_RAW_ENTRIES:
-        general.append(Issue(label, 0, "", "", "too-many-entries",
-                             f"raw/ holds more than {fs.MAX_RAW_ENTRIES:,} entries; the limit is {fs.MAX_RAW_ENTRIES:,}; "
-                             "nothing was read"))
+        general.append(
+            Issue(
+                label,
+                0,
+                "",
+                "",
+                "too-many-entries",
+                f"raw/ holds more than {fs.MAX_RAW_ENTRIES:,} entries; the limit is {fs.MAX_RAW_ENTRIES:,}; "
+                "nothing was read",
+            )
+        )
         return []
     folders = []
     sid = schemas.table("sources").field("source_id")  # a source folder is named after its source_id
@@ -105,19 +118,47 @@ def raw_entries(raw_dir: Path, label: str, local: dict[str, list[Issue]], genera
             else:
                 out.append(Issue(shown, 0, "", "", "bad-folder-name", why))
         elif e.kind == "symlink":
-            out.append(Issue(shown, 0, "", "", "symlink",
-                             "a symbolic link in raw/ is never followed; put the source folder itself here"))
+            out.append(
+                Issue(
+                    shown,
+                    0,
+                    "",
+                    "",
+                    "symlink",
+                    "a symbolic link in raw/ is never followed; put the source folder itself here",
+                )
+            )
         elif e.kind == "hardlink":
-            out.append(Issue(shown, 0, "", "", "hard-link", "a file directly in raw/ is not read, and this one "
-                             "has other names (a hard link); raw/ holds only source folders"))
+            out.append(
+                Issue(
+                    shown,
+                    0,
+                    "",
+                    "",
+                    "hard-link",
+                    "a file directly in raw/ is not read, and this one "
+                    "has other names (a hard link); raw/ holds only source folders",
+                )
+            )
         elif e.kind == "file":
             hint = fs.near_miss(e.name, expected)
-            where = (f"; {hint} belongs in the source folder raw/<source_id>/" if hint
-                     else "; raw/ holds only source folders")
+            where = (
+                f"; {hint} belongs in the source folder raw/<source_id>/"
+                if hint
+                else "; raw/ holds only source folders"
+            )
             out.append(Issue(shown, 0, "", "", "unexpected-file", f"a file directly in raw/ is not read{where}"))
         else:
-            out.append(Issue(shown, 0, "", "", "special-file",
-                             f"{fs.KIND_WORDS.get(e.kind, 'not a regular file')} is never read; raw/ holds only source folders"))
+            out.append(
+                Issue(
+                    shown,
+                    0,
+                    "",
+                    "",
+                    "special-file",
+                    f"{fs.KIND_WORDS.get(e.kind, 'not a regular file')} is never read; raw/ holds only source folders",
+                )
+            )
     return folders
 
 
@@ -142,43 +183,97 @@ def folder_files(d: Path, shown_dir: str, tables, out: list[Issue]) -> dict[str,
         out.append(Issue(shown_dir, 0, "", "", "missing-file", f"cannot list the folder: {error}"))
         return kinds
     if count > fs.MAX_FOLDER_ENTRIES:
-        out.append(Issue(shown_dir, 0, "", "", "too-many-entries",
-                         f"the folder holds more than {fs.MAX_FOLDER_ENTRIES} entries; the limit is {fs.MAX_FOLDER_ENTRIES}; "
-                         "it was not read"))
+        out.append(
+            Issue(
+                shown_dir,
+                0,
+                "",
+                "",
+                "too-many-entries",
+                f"the folder holds more than {fs.MAX_FOLDER_ENTRIES} entries; the limit is {fs.MAX_FOLDER_ENTRIES}; "
+                "it was not read",
+            )
+        )
         return {name: "unlisted" for name in expected}
     for e in found:
         shown = f"{shown_dir}/{fs.shown_name(e.name)}"
         if e.name in kinds:
             kinds[e.name] = e.kind
             if e.kind == "symlink":
-                out.append(Issue(shown, 0, "", "", "symlink", f"{e.name} is a symbolic link; links are never "
-                                 "followed or read: commit the file itself"))
+                out.append(
+                    Issue(
+                        shown,
+                        0,
+                        "",
+                        "",
+                        "symlink",
+                        f"{e.name} is a symbolic link; links are never followed or read: commit the file itself",
+                    )
+                )
             elif e.kind == "hardlink":
-                out.append(Issue(shown, 0, "", "", "hard-link", f"{e.name} has other names (a hard link), so it "
-                                 "may be another file on this machine; it is never read: put a copy here"))
+                out.append(
+                    Issue(
+                        shown,
+                        0,
+                        "",
+                        "",
+                        "hard-link",
+                        f"{e.name} has other names (a hard link), so it "
+                        "may be another file on this machine; it is never read: put a copy here",
+                    )
+                )
             elif e.kind == "dir":
                 out.append(Issue(shown, 0, "", "", "not-a-file", f"{e.name} is a folder; it must be a file"))
             elif e.kind != "file":
-                out.append(Issue(shown, 0, "", "", "special-file",
-                                 f"{e.name} is {fs.KIND_WORDS.get(e.kind, 'not a regular file')}; it must be a regular file"))
+                out.append(
+                    Issue(
+                        shown,
+                        0,
+                        "",
+                        "",
+                        "special-file",
+                        f"{e.name} is {fs.KIND_WORDS.get(e.kind, 'not a regular file')}; it must be a regular file",
+                    )
+                )
             continue
         if e.kind == "symlink":
-            out.append(Issue(shown, 0, "", "", "symlink", "a symbolic link in a source folder is never followed or read"))
+            out.append(
+                Issue(shown, 0, "", "", "symlink", "a symbolic link in a source folder is never followed or read")
+            )
             continue
         if e.kind == "hardlink":
             out.append(Issue(shown, 0, "", "", "hard-link", "a file with other names (a hard link) is never read"))
             continue
         if e.kind not in ("file", "dir"):
-            out.append(Issue(shown, 0, "", "", "special-file",
-                             f"{fs.KIND_WORDS.get(e.kind, 'not a regular file')} is never read"))
+            out.append(
+                Issue(
+                    shown, 0, "", "", "special-file", f"{fs.KIND_WORDS.get(e.kind, 'not a regular file')} is never read"
+                )
+            )
             continue
         hint = fs.near_miss(e.name, expected)
         if hint:
             also = f" ({hint} is there too: merge them)" if (d / hint).exists() or os.path.lexists(d / hint) else ""
-            out.append(Issue(shown, 0, "", "", "misnamed-file",
-                             f"only {hint} is read (exact name, lower case); rename this {'folder' if e.kind == 'dir' else 'file'} to {hint}{also}"))
+            out.append(
+                Issue(
+                    shown,
+                    0,
+                    "",
+                    "",
+                    "misnamed-file",
+                    f"only {hint} is read (exact name, lower case); rename this {'folder' if e.kind == 'dir' else 'file'} to {hint}{also}",
+                )
+            )
         else:
-            out.append(Issue(shown, 0, "", "", "unexpected-file",
-                             f"{fs.KIND_WORDS[e.kind]} that no table reads; a source folder holds only "
-                             f"{', '.join(expected[:-1])} and {expected[-1]}"))
+            out.append(
+                Issue(
+                    shown,
+                    0,
+                    "",
+                    "",
+                    "unexpected-file",
+                    f"{fs.KIND_WORDS[e.kind]} that no table reads; a source folder holds only "
+                    f"{', '.join(expected[:-1])} and {expected[-1]}",
+                )
+            )
     return kinds

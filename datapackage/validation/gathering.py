@@ -10,6 +10,7 @@ Reads: the source folders. May import: ``schemas``, ``text_safety``, ``issues``,
 ``.checks``, ``.folders``, ``.index``, ``.reading``, ``.tables``; numpy and pyarrow inside
 functions.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,10 @@ from .reading import (
 )
 from .tables import FileAt, Sink, TableData
 
-MAX_HINT = (f"; raise the limit with --max-file-mb N (or the environment variable {MAX_FILE_ENV}), "
-            "or split the source's figures")
+MAX_HINT = (
+    f"; raise the limit with --max-file-mb N (or the environment variable {MAX_FILE_ENV}), "
+    "or split the source's figures"
+)
 
 
 @functools.lru_cache(maxsize=None)
@@ -51,13 +54,18 @@ def check_header(table: schemas.Table, path: str, names: list[str], lines: dict[
         return
     for name in dict.fromkeys(names):
         if name not in known:
-            why = ("is computed by the build; remove it" if name in derived
-                   else f"is not a field of the {table.name} schema (schemas/{table.name}.schema.json)")
+            why = (
+                "is computed by the build; remove it"
+                if name in derived
+                else f"is not a field of the {table.name} schema (schemas/{table.name}.schema.json)"
+            )
             issues.append(Issue(path, lines.get(name, 1), name, name, "unknown-column", why + lookalikes(name)))
     if table.raw_format == "csv":  # in source.yaml a missing key is an empty value
         for f in table.raw_fields:
             if f.name not in names:
-                issues.append(Issue(path, 1, f.name, "", "missing-column", "the header lacks this column of the schema"))
+                issues.append(
+                    Issue(path, 1, f.name, "", "missing-column", "the header lacks this column of the schema")
+                )
 
 
 class _Records:
@@ -139,12 +147,14 @@ class _Ahead:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_bytes: int,
-                 unreadable: dict[str, set[str]]) -> dict[str, TableData]:
+def read_folders(
+    raw_dir: Path, label: str, names: list[str], sink: Sink, max_bytes: int, unreadable: dict[str, set[str]]
+) -> dict[str, TableData]:
     """Every contributed table of the folders ``names``, each gathered into one :class:`TableData`."""
     tables = [schemas.table(n) for n in schemas.contributed_table_names()]
-    gathers: dict[str, Any] = {t.name: (Gather([f.name for f in t.raw_fields]) if t.raw_format == "csv"
-                                        else _Records(t)) for t in tables}
+    gathers: dict[str, Any] = {
+        t.name: (Gather([f.name for f in t.raw_fields]) if t.raw_format == "csv" else _Records(t)) for t in tables
+    }
     coded = {t.name: {f.name for f in t.raw_fields if f.vocabulary} for t in tables}
     hint = MAX_HINT
     ahead = _Ahead(raw_dir, names, [t for t in tables if t.raw_format == "csv"], max_bytes)
@@ -175,8 +185,9 @@ def read_folders(raw_dir: Path, label: str, names: list[str], sink: Sink, max_by
             g = gathers[t.name]
             before = g.rows
             file_issues: list[Issue] = []
-            header = read_csv_into(g, name, fs_path, shown, file_issues, max_bytes, coded[t.name], hint,
-                                   ahead.get(name, file))
+            header = read_csv_into(
+                g, name, fs_path, shown, file_issues, max_bytes, coded[t.name], hint, ahead.get(name, file)
+            )
             if header is None:
                 local.extend(file_issues)
                 unreadable.setdefault(t.name, set()).add(name)

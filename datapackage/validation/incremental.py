@@ -14,6 +14,7 @@ among its rows, so that a run counts the uses of the changed folders' values onl
 Reads: git (``ls-tree``, ``rev-parse``), the cache file, the folders missing from it. May
 import: ``schemas``, ``changes``, ``.gathering``, ``.index``; pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,6 +69,7 @@ def cache_path(raw: Path) -> Path | None:
 
 # ------------------------------------------------------------------ the cache file
 
+
 def _flatten(ix: index_.Index, folders: set[str]):
     """One table of an index's rows in ``folders`` (every table's, the restated figures', the
     unreadable folders'), each row naming its table in ``_table``."""
@@ -78,12 +80,22 @@ def _flatten(ix: index_.Index, folders: set[str]):
     for name, t in ix.tables.items():
         parts.append(t.append_column("_table", pa.array([name] * t.num_rows, type=pa.string())))
     if ix.restates is not None:
-        parts.append(ix.restates.append_column("_table", pa.array(["_restates"] * ix.restates.num_rows, type=pa.string())))
+        parts.append(
+            ix.restates.append_column("_table", pa.array(["_restates"] * ix.restates.num_rows, type=pa.string()))
+        )
     rows = [(table, f) for table, fs in ix.unreadable.items() for f in sorted(fs)]
     if rows:
-        parts.append(pa.table({"_folder": [f for _, f in rows], "_path": [""] * len(rows),
-                               "_line": pa.array([0] * len(rows), pa.int64()), "target": [t for t, _ in rows],
-                               "_table": ["_unreadable"] * len(rows)}))
+        parts.append(
+            pa.table(
+                {
+                    "_folder": [f for _, f in rows],
+                    "_path": [""] * len(rows),
+                    "_line": pa.array([0] * len(rows), pa.int64()),
+                    "target": [t for t, _ in rows],
+                    "_table": ["_unreadable"] * len(rows),
+                }
+            )
+        )
     if not parts:
         return None
     flat = pa.concat_tables(parts, promote_options="default")
@@ -126,7 +138,9 @@ def _unflatten(flat, ranges: dict[str, list[int]] | None = None, duplicated: boo
         start, stop = ranges.get(table, [0, 0])
         t = flat.slice(start, stop - start)
         # a key's own line (record files) where the table has one
-        lines = [c for c in t.column_names if c.startswith("_line:") and t.num_rows and t.column(c).null_count < t.num_rows]
+        lines = [
+            c for c in t.column_names if c.startswith("_line:") and t.num_rows and t.column(c).null_count < t.num_rows
+        ]
         keep = ["_folder", "_path", "_line", *columns, *lines]
         return t.select([c for c in keep if c in t.column_names])
 
@@ -174,11 +188,19 @@ def _load(path: Path, fingerprint: str, label: str):
             raise ValueError("no list of trees")
         ranges = json.loads(meta[b"ranges"])
         rows = f.metadata.num_rows
-        if (not isinstance(ranges, dict)
-                or not all(isinstance(k, str) and isinstance(v, list) and len(v) == 2
-                           and all(type(x) is int for x in v) and 0 <= v[0] <= v[1] <= rows for k, v in ranges.items())
-                or sum(b - a for a, b in ranges.values()) != rows
-                or sorted(a for a, _ in ranges.values()) != sorted({a for a, _ in ranges.values()})):
+        if (
+            not isinstance(ranges, dict)
+            or not all(
+                isinstance(k, str)
+                and isinstance(v, list)
+                and len(v) == 2
+                and all(type(x) is int for x in v)
+                and 0 <= v[0] <= v[1] <= rows
+                for k, v in ranges.items()
+            )
+            or sum(b - a for a, b in ranges.values()) != rows
+            or sorted(a for a, _ in ranges.values()) != sorted({a for a, _ in ranges.values()})
+        ):
             raise ValueError("no runs of rows per table")
         spans = sorted(ranges.values())
         if any(spans[k][1] != spans[k + 1][0] for k in range(len(spans) - 1)) or (spans and spans[0][0] != 0):
@@ -213,23 +235,39 @@ def _save(path: Path, flat, trees: dict[str, str], fingerprint: str, label: str)
             if f in rows.column_names:
                 values = index_.duplicated_values(rows.column(f))
                 n = len(values)
-                dups.append(pa.table({"_table": pa.array(["_duplicated"] * n, pa.string()),
-                                      "_folder": pa.array([""] * n, pa.string()), "_path": pa.array([""] * n, pa.string()),
-                                      "_line": pa.array([0] * n, pa.int64()), "target": values,
-                                      "note": pa.array([f"{table}.{f}"] * n, pa.string())}))
+                dups.append(
+                    pa.table(
+                        {
+                            "_table": pa.array(["_duplicated"] * n, pa.string()),
+                            "_folder": pa.array([""] * n, pa.string()),
+                            "_path": pa.array([""] * n, pa.string()),
+                            "_line": pa.array([0] * n, pa.int64()),
+                            "target": values,
+                            "note": pa.array([f"{table}.{f}"] * n, pa.string()),
+                        }
+                    )
+                )
     if dups:
         flat = pa.concat_tables([flat, *dups], promote_options="default")
     cols = {}
     for name, kind in _expected_columns().items():
-        cols[name] = (flat.column(name) if name in flat.column_names
-                      else pa.nulls(flat.num_rows, type=pa.int64() if kind == "int64" else pa.string()))
+        cols[name] = (
+            flat.column(name)
+            if name in flat.column_names
+            else pa.nulls(flat.num_rows, type=pa.int64() if kind == "int64" else pa.string())
+        )
     for name in flat.column_names:
         if name not in cols:
             cols[name] = flat.column(name)
     t = pa.table(cols)
     t = t.take(pc.sort_indices(t.column("_table")))  # a stable sort: each table's rows stay in order
-    meta = {"fingerprint": fingerprint, "label": label, "trees": json.dumps(trees, sort_keys=True),
-            "ranges": json.dumps(_ranges(t), sort_keys=True), "duplicated": "known"}
+    meta = {
+        "fingerprint": fingerprint,
+        "label": label,
+        "trees": json.dumps(trees, sort_keys=True),
+        "ranges": json.dumps(_ranges(t), sort_keys=True),
+        "duplicated": "known",
+    }
     t = t.replace_schema_metadata(meta)
     tmp = None
     try:

@@ -10,6 +10,7 @@ them in folder order, so every rule sees the same rows in the same order as a fu
 Reads: nothing (the cache files are read by :mod:`.incremental`). May import: ``schemas``,
 ``.tables``; numpy and pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,8 +68,9 @@ def restates_targets(td: TableData) -> list[tuple[int, str]]:
     if td.restates is not None:
         return td.restates
     col = td.cols[RESTATES_FIELD]
-    hit = ~td.bad[RESTATES_FIELD] & pc.fill_null(pc.match_substring(col, "restates", ignore_case=True),
-                                                 False).to_numpy(zero_copy_only=False)
+    hit = ~td.bad[RESTATES_FIELD] & pc.fill_null(pc.match_substring(col, "restates", ignore_case=True), False).to_numpy(
+        zero_copy_only=False
+    )
     rows = np.nonzero(hit)[0]
     out = []
     for i, text in zip(rows, td.text(RESTATES_FIELD, rows)):
@@ -86,8 +88,11 @@ def build(tables: dict[str, TableData], unreadable: dict[str, set[str]]) -> Inde
 
     ix = Index(unreadable={k: set(v) for k, v in unreadable.items()})
     for name, td in tables.items():
-        cols: dict[str, Any] = {"_folder": td.folder_column(), "_path": td.path_column(),
-                                "_line": pa.array(td.lines, type=pa.int64())}
+        cols: dict[str, Any] = {
+            "_folder": td.folder_column(),
+            "_path": td.path_column(),
+            "_line": pa.array(td.lines, type=pa.int64()),
+        }
         for f in key_fields(name):
             cols[f] = pc.if_else(pa.array(td.usable(f), type=pa.bool_()), td.cols[f], pa.scalar(None, pa.string()))
             if f in td.field_lines:
@@ -97,14 +102,16 @@ def build(tables: dict[str, TableData], unreadable: dict[str, set[str]]) -> Inde
             found = restates_targets(td)
             rows = np.array([i for i, _ in found], dtype=np.int64)
             own = td.text(RESTATED_ID, rows) if len(rows) else []
-            ix.restates = pa.table({
-                "_folder": pa.array([td.where(i).folder for i, _ in found], type=pa.string()),
-                "_path": pa.array([td.where(i).path for i, _ in found], type=pa.string()),
-                "_line": pa.array([int(td.lines[i]) for i, _ in found], type=pa.int64()),
-                "target": pa.array([t for _, t in found], type=pa.string()),
-                "own": pa.array(own, type=pa.string()),
-                "note": pa.array(td.text(RESTATES_FIELD, rows) if len(rows) else [], type=pa.string()),
-            })
+            ix.restates = pa.table(
+                {
+                    "_folder": pa.array([td.where(i).folder for i, _ in found], type=pa.string()),
+                    "_path": pa.array([td.where(i).path for i, _ in found], type=pa.string()),
+                    "_line": pa.array([int(td.lines[i]) for i, _ in found], type=pa.int64()),
+                    "target": pa.array([t for _, t in found], type=pa.string()),
+                    "own": pa.array(own, type=pa.string()),
+                    "note": pa.array(td.text(RESTATES_FIELD, rows) if len(rows) else [], type=pa.string()),
+                }
+            )
     return ix
 
 
@@ -157,5 +164,7 @@ def _duplicated_of_two(parts: list[Index], names: set[str]) -> dict[str, Any]:
                 small, big = sorted(cols, key=len)
                 found.append(pc.unique(big.filter(pc.is_in(big, value_set=pc.unique(small)))))
             chunks = [c for a in found for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-            out[f"{n}.{f}"] = pc.unique(pa.chunked_array(chunks, type=pa.string())) if chunks else pa.array([], type=pa.string())
+            out[f"{n}.{f}"] = (
+                pc.unique(pa.chunked_array(chunks, type=pa.string())) if chunks else pa.array([], type=pa.string())
+            )
     return out

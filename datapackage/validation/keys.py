@@ -12,6 +12,7 @@ Job: the rules about identifiers. Two kinds, both registered per table:
 Reads: ``schemas/`` through ``schemas``. May import: ``schemas``, ``issues``, ``.index``,
 ``.tables``; numpy and pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,8 +60,14 @@ def source_named_after_its_folder(td: TableData, sink: Sink) -> None:
 
     folder = _folders(td)
     off = td.usable("source_id") & _np(pc.fill_null(pc.not_equal(td.cols["source_id"], folder), False))
-    _report(td, sink, off, "source_id", "folder-mismatch",
-            lambda i, v: f"the folder is named {td.where(i).folder!r}; a source folder is named after its source_id")
+    _report(
+        td,
+        sink,
+        off,
+        "source_id",
+        "folder-mismatch",
+        lambda i, v: f"the folder is named {td.where(i).folder!r}; a source folder is named after its source_id",
+    )
 
 
 @folder_rule("figures")
@@ -69,17 +76,28 @@ def figure_in_its_sources_folder(td: TableData, sink: Sink) -> None:
 
     folder = _folders(td)
     off = td.usable("source_id") & _np(pc.fill_null(pc.not_equal(td.cols["source_id"], folder), False))
-    _report(td, sink, off, "source_id", "source-mismatch", lambda i, v: f"the figure is in folder {td.where(i).folder!r}")
+    _report(
+        td, sink, off, "source_id", "source-mismatch", lambda i, v: f"the figure is in folder {td.where(i).folder!r}"
+    )
     if td.n:
         # a prefix test per row (each row has its own folder)
         starts = _starts_with_each(td.cols["figure_id"], pc.binary_join_element_wise(folder, "/", ""))
         off = td.usable("figure_id") & ~starts
-        _report(td, sink, off, "figure_id", "id-prefix", lambda i, v: f"figure_id must start with '{td.where(i).folder}/'")
+        _report(
+            td, sink, off, "figure_id", "id-prefix", lambda i, v: f"figure_id must start with '{td.where(i).folder}/'"
+        )
     own = _np(pc.fill_null(pc.equal(td.cols["attributed_to"], folder), False))
     own |= _np(pc.fill_null(pc.equal(td.cols["attributed_to"], td.cols["source_id"]), False))
-    _report(td, sink, td.usable("attributed_to") & own, "attributed_to", "self-attribution",
-            lambda i, v: "a figure is attributed to another source (the study it credits), not to its own; "
-            "empty attributed_to")
+    _report(
+        td,
+        sink,
+        td.usable("attributed_to") & own,
+        "attributed_to",
+        "self-attribution",
+        lambda i, v: (
+            "a figure is attributed to another source (the study it credits), not to its own; empty attributed_to"
+        ),
+    )
 
 
 def _starts_with_each(values, prefixes):
@@ -119,9 +137,13 @@ def note_restates_another_figure(td: TableData, sink: Sink) -> None:
     own = dict(zip(rows.tolist(), td.text("figure_id", rows)))
     for i, target in targets:
         if target == own[i]:
-            folder, issue = td.issue(i, "note", td.text("note", [i])[0], "restates-self",
-                                     f"the note says this figure restates itself ({target}); "
-                                     "name the earlier figure it restates")
+            folder, issue = td.issue(
+                i,
+                "note",
+                td.text("note", [i])[0],
+                "restates-self",
+                f"the note says this figure restates itself ({target}); name the earlier figure it restates",
+            )
             sink.add(folder, issue)
 
 
@@ -132,6 +154,7 @@ def folder_rules(tables: dict[str, TableData], sink: Sink) -> None:
 
 
 # ------------------------------------------------------------------ rules that span sources
+
 
 def cross_source_rules(index: Index, sink: Sink) -> None:
     """Unique fields, foreign keys and restated figures over every folder's identifiers."""
@@ -162,11 +185,15 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
             # the first use, in folder order and line order, is not reported
             sub = sub.take(pc.sort_indices(sub, sort_keys=[("_folder", "ascending"), ("_line", "ascending")]))
             first: dict[str, tuple[str, int]] = {}
-            for v, folder, path, line in zip(sub.column(f.name).to_pylist(), sub.column("_folder").to_pylist(),
-                                             sub.column("_path").to_pylist(), _lines(sub, f.name)):
+            for v, folder, path, line in zip(
+                sub.column(f.name).to_pylist(),
+                sub.column("_folder").to_pylist(),
+                sub.column("_path").to_pylist(),
+                _lines(sub, f.name),
+            ):
                 if v in first:
                     fp, fl = first[v]
-                    why = (f"{f.name} is already used in {fp}" if record else f"{f.name} is already used at {fp}:{fl}")
+                    why = f"{f.name} is already used in {fp}" if record else f"{f.name} is already used at {fp}:{fl}"
                     add(folder, path, line, f.name, v, "duplicate-id", why)
                 else:
                     first[v] = (path, line)
@@ -188,8 +215,12 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
             hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=pa.array(missing, type=pa.string())), False)))[0]
             sub = ix.take(pa.array(hit, type=pa.int64()))
             what = ref_table[:-1] if ref_table.endswith("s") else ref_table
-            for v, folder, path, line in zip(sub.column(fld).to_pylist(), sub.column("_folder").to_pylist(),
-                                             sub.column("_path").to_pylist(), _lines(sub, fld)):
+            for v, folder, path, line in zip(
+                sub.column(fld).to_pylist(),
+                sub.column("_folder").to_pylist(),
+                sub.column("_path").to_pylist(),
+                _lines(sub, fld),
+            ):
                 add(folder, path, line, fld, v, "unknown-reference", f"no {what} has {ref_field} {v!r}")
     _restates_known(index, add)
 
@@ -215,10 +246,23 @@ def _restates_known(index: Index, add) -> None:
     known = pc.is_in(rs.column("target"), value_set=found).to_pylist()
     unread = index.unreadable.get("figures", set())
     for ok, target, own, folder, path, line, note in zip(
-            known, rs.column("target").to_pylist(), rs.column("own").to_pylist(), rs.column("_folder").to_pylist(),
-            rs.column("_path").to_pylist(), rs.column("_line").to_pylist(), rs.column("note").to_pylist()):
+        known,
+        rs.column("target").to_pylist(),
+        rs.column("own").to_pylist(),
+        rs.column("_folder").to_pylist(),
+        rs.column("_path").to_pylist(),
+        rs.column("_line").to_pylist(),
+        rs.column("note").to_pylist(),
+    ):
         if target == own:
             continue  # restates-self, a rule within the folder
         if not ok and target.split("/", 1)[0] not in unread:
-            add(folder, path, line, "note", note, "restates-unknown",
-                f"the note restates {target}, but no figure has that figure_id")
+            add(
+                folder,
+                path,
+                line,
+                "note",
+                note,
+                "restates-unknown",
+                f"the note restates {target}, but no figure has that figure_id",
+            )

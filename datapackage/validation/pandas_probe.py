@@ -10,6 +10,7 @@ pyarrow no pandas object (the ``validate`` command), never from a library functi
 
 Reads: nothing. May import: pyarrow inside the function.
 """
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@ Job: the ``--snapshots`` check. Reads: the snapshot files named by ``source.yaml
 snapshot folder (a bare file name, by the schema's pattern). May import: ``issues``,
 ``.tables``; numpy and pyarrow inside functions.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,5 +64,14 @@ def provenance(tables: dict[str, TableData], snapshots: Path, sink: Sink) -> Non
     rows = np.nonzero(hit)[0]
     for i, v in zip(rows, fig.text(TEXT_FIELD, rows)):
         at = fig.where(int(i))
-        sink.add(at.folder, Issue(at.path, int(fig.lines[i]), TEXT_FIELD, v, "text-not-in-snapshot",
-                                  "value_text does not occur in the source's snapshot"))
+        sink.add(
+            at.folder,
+            Issue(
+                at.path,
+                int(fig.lines[i]),
+                TEXT_FIELD,
+                v,
+                "text-not-in-snapshot",
+                "value_text does not occur in the source's snapshot",
+            ),
+        )

@@ -18,6 +18,7 @@ the strategy that fits it, every problem becoming an :class:`~ketamine_ssri_evid
 Reads: the files it is given. May import: the standard library, ``file_safety``, ``issues``;
 PyYAML, numpy and pyarrow inside the functions that need them.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -81,8 +82,14 @@ def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int, ma
     try:
         f, size = open_regular(fs_path)
     except NotRegular as e:
-        issues.append(_issue(shown, 0, {"symlink": "symlink", "hardlink": "hard-link"}.get(e.kind, "special-file"),
-                             f"the file is {KIND_WORDS.get(e.kind, 'not a regular file')}; it is never read"))
+        issues.append(
+            _issue(
+                shown,
+                0,
+                {"symlink": "symlink", "hardlink": "hard-link"}.get(e.kind, "special-file"),
+                f"the file is {KIND_WORDS.get(e.kind, 'not a regular file')}; it is never read",
+            )
+        )
         return None
     except OSError as e:
         issues.append(_issue(shown, 0, "missing-file", f"cannot read the file: {e.strerror or e}"))
@@ -93,7 +100,11 @@ def scan_text(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int, ma
 
 def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hint: str = "") -> Scan | None:
     if size > max_bytes:
-        issues.append(_issue(shown, 0, "file-too-large", f"the file has {size:,} bytes; the limit is {max_bytes:,} bytes{max_hint}"))
+        issues.append(
+            _issue(
+                shown, 0, "file-too-large", f"the file has {size:,} bytes; the limit is {max_bytes:,} bytes{max_hint}"
+            )
+        )
         return None
     if size == 0:
         issues.append(_issue(shown, 1, "empty-file", "the file is empty"))
@@ -112,14 +123,27 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
                 if offset == 0:
                     if chunk.startswith(b"\xef\xbb\xbf"):
                         scan.bom = True
-                        issues.append(_issue(shown, 1, "bom", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
+                        issues.append(
+                            _issue(
+                                shown,
+                                1,
+                                "bom",
+                                "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
+                            )
+                        )
                         chunk, offset = chunk[3:], 3
                     end = chunk.find(b"\n")
                     scan.first_line = chunk if end < 0 else chunk[:end]
                 nul = chunk.find(b"\x00")
                 if nul >= 0:
-                    issues.append(_issue(shown, lines + chunk.count(b"\n", 0, nul), "nul-byte",
-                                         "the file contains NUL bytes; save it as UTF-8 text (not UTF-16 or a binary format)"))
+                    issues.append(
+                        _issue(
+                            shown,
+                            lines + chunk.count(b"\n", 0, nul),
+                            "nul-byte",
+                            "the file contains NUL bytes; save it as UTF-8 text (not UTF-16 or a binary format)",
+                        )
+                    )
                     return None
                 try:
                     if not chunk.isascii() or last:
@@ -127,8 +151,14 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
                 except UnicodeDecodeError as e:
                     at = e.start if e.start < len(chunk) else len(chunk) - 1
                     byte = chunk[at] if chunk else previous[-1]
-                    issues.append(_issue(shown, lines + chunk.count(b"\n", 0, max(at, 0)), "bad-encoding",
-                                         f"byte 0x{byte:02x} at offset {offset + at} is not UTF-8; save the file as UTF-8"))
+                    issues.append(
+                        _issue(
+                            shown,
+                            lines + chunk.count(b"\n", 0, max(at, 0)),
+                            "bad-encoding",
+                            f"byte 0x{byte:02x} at offset {offset + at} is not UTF-8; save the file as UTF-8",
+                        )
+                    )
                     return None
                 if last:
                     break
@@ -138,15 +168,23 @@ def _scan(f, size: int, shown: str, issues: list[Issue], max_bytes: int, max_hin
                 if len(pieces) == 1:
                     carry += len(chunk)
                 else:
-                    scan.longest_line = max(scan.longest_line, carry + len(pieces[0]), max(map(len, pieces[1:-1]), default=0))
+                    scan.longest_line = max(
+                        scan.longest_line, carry + len(pieces[0]), max(map(len, pieces[1:-1]), default=0)
+                    )
                     carry = len(pieces[-1])
                 scan.longest_line = max(scan.longest_line, carry)
                 if not scan.cr:
                     cr = chunk.find(b"\r")
                     if cr >= 0:
                         scan.cr = True
-                        issues.append(_issue(shown, lines + chunk.count(b"\n", 0, cr), "crlf",
-                                             "the file has CR or CRLF line endings; save it with LF (\\n) line endings"))
+                        issues.append(
+                            _issue(
+                                shown,
+                                lines + chunk.count(b"\n", 0, cr),
+                                "crlf",
+                                "the file has CR or CRLF line endings; save it with LF (\\n) line endings",
+                            )
+                        )
                 if b"\n\n" in previous[-1:] + chunk[:1] or b"\n\n" in chunk:
                     scan.blank_line = True
                 lines += chunk.count(b"\n")
@@ -192,8 +230,15 @@ def too_many_columns(shown: str, n: int) -> Issue:
 MAX_RAGGED_ROWS = 1000  # past this many rows of the wrong width, a file is not read further
 
 
-def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_FILE_BYTES,
-             data: bytes | None = None, on_row=None, on_header=None) -> RawTable:
+def read_csv(
+    fs_path: Path,
+    shown: str,
+    issues: list[Issue],
+    max_bytes: int = MAX_FILE_BYTES,
+    data: bytes | None = None,
+    on_row=None,
+    on_header=None,
+) -> RawTable:
     """Rows of a CSV file; ``data``, when given, is its already checked bytes.
 
     ``on_row(cells, line)``, when given, receives each well-formed row instead of
@@ -222,7 +267,9 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
         seen: set[str] = set()
         for name in header:
             if name in seen:
-                issues.append(_issue(shown, 1, "duplicate-column", "this column appears twice in the header", name, name))
+                issues.append(
+                    _issue(shown, 1, "duplicate-column", "this column appears twice in the header", name, name)
+                )
             seen.add(name)
         table.columns = header
         if on_header is not None:
@@ -237,14 +284,27 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
             if len(cells) != width:
                 ragged += 1
                 if ragged > MAX_RAGGED_ROWS:
-                    issues.append(_issue(shown, 0, "too-many-problems",
-                                         f"more than {MAX_RAGGED_ROWS:,} rows have the wrong number of cells; "
-                                         "the file was not read further: is it a CSV file with this header?"))
+                    issues.append(
+                        _issue(
+                            shown,
+                            0,
+                            "too-many-problems",
+                            f"more than {MAX_RAGGED_ROWS:,} rows have the wrong number of cells; "
+                            "the file was not read further: is it a CSV file with this header?",
+                        )
+                    )
                     table.readable = False
                     return table
-                issues.append(_issue(shown, line, "ragged-row",
-                                     f"the row has {len(cells)} cells; the header has {width}",
-                                     "", ",".join(cells)[:80]))
+                issues.append(
+                    _issue(
+                        shown,
+                        line,
+                        "ragged-row",
+                        f"the row has {len(cells)} cells; the header has {width}",
+                        "",
+                        ",".join(cells)[:80],
+                    )
+                )
                 continue
             if on_row is not None:
                 on_row(cells, line)
@@ -254,8 +314,7 @@ def read_csv(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MA
         msg = str(e)
         line = reader.line_num or 1
         if "field larger than field limit" in msg:
-            issues.append(_issue(shown, line, "cell-too-large",
-                                 f"a cell is longer than {MAX_CELL_CHARS:,} characters"))
+            issues.append(_issue(shown, line, "cell-too-large", f"a cell is longer than {MAX_CELL_CHARS:,} characters"))
         else:
             issues.append(_issue(shown, line, "csv-syntax", f"the CSV cannot be read: {msg}"))
         table.readable = False
@@ -307,19 +366,38 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
             elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             if depth > MAX_YAML_DEPTH:
-                issues.append(_issue(shown, line, "yaml-limit", f"nested more than {MAX_YAML_DEPTH} levels deep; "
-                                     "source.yaml is a flat mapping of keys to text"))
+                issues.append(
+                    _issue(
+                        shown,
+                        line,
+                        "yaml-limit",
+                        f"nested more than {MAX_YAML_DEPTH} levels deep; source.yaml is a flat mapping of keys to text",
+                    )
+                )
                 bad = True
             elif count > MAX_YAML_EVENTS:
-                issues.append(_issue(shown, line, "yaml-limit", f"more than {MAX_YAML_EVENTS:,} keys, values and "
-                                     "list items; source.yaml is a short record"))
+                issues.append(
+                    _issue(
+                        shown,
+                        line,
+                        "yaml-limit",
+                        f"more than {MAX_YAML_EVENTS:,} keys, values and list items; source.yaml is a short record",
+                    )
+                )
                 bad = True
             elif isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-                issues.append(_issue(shown, line, "yaml-alias", "anchors (&) and aliases (*) are not allowed in source.yaml"))
+                issues.append(
+                    _issue(shown, line, "yaml-alias", "anchors (&) and aliases (*) are not allowed in source.yaml")
+                )
                 bad = True
-            elif getattr(ev, "tag", None) and not (isinstance(ev, yaml.ScalarEvent) and ev.implicit[0]) \
-                    and not (isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)) and ev.implicit):
-                issues.append(_issue(shown, line, "yaml-tag", f"tags such as {ev.tag} are not allowed in source.yaml", "", ev.tag))
+            elif (
+                getattr(ev, "tag", None)
+                and not (isinstance(ev, yaml.ScalarEvent) and ev.implicit[0])
+                and not (isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)) and ev.implicit)
+            ):
+                issues.append(
+                    _issue(shown, line, "yaml-tag", f"tags such as {ev.tag} are not allowed in source.yaml", "", ev.tag)
+                )
                 bad = True
             if bad:
                 break
@@ -328,8 +406,14 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
             return table
         nodes = _nodes(yaml, events)
     except (RecursionError, MemoryError):
-        issues.append(_issue(shown, 1, "yaml-limit", "too deeply nested or too large to read; "
-                             "source.yaml is a flat mapping of keys to text"))
+        issues.append(
+            _issue(
+                shown,
+                1,
+                "yaml-limit",
+                "too deeply nested or too large to read; source.yaml is a flat mapping of keys to text",
+            )
+        )
         table.readable = False
         return table
     except yaml.YAMLError as e:
@@ -349,7 +433,11 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
         table.readable = False
         return table
     if not isinstance(nodes[0], yaml.MappingStartEvent):
-        issues.append(_issue(shown, nodes[0].start_mark.line + 1, "yaml-structure", "source.yaml must be a mapping of keys to values"))
+        issues.append(
+            _issue(
+                shown, nodes[0].start_mark.line + 1, "yaml-structure", "source.yaml must be a mapping of keys to values"
+            )
+        )
         table.readable = False
         return table
     row: dict[str, Cell] = {}
@@ -361,17 +449,29 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
             continue
         key = key_node[0].value
         if key in row:
-            issues.append(_issue(shown, line, "yaml-duplicate-key", f"key {key!r} is given twice (first on line {row[key].line})", key, key))
+            issues.append(
+                _issue(
+                    shown,
+                    line,
+                    "yaml-duplicate-key",
+                    f"key {key!r} is given twice (first on line {row[key].line})",
+                    key,
+                    key,
+                )
+            )
             continue
         first = val_node[0]
         if isinstance(first, yaml.ScalarEvent):
             # a plain scalar (libyaml says style '', the pure-Python parser None) that reads as null
             value = "" if not first.style and first.value in ("", "~", "null", "Null", "NULL") else first.value
         elif isinstance(first, yaml.SequenceStartEvent) and all(
-                len(n) == 1 and isinstance(n[0], yaml.ScalarEvent) for n in _children(yaml, val_node)):
+            len(n) == 1 and isinstance(n[0], yaml.ScalarEvent) for n in _children(yaml, val_node)
+        ):
             value = "; ".join(n[0].value.strip() for n in _children(yaml, val_node))
         else:
-            issues.append(_issue(shown, line, "yaml-structure", "the value must be text (or, for authors, a list of text)", key))
+            issues.append(
+                _issue(shown, line, "yaml-structure", "the value must be text (or, for authors, a list of text)", key)
+            )
             row[key] = Cell(None, line)  # present but unreadable: not reported again as missing
             continue
         row[key] = Cell(value.strip(), line)
@@ -389,9 +489,13 @@ def _nodes(yaml, events: list) -> list | None:
     ends = [k for k, ev in enumerate(events) if isinstance(ev, yaml.DocumentEndEvent)]
     if len(starts) > 1:
         root = events[starts[0] + 1]
-        raise yaml.composer.ComposerError("expected a single document in the stream", root.start_mark,
-                                          "but found another document", events[starts[1]].start_mark)
-    return events[starts[0] + 1:ends[0]]
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream",
+            root.start_mark,
+            "but found another document",
+            events[starts[1]].start_mark,
+        )
+    return events[starts[0] + 1 : ends[0]]
 
 
 def _children(yaml, node: list) -> list[list]:
@@ -500,7 +604,9 @@ class Gather:
         for f in self.fields:
             col = pa.chunked_array(self.chunks[f], type=pa.string())
             self.chunks[f] = []
-            if col.num_chunks > 64 and len(col) < 256 * col.num_chunks:  # a chunk per small file: one array computes faster
+            if (
+                col.num_chunks > 64 and len(col) < 256 * col.num_chunks
+            ):  # a chunk per small file: one array computes faster
                 try:
                     col = pa.chunked_array([col.combine_chunks()])
                 except (pa.ArrowInvalid, pa.ArrowCapacityError, OverflowError):
@@ -529,9 +635,13 @@ def _fast(source, header: list[str], coded: set[str], big: bool, longest_line: i
                 read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=big, block_size=1 << 22),
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines),
                 # coded columns (few distinct values) as dictionaries: a fraction of the memory
-                convert_options=pacsv.ConvertOptions(column_types={h: pa.dictionary(pa.int32(), pa.string())
-                                                                   if h in coded else pa.string() for h in header},
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={
+                        h: pa.dictionary(pa.int32(), pa.string()) if h in coded else pa.string() for h in header
+                    },
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
             break
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -548,7 +658,12 @@ def _fast(source, header: list[str], coded: set[str], big: bool, longest_line: i
         arr = table.column(name)  # chunked: combining would copy the whole column
         if long_cells and len(arr) and name not in coded and pc.max(pc.utf8_length(arr)).as_py() > MAX_CELL_CHARS:
             return None
-        if long_cells and len(arr) and name in coded and pc.max(pc.utf8_length(arr.combine_chunks().dictionary)).as_py() > MAX_CELL_CHARS:
+        if (
+            long_cells
+            and len(arr)
+            and name in coded
+            and pc.max(pc.utf8_length(arr.combine_chunks().dictionary)).as_py() > MAX_CELL_CHARS
+        ):
             return None
         if newlines:
             text = pc.cast(arr, pa.string()) if name in coded else arr
@@ -560,9 +675,17 @@ def _fast(source, header: list[str], coded: set[str], big: bool, longest_line: i
     return cols, starts, table.num_rows
 
 
-def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues: list[Issue], max_bytes: int,
-                  coded: frozenset[str] | set[str] = frozenset(), max_hint: str = "",
-                  ahead: tuple | bool | None = None) -> list[str] | None:
+def read_csv_into(
+    gather: Gather,
+    folder: str,
+    fs_path: Path,
+    shown: str,
+    issues: list[Issue],
+    max_bytes: int,
+    coded: frozenset[str] | set[str] = frozenset(),
+    max_hint: str = "",
+    ahead: tuple | bool | None = None,
+) -> list[str] | None:
     """Read one contributed CSV file into ``gather``; its header, or None when the file cannot
     be read at all (the reason is reported).
 
@@ -600,8 +723,13 @@ def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues
             if header:
                 # a BOM or CR line endings are reported; the rest of the file is read as usual
                 # coded columns as dictionaries only where a file is big enough for it to save memory
-                got = _fast(fs_path if data is None else data, header, set(coded) if scan.size >= THREADS_BYTES else set(),
-                            scan.size >= THREADS_BYTES, scan.longest_line)
+                got = _fast(
+                    fs_path if data is None else data,
+                    header,
+                    set(coded) if scan.size >= THREADS_BYTES else set(),
+                    scan.size >= THREADS_BYTES,
+                    scan.longest_line,
+                )
                 if got is not None:
                     gather.columns(folder, shown, header, *got)
                     return header
@@ -613,8 +741,15 @@ def read_csv_into(gather: Gather, folder: str, fs_path: Path, shown: str, issues
         gather.start(folder, shown, header)
         started.append(True)
 
-    raw = read_csv(fs_path, shown, issues, max_bytes, data=data if data is not None else normalised_bytes(fs_path, scan),
-                   on_row=gather.row, on_header=on_header)
+    raw = read_csv(
+        fs_path,
+        shown,
+        issues,
+        max_bytes,
+        data=data if data is not None else normalised_bytes(fs_path, scan),
+        on_row=gather.row,
+        on_header=on_header,
+    )
     if not raw.readable:
         _undo(gather, mark, bool(started))
         return None

@@ -5,6 +5,7 @@ only the fields the rule declared), and the formatting of a value in a message.
 
 Reads: nothing. May import: ``issues``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -9,6 +9,7 @@ reported.
 Reads: nothing. May import: ``schemas``, ``issues``, ``.cells``, ``.rows``; numpy and pyarrow
 inside functions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
