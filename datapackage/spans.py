@@ -1,4 +1,4 @@
-""":func:`compare.span` memoised on the fields it reads, for the rules that ask it of many figures.
+""":func:`comparison.span` memoised on the fields it reads, for the rules that ask it of many figures.
 
 Figures that print the same thing in the same way (the same measure, qualifier, text, unit and
 numbers) have the same interval: the claim checks and the contradictions ask for it once per
@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from . import comparison
 
-# What compare.span reads of a figure (with comparative()): a new read there is a new name here.
+# What comparison.span reads of a figure (with comparative()): a new read there is a new name here.
 SPAN_FIELDS = ("measure", "qualifier", "value_text", "unit", "value", "low", "high")
 _NO_TOL = object()  # a figure without a propagated tolerance (``_tol``): its rounding decides
 
@@ -25,7 +25,7 @@ def _span(values: tuple, tol):
 
 
 def span(f: dict) -> comparison.Span | None:
-    """The interval a figure allows (see :func:`compare.span`), computed once per distinct fields."""
+    """The interval a figure allows (see :func:`comparison.span`), computed once per distinct fields."""
     g = f.get
     return _span(
         (g("measure"), g("qualifier"), g("value_text"), g("unit"), g("value"), g("low"), g("high")),

@@ -6,7 +6,7 @@ and say what kind of entry each expected file of a folder is, reporting links, s
 near-miss names and stray entries (:func:`folder_files`). Nothing here opens a file.
 
 Reads: directory listings (without following links). May import: ``file_safety``,
-``schemas``, ``text_safety``, ``issues``; ``derive`` and ``reviews`` for the names of the
+``schemas``, ``text_safety``, ``issues``; ``derived_figures`` and ``reviews`` for the names of the
 other contributed files.
 """
 
