@@ -22,7 +22,19 @@ from .releases import package_metadata
 MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ABOUT_SHEET = "About"
 # Excel's limit for a text cell; no published field comes near it (the longest are notes).
-MAX_CELL = 32767
+MAX_CELL = 32767  # characters a spreadsheet cell holds
+CUT = " … [cut: the cell holds {shown:,} of {total:,} characters; {table}.csv and {table}.parquet hold the whole text]"
+
+
+def _fitted(s: str, table: str) -> str:
+    """``s``, or its beginning and a note saying where the whole text is, when a cell cannot hold it."""
+    if len(s) <= MAX_CELL:
+        return s
+    note = CUT.format(shown=0, total=len(s), table=table)
+    shown = MAX_CELL - len(note) - 8  # room for the digits of ``shown``
+    return s[:shown] + CUT.format(shown=shown, total=len(s), table=table)
+
+
 # The most rows of a table the workbook holds. A spreadsheet holds 1,048,575 rows under a
 # header, but a table of tens of thousands of rows is read with a data tool, not by scrolling,
 # and writing every cell of it would cost the build more than all its other files: a larger
@@ -246,10 +258,7 @@ def workbook_bytes(version: str, tables: dict[str, list[dict]]) -> bytes:
                 elif cell == "boolean":
                     ws.write_boolean(i, c, bool(v))
                 else:
-                    s = str(v)
-                    if len(s) > MAX_CELL:
-                        raise ValueError(f"{name}.{f.name}: a text of {len(s)} characters does not fit a cell")
-                    ws.write_string(i, c, s, text)
+                    ws.write_string(i, c, _fitted(str(v), name), text)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(records), 1), len(t.fields) - 1)
     wb.close()

@@ -170,6 +170,38 @@ def test_text_that_looks_like_a_number_a_date_or_a_formula_stays_text(tmp_path):
     assert ws.cell(row=2, column=[f.name for f in fields].index("timepoint_sessions") + 1).value == 3
 
 
+def test_a_text_longer_than_a_cell_is_cut_and_says_where_the_whole_text_is(tmp_path):
+    """A spreadsheet cell holds 32,767 characters; a longer text (a large group's members) is cut
+    with a note, never an error that stops the build."""
+    import openpyxl
+
+    from ketamine_ssri_evidence.workbook import MAX_CELL, workbook_bytes
+
+    tables: dict[str, list[dict[str, object]]] = {t: [] for t in TABLES}
+    rec: dict[str, object] = {f.name: None for f in schemas.table("figures").fields}
+    long = "x/001, " * 6000  # 42,000 characters
+    rec.update(
+        figure_id="x/001",
+        source_id="x",
+        locator="L",
+        value_text="1",
+        qualifier="exact",
+        measure="remission_rate",
+        treatment="ketamine",
+        population="unspecified",
+        value=1.0,
+        note=long,
+    )
+    tables["figures"].append(rec)
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(workbook_bytes(current_release()["version"], tables))
+    ws = openpyxl.load_workbook(path)["figures"]
+    cell = ws.cell(row=2, column=[f.name for f in schemas.table("figures").fields].index("note") + 1).value
+    assert len(cell) <= MAX_CELL
+    assert long.startswith(cell[: cell.index(" … [cut: ")])
+    assert cell.endswith(f"of {len(long):,} characters; figures.csv and figures.parquet hold the whole text]")
+
+
 def test_a_table_too_large_for_the_workbook_is_named_not_written(tmp_path, monkeypatch):
     """Above MAX_SHEET_ROWS a table's sheet holds its header and where its rows are; the others are whole."""
     import openpyxl
