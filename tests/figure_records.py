@@ -7,6 +7,8 @@ checks and the contradictions.
 
 from __future__ import annotations
 
+import itertools
+
 from ketamine_ssri_evidence import schemas
 
 STUDY = {"source_id": "study", "resolution": "public_text"}
@@ -52,3 +54,13 @@ def figure(
 def claim(figure_id: str, value_text: str, qualifier: str = "exact", value=None, low=None, high=None, **fields) -> dict:
     """An article figure that credits the source ``study``."""
     return figure(figure_id, value_text, qualifier, value, low, high, attributed_to="study", **fields)
+
+
+_ids = itertools.count(1)
+
+
+def numbered(
+    value_text: str, qualifier: str = "exact", value=None, low=None, high=None, *, source: str = "article", **fields
+) -> dict:
+    """A figure of ``source`` with the next unused id (``<source>/0001``, ...)."""
+    return figure(f"{source}/{next(_ids):04d}", value_text, qualifier, value, low, high, **fields)

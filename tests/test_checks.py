@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from figure_records import numbered
 from hypothesis import given, settings, strategies as st
 
-from ketamine_ssri_evidence import schemas
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
 from ketamine_ssri_evidence.comparison import Span, key_compare, span
 from ketamine_ssri_evidence.contradictions import contradictions
 
-_n = iter(range(1, 10_000))
 
-
-def fig(
-    value_text,
-    qualifier="exact",
-    value=None,
-    low=None,
-    high=None,
-    unit="%",
-    measure="remission_rate",
-    treatment="ketamine",
-    route="unspecified",
-    population="trd",
-    source="article",
-    **kw,
-):
-    f: dict[str, Any] = {f.name: None for f in schemas.table("figures").fields}
-    f.update(
-        figure_id=f"{source}/{next(_n):04d}",
-        source_id=source,
-        value_text=value_text,
-        qualifier=qualifier,
-        locator="Results",
-        value=value,
-        low=low,
-        high=high,
-        unit=unit,
-        measure=measure,
-        treatment=treatment,
-        route=route,
-        population=population,
-    )
-    f.update(kw)
-    return f
+def fig(value_text, qualifier="exact", value=None, low=None, high=None, source="article", **kw):
+    return numbered(value_text, qualifier, value, low, high, source=source, **kw)
 
 
 STUDY = {"source_id": "study", "resolution": "public_text"}

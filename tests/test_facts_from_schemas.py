@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from figure_records import numbered
 
 from conftest import ROOT
 from ketamine_ssri_evidence import comparison, field_types, loader, schemas
@@ -78,38 +79,8 @@ def schema_copy(tmp_path, monkeypatch):
     _clear_caches()
 
 
-_n = iter(range(1, 100_000))
-
-
-def fig(
-    value_text,
-    qualifier="exact",
-    value=None,
-    low=None,
-    high=None,
-    unit="%",
-    measure="remission_rate",
-    source="article",
-    **kw,
-):
-    f: dict[str, object] = {f.name: None for f in schemas.table("figures").fields}
-    f.update(
-        figure_id=f"{source}/{next(_n):04d}",
-        source_id=source,
-        value_text=value_text,
-        qualifier=qualifier,
-        locator="Results",
-        value=value,
-        low=low,
-        high=high,
-        unit=unit,
-        measure=measure,
-        treatment="ketamine",
-        route="unspecified",
-        population="trd",
-    )
-    f.update(kw)
-    return f
+def fig(value_text, qualifier="exact", value=None, low=None, high=None, source="article", **kw):
+    return numbered(value_text, qualifier, value, low, high, source=source, **kw)
 
 
 def _claim(a, study_figs):
