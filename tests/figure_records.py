@@ -64,3 +64,13 @@ def numbered(
 ) -> dict:
     """A figure of ``source`` with the next unused id (``<source>/0001``, ...)."""
     return figure(f"{source}/{next(_ids):04d}", value_text, qualifier, value, low, high, **fields)
+
+
+def forget_memos() -> None:
+    """Empty the memos of the comparison (spans, key comparisons, rounding), so that a test
+    computes what it checks instead of reading what an earlier test left; mutation testing
+    needs it: a memo filled before a mutant is switched on would hide the mutant."""
+    from ketamine_ssri_evidence import claim_checks, comparison, spans
+
+    for memo in (claim_checks._compare_keys, claim_checks._key_names, spans._span, comparison._rounding_of):
+        memo.cache_clear()

@@ -8,11 +8,16 @@ by hand from schemas/comparison.json (``claim_rules``) and docs/verdict-rules.md
 from __future__ import annotations
 
 import pytest
-from figure_records import STUDY, claim, figure
+from figure_records import STUDY, claim, figure, forget_memos
 
 from ketamine_ssri_evidence.claim_checks import check_claim, claim_checks
 
 A = "article/001"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos():
+    forget_memos()
 
 
 def row(

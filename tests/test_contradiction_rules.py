@@ -9,12 +9,17 @@ order, and the reason's numbers in each figure's own unit.
 from __future__ import annotations
 
 import pytest
-from figure_records import figure
+from figure_records import figure, forget_memos
 
 from ketamine_ssri_evidence.contradictions import contradictions
 
 KEY = "measure=remission_rate; treatment=ketamine; route=unspecified; population=trd"
 ONSET = "measure=onset_time; treatment=ketamine; route=unspecified; population=trd"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos():
+    forget_memos()
 
 
 def f(n: int, text: str, qualifier: str = "exact", value=None, low=None, high=None, **kw) -> dict:
