@@ -46,27 +46,6 @@ class _Group:
     n_ceil: int = 0  # 'up to' figures
     n_range: int = 0  # printed ranges
 
-    def add(self, f, s):
-        # figures arrive in figure_id order: a strict comparison keeps the lowest id among equals
-        # (contradictions() runs this inline)
-        self.figs.append((f, s))
-        if self.lo_fig is None or s.lo > self.lo_fig[1].lo:
-            self.lo_fig = (f, s)
-        if self.hi_fig is None or s.hi < self.hi_fig[1].hi:
-            self.hi_fig = (f, s)
-        if f.get("qualifier") in reached_bounds():
-            self.n_ceil += 1
-            if self.ceil_lo is None or s.head < self.ceil_lo[1].head:
-                self.ceil_lo = (f, s)
-            if self.ceil_hi is None or s.head > self.ceil_hi[1].head:
-                self.ceil_hi = (f, s)
-        elif f.get("qualifier") in printed_ranges():
-            self.n_range += 1
-            if self.range_lo is None or f["high"] < self.range_lo["high"]:
-                self.range_lo = f
-            if self.range_hi is None or f["low"] > self.range_hi["low"]:
-                self.range_hi = f
-
 
 def _neg(f) -> tuple:
     """Sort key preferring the lower figure_id among equal values."""

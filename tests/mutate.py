@@ -81,7 +81,9 @@ TARGETS = {
         ["tests/test_compare_spans.py", "tests/test_claim_checks_rules.py", "tests/test_contradiction_rules.py"],
     ),
     "claim_checks": Target(["claim_checks.py"], ["tests/test_claim_checks_rules.py"]),
-    "contradictions": Target(["contradictions.py"], ["tests/test_contradiction_rules.py"]),
+    "contradictions": Target(
+        ["contradictions.py"], ["tests/test_contradiction_rules.py", "tests/test_build_columns.py"]
+    ),
     "derive": Target(["derived_figures.py"], ["tests/test_derive.py", "tests/test_derive_rules.py"]),
     # the validation rules: the cell checks and the figure rules (not the file reading, the
     # column-wise checks or the key checks)
