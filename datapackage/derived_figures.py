@@ -257,6 +257,12 @@ def derived_figures(figures: list[dict], raw_dir=None, issues: list[Issue] | Non
                         bad(f.name, v, "type", str(e))
                         ok = False
                         continue
+                    if f.minimum is not None and row[f.name] < f.minimum:
+                        bad(f.name, v, "minimum", f"must be at least {f.minimum}")
+                        ok = False
+                    elif f.maximum is not None and row[f.name] > f.maximum:
+                        bad(f.name, v, "maximum", f"must be at most {f.maximum}")
+                        ok = False
                 else:
                     row[f.name] = ins[0].get(f.name)
             if not ok:

@@ -227,6 +227,10 @@ ROWS: list[tuple[list[str], list[str]]] = [  # (row, its problems rendered witho
         ["x/d13", "complement", "x/001", "completion_rate", "", "", "", "", "3.5", ""],
         ["timepoint_sessions: 3.5: not a whole number [type]"],
     ),
+    (  # a whole number below the field's minimum (sessions are never negative)
+        ["x/d19", "complement", "x/001", "completion_rate", "", "", "", "", "-3", ""],
+        ["timepoint_sessions: -3: must be at least 0 [minimum]"],
+    ),
     (
         ["x/d14", "complement", "x/001", "completion_rate", "", "nausia", "", "6 months", "", ""],
         [
