@@ -543,15 +543,19 @@ def _untitled(spec: dict) -> dict:
     return spec
 
 
-def _png(spec: dict) -> bytes:
+def _drawn(spec: dict) -> bytes:
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(spec, scale=1)
 
 
-def charts(version: str | None = None, root=None) -> tuple[str, list[Chart], dict]:
-    """The release's charts and the data the page needs: ``(version, charts, data)``."""
+def charts(version: str | None = None, root=None, draw: bool = True) -> tuple[str, list[Chart], dict]:
+    """The release's charts and the data the page needs: ``(version, charts, data)``;
+    ``draw=False`` gives the specifications only (each chart's ``png`` is empty)."""
     import altair as alt
+
+    def _png(spec: dict) -> bytes:
+        return _drawn(spec) if draw else b""
 
     version, figures, sources, claims, contra = _load(version, root)
     src = {s["source_id"]: s for s in sources}

@@ -13,13 +13,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # workplace; the provenance test runs only when they are there (or named by the variable).
 ARTICLES = Path(os.environ.get("DATAPACKAGE_SNAPSHOTS", ROOT.parent / "shared" / "sources" / "articles"))
 
-try:  # Hypothesis profiles: HYPOTHESIS_PROFILE=mutation makes runs short and repeatable
+if os.environ.get("HYPOTHESIS_PROFILE"):  # HYPOTHESIS_PROFILE=mutation makes runs short and repeatable
+    # (imported only then: Hypothesis takes a second to import, and the process that hands the
+    # tests to the workers needs none of it)
     from hypothesis import settings
 
     settings.register_profile("mutation", max_examples=30, deadline=None, derandomize=True)
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-except ImportError:  # pragma: no cover - hypothesis is in the test extra
-    pass
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 def _module(path: Path):

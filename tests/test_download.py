@@ -32,9 +32,22 @@ def _no_settings(monkeypatch):
             monkeypatch.delenv(k)
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    return hs.publish(ROOT / "build", tmp_path_factory.mktemp("published") / "build")
+
+
 @pytest.fixture
-def server(tmp_path):
-    served = hs.publish(ROOT / "build", tmp_path / "served")
+def server(tmp_path, published):
+    """A server of the test's own, serving build/: versions.json copied (tests change it), each
+    release a link to the module's copy (no test writes into one; they add versions)."""
+    served = tmp_path / "served"
+    served.mkdir()
+    for entry in published.iterdir():
+        if entry.is_dir():
+            (served / entry.name).symlink_to(entry, target_is_directory=True)
+        else:
+            shutil.copy2(entry, served / entry.name)
     s = hs.HostileServer(served)
     yield s
     s.close()

@@ -184,17 +184,6 @@ def test_public_functions_have_docstrings_and_hints():
         assert sig.return_annotation is not inspect.Signature.empty, name
 
 
-def test_doctests():
-    import doctest
-
-    from ketamine_ssri_evidence import loader, releases
-
-    for module in (loader, releases, sys.modules["ketamine_ssri_evidence.download"]):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        assert result.attempted > 0, module.__name__
-
-
 def test_import_stays_light_with_downloads():
     code = (
         "import sys, ketamine_ssri_evidence; heavy = [m for m in ('pandas', 'ssl', 'http.client', 'pyarrow') "

@@ -122,7 +122,7 @@ RELEASE = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["releases", "name", "package_post_release"]),
