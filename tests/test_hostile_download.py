@@ -155,8 +155,18 @@ def _tampered_tofu_with_pin(server, served, world):
     world.joinpath("pin").write_text(pin)
 
 
+def _own(served: Path, version: str) -> Path:
+    """The case's own copy of a release it writes into (each release is served as a link)."""
+    folder = served / version
+    if folder.is_symlink():
+        target = folder.resolve()
+        folder.unlink()
+        shutil.copytree(target, folder)
+    return folder
+
+
 def _tampered_file_true_manifest(server, served, world):
-    p = served / VERSION / "figures.csv"
+    p = _own(served, VERSION) / "figures.csv"
     data = p.read_bytes().replace(b"72", b"92", 1)
     p.write_bytes(data)
     man = hs.manifest(served)  # the server's manifest agrees with the tampered file
@@ -174,7 +184,7 @@ def _bomb(server, served, world):
 
 
 def _tampered_file_same_size(server, served, world):
-    p = served / VERSION / "figures.csv"
+    p = _own(served, VERSION) / "figures.csv"
     p.write_bytes(p.read_bytes().replace(b"72", b"92", 1))
 
 
@@ -305,14 +315,14 @@ def published(tmp_path_factory):
 
 
 def _served(published: Path, served: Path) -> Path:
-    """The case's copy of build/: versions.json and the current release copied (the cases change
-    them), the earlier releases links to the module's copy (no case changes them)."""
+    """The case's build/: versions.json copied (the cases change it), each release a link to the
+    module's copy (a case that writes into one makes it its own first: ``_own``)."""
     served.mkdir()
     for entry in published.iterdir():
-        if entry.name in (VERSION, "versions.json"):
-            (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, served / entry.name)
+        if entry.is_dir():
+            (served / entry.name).symlink_to(entry, target_is_directory=True)
         else:
-            (served / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+            shutil.copy2(entry, served / entry.name)
     return served
 
 
