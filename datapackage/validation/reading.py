@@ -323,17 +323,68 @@ def read_csv(
     return table
 
 
-def _events(yaml, text: str, loader):
-    """The YAML event stream, stopped once it is deeper or longer than the limits allow."""
+def _events(yaml, text: str, loader) -> list:
+    """The YAML event stream, stopped once it is deeper or longer than the limits allow (the
+    event that goes past a limit is the last one kept)."""
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    events: list = []
     depth = 0
-    for count, ev in enumerate(yaml.parse(text, Loader=loader)):
-        yield ev
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+    parser = loader(text)
+    try:
+        while parser.check_event():
+            ev = parser.get_event()
+            events.append(ev)
+            kind = type(ev)
+            if kind in opening:
+                depth += 1
+            elif kind in closing:
+                depth -= 1
+            if depth > MAX_YAML_DEPTH or len(events) > MAX_YAML_EVENTS + 1:
+                break
+    finally:
+        parser.dispose()
+    return events
+
+
+def _refused(yaml, events: list, shown: str) -> Issue | None:
+    """The first event source.yaml may not hold (too deep, too many, an anchor, alias or tag)."""
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    depth = 0
+    for count, ev in enumerate(events):
+        kind = type(ev)
+        if kind in opening:
             depth += 1
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        elif kind in closing:
             depth -= 1
-        if depth > MAX_YAML_DEPTH or count > MAX_YAML_EVENTS:
-            return
+        if depth > MAX_YAML_DEPTH:
+            return _issue(
+                shown,
+                ev.start_mark.line + 1,
+                "yaml-limit",
+                f"nested more than {MAX_YAML_DEPTH} levels deep; source.yaml is a flat mapping of keys to text",
+            )
+        if count > MAX_YAML_EVENTS:
+            return _issue(
+                shown,
+                ev.start_mark.line + 1,
+                "yaml-limit",
+                f"more than {MAX_YAML_EVENTS:,} keys, values and list items; source.yaml is a short record",
+            )
+        if kind is yaml.AliasEvent or getattr(ev, "anchor", None):
+            return _issue(
+                shown,
+                ev.start_mark.line + 1,
+                "yaml-alias",
+                "anchors (&) and aliases (*) are not allowed in source.yaml",
+            )
+        tag = getattr(ev, "tag", None)
+        if tag and not (kind is yaml.ScalarEvent and ev.implicit[0]) and not (kind in opening and ev.implicit):
+            return _issue(
+                shown, ev.start_mark.line + 1, "yaml-tag", f"tags such as {tag} are not allowed in source.yaml", "", tag
+            )
+    return None
 
 
 def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: int = MAX_YAML_BYTES) -> RawTable:
@@ -347,61 +398,19 @@ def read_yaml_record(fs_path: Path, shown: str, issues: list[Issue], max_bytes: 
         return table
     # 1. the event stream: refuse anchors, aliases and tags before building anything
     try:
-        bad = False
-        depth = 0
         # libyaml when PyYAML has it (a hundred times faster on hostile input); a file it
         # refuses is parsed again by the pure-Python parser, for its exact messages
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            events = list(_events(yaml, text, loader))
+            events = _events(yaml, text, loader)
         except yaml.YAMLError:
             if loader is yaml.SafeLoader:
                 raise
             loader = yaml.SafeLoader
-            events = list(_events(yaml, text, loader))
-        for count, ev in enumerate(events):
-            line = ev.start_mark.line + 1
-            if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            if depth > MAX_YAML_DEPTH:
-                issues.append(
-                    _issue(
-                        shown,
-                        line,
-                        "yaml-limit",
-                        f"nested more than {MAX_YAML_DEPTH} levels deep; source.yaml is a flat mapping of keys to text",
-                    )
-                )
-                bad = True
-            elif count > MAX_YAML_EVENTS:
-                issues.append(
-                    _issue(
-                        shown,
-                        line,
-                        "yaml-limit",
-                        f"more than {MAX_YAML_EVENTS:,} keys, values and list items; source.yaml is a short record",
-                    )
-                )
-                bad = True
-            elif isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-                issues.append(
-                    _issue(shown, line, "yaml-alias", "anchors (&) and aliases (*) are not allowed in source.yaml")
-                )
-                bad = True
-            elif (
-                getattr(ev, "tag", None)
-                and not (isinstance(ev, yaml.ScalarEvent) and ev.implicit[0])
-                and not (isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)) and ev.implicit)
-            ):
-                issues.append(
-                    _issue(shown, line, "yaml-tag", f"tags such as {ev.tag} are not allowed in source.yaml", "", ev.tag)
-                )
-                bad = True
-            if bad:
-                break
-        if bad:
+            events = _events(yaml, text, loader)
+        refused = _refused(yaml, events, shown)
+        if refused is not None:
+            issues.append(refused)
             table.readable = False
             return table
         nodes = _nodes(yaml, events)
@@ -500,15 +509,19 @@ def _nodes(yaml, events: list) -> list | None:
 
 def _children(yaml, node: list) -> list[list]:
     """The child nodes (each a list of events) of a collection node's events."""
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     out: list[list] = []
     depth = 0
     for ev in node[1:-1]:
         if depth == 0:
-            out.append([])
-        out[-1].append(ev)
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            out.append([ev])
+        else:
+            out[-1].append(ev)
+        kind = type(ev)
+        if kind in opening:
             depth += 1
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        elif kind in closing:
             depth -= 1
     return out
 
