@@ -160,7 +160,7 @@ def test_a_damaged_cache_is_rebuilt(repo):
     one = _folders(raw)[0]
     _edit(raw / one / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
     first = cli("validate", "--raw", str(raw), "--changed", "main")
-    cache = Path(repo / _git(repo, "rev-parse", "--git-path", "ketamine-ssri-evidence/validate-index.parquet").strip())
+    cache = Path(repo / _git(repo, "rev-parse", "--git-path", "ketamine-ssri-evidence/validate-index.arrow").strip())
     assert cache.is_file() and raw not in cache.parents
     for garbage in (b"", b"PAR1 not parquet", cache.read_bytes()[: cache.stat().st_size // 2]):
         cache.write_bytes(garbage)

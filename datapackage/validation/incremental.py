@@ -1,23 +1,35 @@
-"""``validate --changed``: read the changed source folders, and only the index of the others.
+"""``validate --changed``: read the changed source folders, and only what the rules spanning sources need of the others.
 
-Job: give :func:`~.driver.validate` the :class:`~.index.Index` of every source folder that did
-not change, from a cache keyed by each folder's git tree id at the merge-base (an unchanged
-folder is the same tree, so its cached entry holds without reading the folder). Folders
-without an entry are read once and added. The cache is one Parquet file under the git
-directory (``git rev-parse --git-path``), never inside raw/ or build/; it names the schemas and
-the index format it was made with, and a cache that cannot be read, or was made with other
-schemas, is discarded and rebuilt, never trusted. Its rows are sorted by table, and the
-metadata names each table's run of rows, so a table is a slice of the file, and the column
-naming the table is not read. It also holds, per unique field, the values used more than once
-among its rows, so that a run counts the uses of the changed folders' values only.
+Job: give :func:`~.driver.validate` the :class:`~.index.Index` rows of the source folders that
+did not change which the rules that span sources need to report what a full run reports,
+from a cache keyed by each folder's git tree id at the merge-base (an unchanged folder is the
+same tree, so its cached entry holds without reading the folder). Folders without an entry
+are read once and added.
+
+The cache is one Arrow IPC file (lz4) under the git directory (``git rev-parse --git-path``),
+never inside raw/ or build/. It holds the index rows of every cached folder and nothing
+derived from them: each string column dictionary-encoded, each identifier split at its first
+``/`` into a head and a tail (a figure_id is its folder and a number), so that a run finds
+the rows of a value, counts the uses of every value and lists distinct values on integer
+codes, never on a million strings. A run picks from it (:func:`_pick`): the rows of unique
+values used twice among the unchanged folders or also used by the folders read; the rows
+whose foreign key names nothing among every folder; every ``Restates`` note; and, for every
+row picked or read, the rows its foreign keys and restated figures name. Only those rows
+are decoded and handed to the rules, which therefore see every row involved in any problem
+a full run reports. The file names the schemas, the format and the folder it was made for;
+a file that cannot be read, was made with other schemas, is a link, or whose columns,
+dictionaries or metadata are not what this module writes, is discarded and rebuilt, never
+trusted.
 
 Reads: git (``ls-tree``, ``rev-parse``), the cache file, the folders missing from it. May
-import: ``schemas``, ``changes``, ``.gathering``, ``.index``; pyarrow inside functions.
+import: ``schemas``, ``changes``, ``text_safety``, ``.gathering``, ``.index``; numpy and
+pyarrow inside functions.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -27,9 +39,12 @@ from .. import schemas
 from ..changes import ChangesError, _git, toplevel
 from . import index as index_
 
-FORMAT = "4"  # the layout of the cache file; another value is never read
-CACHE_NAME = "ketamine-ssri-evidence/validate-index.parquet"
-_STRING_COLUMNS = ("_table", "_folder", "_path", "target", "own", "note")
+FORMAT = "5"  # the layout of the cache file; another value is never read
+CACHE_NAME = "ketamine-ssri-evidence/validate-index.arrow"
+OLD_NAMES = ("ketamine-ssri-evidence/validate-index.parquet",)  # earlier layouts, removed when met
+RESTATES, UNREADABLE = "_restates", "_unreadable"  # the sections of the file besides the tables
+_WHOLE = ("_table", "_folder", "_path", "note")  # string columns stored as they are (dictionary)
+MAX_CACHE_BYTES = 1 << 31  # a larger file is not read
 
 
 def _fingerprint() -> str:
@@ -56,43 +71,89 @@ def folder_trees(raw: Path, revision: str) -> dict[str, str]:
     return out
 
 
-def cache_path(raw: Path) -> Path | None:
-    """Where the cache lives (under the git directory), or None when that is inside raw/ or build/."""
+def _git_path(raw: Path, name: str) -> Path | None:
     raw_real = os.path.realpath(raw)
     top = toplevel(raw_real)
-    path = Path(os.path.realpath(os.path.join(top, _git(top, "rev-parse", "--git-path", CACHE_NAME).strip())))
+    path = Path(os.path.realpath(os.path.join(top, _git(top, "rev-parse", "--git-path", name).strip())))
     for forbidden in (Path(raw_real), Path(raw_real).parent / "build"):
         if path == forbidden or forbidden in path.parents:
             return None
     return path
 
 
-# ------------------------------------------------------------------ the cache file
+def cache_path(raw: Path) -> Path | None:
+    """Where the cache lives (under the git directory), or None when that is inside raw/ or build/."""
+    return _git_path(raw, CACHE_NAME)
+
+
+# ------------------------------------------------------------------ the file's columns
+
+
+def _key_fields() -> list[str]:
+    """Every field the rules spanning sources read, over the contributed tables, once."""
+    out: list[str] = []
+    for name in schemas.contributed_table_names():
+        out += [f for f in index_.key_fields(name) if f not in out]
+    return out
+
+
+def _split_fields() -> list[str]:
+    """The identifier columns, stored as head (before the first ``/``) and tail (after it)."""
+    return [*_key_fields(), "target", "own"]
+
+
+def _schema():
+    import pyarrow as pa
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    fields = [pa.field(c, text) for c in _WHOLE] + [pa.field("_line", pa.int64())]
+    for f in _split_fields():
+        fields += [pa.field(f, text), pa.field(f + "/", text)]
+    fields += [pa.field(f"_line:{f}", pa.int64()) for f in _key_fields()]
+    return pa.schema(fields)
+
+
+def _split(col):
+    """``(head, tail)`` of a string column: before the first ``/``, and after it (null without one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    head = pc.replace_substring_regex(col, "(?s)/.*", "")
+    tail = pc.if_else(
+        pc.fill_null(pc.match_substring(col, "/"), False),
+        pc.replace_substring_regex(col, "(?s)^[^/]*/", ""),
+        pa.scalar(None, pa.string()),
+    )
+    return head, tail
+
+
+def _join(head, tail):
+    """The strings of :func:`_split`'s halves."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.is_null(tail), head, pc.binary_join_element_wise(head, tail, pa.scalar("/")))
 
 
 def _flatten(ix: index_.Index, folders: set[str]):
     """One table of an index's rows in ``folders`` (every table's, the restated figures', the
-    unreadable folders'), each row naming its table in ``_table``."""
+    unreadable folders'), each row naming its section in ``_table``; plain strings."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = []
-    for name, t in ix.tables.items():
-        parts.append(t.append_column("_table", pa.array([name] * t.num_rows, type=pa.string())))
+    parts = [t.append_column("_table", pa.array([name] * t.num_rows, pa.string())) for name, t in ix.tables.items()]
     if ix.restates is not None:
-        parts.append(
-            ix.restates.append_column("_table", pa.array(["_restates"] * ix.restates.num_rows, type=pa.string()))
-        )
+        parts.append(ix.restates.append_column("_table", pa.array([RESTATES] * ix.restates.num_rows, pa.string())))
     rows = [(table, f) for table, fs in ix.unreadable.items() for f in sorted(fs)]
     if rows:
         parts.append(
             pa.table(
                 {
-                    "_folder": [f for _, f in rows],
-                    "_path": [""] * len(rows),
+                    "_folder": pa.array([f for _, f in rows], pa.string()),
+                    "_path": pa.array([""] * len(rows), pa.string()),
                     "_line": pa.array([0] * len(rows), pa.int64()),
-                    "target": [t for t, _ in rows],
-                    "_table": ["_unreadable"] * len(rows),
+                    "target": pa.array([t for t, _ in rows], pa.string()),
+                    "_table": pa.array([UNREADABLE] * len(rows), pa.string()),
                 }
             )
         )
@@ -102,196 +163,402 @@ def _flatten(ix: index_.Index, folders: set[str]):
     return flat.filter(pc.is_in(flat.column("_folder"), value_set=pa.array(sorted(folders), type=pa.string())))
 
 
-def _ranges(flat) -> dict[str, list[int]]:
-    """``{table: [start, stop]}`` of a flat table sorted by ``_table``."""
+def _encode(flat):
+    """The stored form of a flat table (:func:`_schema`), sorted by section."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    counts = pc.value_counts(flat.column("_table"))
-    pos, out = 0, {}
-    for name, n in sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())):
-        out[name] = [pos, pos + n]
-        pos += n
-    return out
+    flat = flat.combine_chunks()
+    n = flat.num_rows
+
+    def column(name: str, kind):
+        return flat.column(name) if name in flat.column_names else pa.chunked_array([pa.nulls(n, kind)])
+
+    cols: dict[str, Any] = {}
+    for name in _WHOLE:
+        cols[name] = column(name, pa.string()).dictionary_encode()
+    cols["_line"] = column("_line", pa.int64())
+    for f in _split_fields():
+        head, tail = _split(column(f, pa.string()))
+        cols[f], cols[f + "/"] = head.dictionary_encode(), tail.dictionary_encode()
+    for f in _key_fields():
+        cols[f"_line:{f}"] = column(f"_line:{f}", pa.int64())
+    t = pa.table(cols, schema=_schema()).combine_chunks()
+    return t.take(pc.sort_indices(flat.column("_table"))) if n else t  # stable: each section in one run
 
 
-def _with_table(rows, ranges: dict[str, list[int]]):
-    """The cached rows with their ``_table`` column again (it is not read from the file)."""
-    import numpy as np
+def _decoded(t):
+    """The plain flat table of stored rows (to write them again with other rows)."""
     import pyarrow as pa
 
-    names = sorted(ranges, key=lambda k: ranges[k][0])
-    codes = np.repeat(np.arange(len(names), dtype=np.int32), [ranges[k][1] - ranges[k][0] for k in names])
-    column = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, type=pa.string())).cast(pa.string())
-    return rows.append_column("_table", column)
+    cols: dict[str, Any] = {}
+    for name in _WHOLE:
+        cols[name] = t.column(name).cast(pa.string())
+    cols["_line"] = t.column("_line")
+    for f in _split_fields():
+        cols[f] = _join(t.column(f).cast(pa.string()), t.column(f + "/").cast(pa.string()))
+    for f in _key_fields():
+        cols[f"_line:{f}"] = t.column(f"_line:{f}")
+    return pa.table(cols)
 
 
-def _unflatten(flat, ranges: dict[str, list[int]] | None = None, duplicated: bool = False) -> index_.Index:
-    import pyarrow.compute as pc
-
-    ix = index_.Index()
-    if flat is None or not flat.num_rows:
-        return ix
-    if ranges is None:
-        ranges = _ranges(flat)
-
-    def rows_of(table: str, columns: list[str]):
-        start, stop = ranges.get(table, [0, 0])
-        t = flat.slice(start, stop - start)
-        # a key's own line (record files) where the table has one
-        lines = [
-            c for c in t.column_names if c.startswith("_line:") and t.num_rows and t.column(c).null_count < t.num_rows
-        ]
-        keep = ["_folder", "_path", "_line", *columns, *lines]
-        return t.select([c for c in keep if c in t.column_names])
-
-    for name in schemas.contributed_table_names():
-        ix.tables[name] = rows_of(name, list(index_.key_fields(name)))
-    ix.restates = rows_of("_restates", ["target", "own", "note"])
-    start, stop = ranges.get("_unreadable", [0, 0])
-    unread = flat.slice(start, stop - start)
-    if duplicated:  # the values each unique field uses more than once, "table.field" in note
-        start, stop = ranges.get("_duplicated", [0, 0])
-        dups = flat.slice(start, stop - start)
-        ix.duplicated = {}
-        for key in set(dups.column("note").to_pylist()):
-            ix.duplicated[key] = dups.column("target").filter(pc.equal(dups.column("note"), key))
-    for table, folder in zip(unread.column("target").to_pylist(), unread.column("_folder").to_pylist()):
-        ix.unreadable.setdefault(table, set()).add(folder)
-    return ix
-
-
-def _expected_columns() -> dict[str, str]:
-    cols = {c: "string" for c in _STRING_COLUMNS}
-    cols["_line"] = "int64"
-    for name in schemas.contributed_table_names():
-        for f in index_.key_fields(name):
-            cols[f] = "string"
-    return cols
+# ------------------------------------------------------------------ reading and writing
 
 
 def _load(path: Path, fingerprint: str, label: str):
-    """``(rows, {folder: tree}, {table: [start, stop]})`` of the cache (without its ``_table``
-    column), or None when there is none or it is damaged or stale (then it is discarded)."""
-    import json
+    """``(rows, {folder: tree})`` of the cache, or None when there is none or it is damaged,
+    stale or not what :func:`_save` writes (then it is discarded)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    import pyarrow.parquet as pq
-
-    if not path.is_file() or path.is_symlink():
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        if path.is_symlink():
+            _discard(path)
         return None
     try:
-        f = pq.ParquetFile(path)
-        meta = f.schema_arrow.metadata or {}
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            import stat
+
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_CACHE_BYTES:
+                raise ValueError("not a regular file of a sensible size")
+            data = fh.read()
+        reader = pa.ipc.open_file(pa.py_buffer(data))
+        meta = reader.schema.metadata or {}
         if meta.get(b"fingerprint", b"").decode() != fingerprint or meta.get(b"label", b"").decode() != label:
             raise ValueError("made with other schemas or for another folder")
+        if not reader.schema.remove_metadata().equals(_schema()):
+            raise ValueError("other columns")
         trees = json.loads(meta[b"trees"])
         if not isinstance(trees, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in trees.items()):
             raise ValueError("no list of trees")
-        ranges = json.loads(meta[b"ranges"])
-        rows = f.metadata.num_rows
-        if (
-            not isinstance(ranges, dict)
-            or not all(
-                isinstance(k, str)
-                and isinstance(v, list)
-                and len(v) == 2
-                and all(type(x) is int for x in v)
-                and 0 <= v[0] <= v[1] <= rows
-                for k, v in ranges.items()
-            )
-            or sum(b - a for a, b in ranges.values()) != rows
-            or sorted(a for a, _ in ranges.values()) != sorted({a for a, _ in ranges.values()})
-        ):
-            raise ValueError("no runs of rows per table")
-        spans = sorted(ranges.values())
-        if any(spans[k][1] != spans[k + 1][0] for k in range(len(spans) - 1)) or (spans and spans[0][0] != 0):
-            raise ValueError("runs of rows that do not tile the file")
-        t = f.read(columns=[c for c in f.schema_arrow.names if c != "_table"])
-        for name, kind in _expected_columns().items():
-            if name == "_table":
+        t = reader.read_all()
+        t.validate(full=True)  # offsets, codes and text checked before any other use
+        t = t.unify_dictionaries().combine_chunks()
+        for name in ("_table", "_folder", "_path", "_line"):
+            if t.column(name).null_count:
+                raise ValueError(f"a row without {name}")
+        for name in t.column_names:
+            col = t.column(name)
+            if not pa.types.is_dictionary(col.type) or not col.num_chunks:
                 continue
-            if name not in t.column_names or str(t.schema.field(name).type) != kind:
-                raise ValueError(f"no column {name} of type {kind}")
-        return t, trees, ranges, meta.get(b"duplicated") == b"known"
+            words = col.chunk(0).dictionary
+            if words.null_count or len(pc.unique(words)) != len(words):
+                raise ValueError(f"a dictionary of {name} that repeats a value")
+            heads = name in _split_fields()
+            if heads and len(words) and pc.any(pc.match_substring(words, "/")).as_py():
+                raise ValueError(f"a head of {name} holding '/'")
+        return t, trees
     except Exception:  # noqa: BLE001 - any fault of the cache file: rebuild it
-        try:
-            path.unlink()
-        except OSError:
-            pass
+        _discard(path)
         return None
 
 
-def _save(path: Path, flat, trees: dict[str, str], fingerprint: str, label: str) -> None:
-    import json
+def _discard(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
+
+def _save(path: Path, stored, trees: dict[str, str], fingerprint: str, label: str) -> None:
     import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    flat = flat.filter(pc.not_equal(flat.column("_table"), "_duplicated"))
-    dups = []
-    for table in schemas.contributed_table_names():
-        rows = flat.filter(pc.equal(flat.column("_table"), table))
-        for f in index_.unique_fields(table):
-            if f in rows.column_names:
-                values = index_.duplicated_values(rows.column(f))
-                n = len(values)
-                dups.append(
-                    pa.table(
-                        {
-                            "_table": pa.array(["_duplicated"] * n, pa.string()),
-                            "_folder": pa.array([""] * n, pa.string()),
-                            "_path": pa.array([""] * n, pa.string()),
-                            "_line": pa.array([0] * n, pa.int64()),
-                            "target": values,
-                            "note": pa.array([f"{table}.{f}"] * n, pa.string()),
-                        }
-                    )
-                )
-    if dups:
-        flat = pa.concat_tables([flat, *dups], promote_options="default")
-    cols = {}
-    for name, kind in _expected_columns().items():
-        cols[name] = (
-            flat.column(name)
-            if name in flat.column_names
-            else pa.nulls(flat.num_rows, type=pa.int64() if kind == "int64" else pa.string())
-        )
-    for name in flat.column_names:
-        if name not in cols:
-            cols[name] = flat.column(name)
-    t = pa.table(cols)
-    t = t.take(pc.sort_indices(t.column("_table")))  # a stable sort: each table's rows stay in order
-    meta = {
-        "fingerprint": fingerprint,
-        "label": label,
-        "trees": json.dumps(trees, sort_keys=True),
-        "ranges": json.dumps(_ranges(t), sort_keys=True),
-        "duplicated": "known",
-    }
-    t = t.replace_schema_metadata(meta)
+    meta = {"fingerprint": fingerprint, "label": label, "trees": json.dumps(trees, sort_keys=True)}
+    t = stored.replace_schema_metadata(meta)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".validate-index-", dir=path.parent)
-        os.close(fd)
-        pq.write_table(t, tmp)
+        with os.fdopen(fd, "wb") as fh:
+            sink = pa.PythonFile(fh, mode="w")
+            with pa.ipc.new_file(sink, t.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as w:
+                w.write_table(t)
         os.replace(tmp, path)
     except OSError:
         if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            _discard(Path(tmp))
+
+
+# ------------------------------------------------------------------ what a run picks
+
+
+class _Rows:
+    """The stored rows of the folders kept, by section, with lookups on dictionary codes."""
+
+    def __init__(self, t, keep: set[str]):
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.t = t
+        self._codes: dict[str, Any] = {}
+        self._keys: dict[tuple[str, str], Any] = {}
+        folders, words = self.codes("_folder")
+        lut = np.append(pc.is_in(words, value_set=pa.array(sorted(keep), pa.string())).to_numpy(False), False)
+        kept = lut[folders]
+        sections, names = self.codes("_table")
+        self.kept, self.sections = kept, sections
+        self.number = {str(n): i for i, n in enumerate(names.to_pylist())}
+        self.rows = {n: np.nonzero(kept & (sections == i))[0] for n, i in self.number.items()}
+        # a section's rows in one run (the file is sorted by section): slices, not gathers
+        self.span = {
+            n: (int(r[0]), int(r[-1]) + 1) for n, r in self.rows.items() if len(r) and r[-1] - r[0] + 1 == len(r)
+        }
+        self.picked = np.zeros(t.num_rows, dtype=bool)
+        self._picked: list[Any] = []
+
+    def codes(self, name: str):
+        """``(codes, dictionary)`` of a column: a numpy int array, -1 for null."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if name not in self._codes:
+            col = self.t.column(name)
+            if col.num_chunks:
+                arr = col.chunk(0)
+                self._codes[name] = (pc.fill_null(arr.indices, -1).to_numpy(), arr.dictionary)
+            else:
+                import numpy as np
+
+                self._codes[name] = (np.zeros(0, dtype=np.int32), pa.array([], pa.string()))
+        return self._codes[name]
+
+    def section(self, name: str):
+        import numpy as np
+
+        return self.rows.get(name, np.zeros(0, dtype=np.int64))
+
+    def keys(self, field: str, rows):
+        """One int64 per row naming its value of ``field`` (-1 for null)."""
+        import numpy as np
+
+        heads, _ = self.codes(field)
+        tails, tail_words = self.codes(field + "/")
+        h = heads[rows].astype(np.int64)
+        if not len(tail_words):  # no value holds a '/': the head names it
+            return h
+        k = h * (len(tail_words) + 1) + tails[rows] + 1
+        k[h < 0] = -1
+        return k
+
+    def find(self, section: str, field: str, values) -> Any:
+        """The rows of ``section`` whose ``field`` is one of ``values`` (strings)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        rows = self.section(section)
+        values = pc.unique(pa.array(values, pa.string()).drop_null()) if len(values) else pa.array([], pa.string())
+        if not len(rows) or not len(values):
+            return rows[:0]
+        heads, head_words = self.codes(field)
+        _, tail_words = self.codes(field + "/")
+        sh, st = _split(values)
+        hi = pc.fill_null(pc.index_in(sh, value_set=head_words), -1).to_numpy().astype(np.int64)
+        ti = pc.fill_null(pc.index_in(st, value_set=tail_words), -1).to_numpy().astype(np.int64)
+        no_tail = pc.is_null(st).to_numpy(False)
+        ok = (hi >= 0) & (no_tail | (ti >= 0))
+        if not ok.any():
+            return rows[:0]
+        wanted = hi[ok] * (len(tail_words) + 1) + np.where(no_tail[ok], 0, ti[ok] + 1)
+        lut = np.zeros(len(head_words) + 1, dtype=bool)
+        lut[hi[ok]] = True
+        candidates = rows[lut[heads[rows]]]
+        return candidates[np.isin(self.keys(field, candidates), wanted)]
+
+    def section_keys(self, section: str, field: str):
+        """:meth:`keys` of every row of ``section`` (computed once)."""
+        if (section, field) not in self._keys:
+            span = self.span.get(section)
+            self._keys[section, field] = self.keys(field, slice(*span) if span else self.section(section))
+        return self._keys[section, field]
+
+    def _dense(self, field: str, n: int) -> int:
+        """The number of possible keys of ``field`` when small enough to count them in an array
+        (about the number of rows), else 0."""
+        _, head_words = self.codes(field)
+        _, tail_words = self.codes(field + "/")
+        size = len(head_words) * (len(tail_words) + 1)
+        return size if size <= 4 * n + (1 << 16) else 0
+
+    def repeated(self, section: str, field: str) -> Any:
+        """The rows of ``section`` whose ``field`` value another of its rows also has."""
+        import numpy as np
+
+        k = self.section_keys(section, field)
+        size = self._dense(field, len(k))
+        if size:
+            counts = np.bincount(k + 1, minlength=size + 1)
+            counts[0] = 0  # null
+            hit = counts[k + 1] > 1
+        else:
+            s = np.sort(k[k >= 0])
+            twice = np.unique(s[1:][s[1:] == s[:-1]])
+            hit = np.isin(k, twice) if len(twice) else np.zeros(len(k), dtype=bool)
+        span = self.span.get(section)
+        return np.nonzero(hit)[0] + span[0] if span else self.section(section)[hit]
+
+    def values(self, field: str, rows, section: str | None = None) -> list[str]:
+        """The distinct non-null values of ``field`` in ``rows`` (every row of ``section`` if named)."""
+        import numpy as np
+        import pyarrow as pa
+
+        _, tail_words = self.codes(field + "/")
+        if section is not None and not len(tail_words):
+            # every value the dictionary holds: a superset of the section's (a value no row
+            # has finds no row where it is looked up)
+            return self.codes(field)[1].to_pylist()
+        k = self.keys(field, rows) if section is None else self.section_keys(section, field)
+        k = k[k >= 0]
+        size = self._dense(field, len(k))
+        if size:
+            seen = np.zeros(size, dtype=bool)
+            seen[k] = True
+            k = np.nonzero(seen)[0]
+        else:
+            k = np.unique(k)
+        if not len(k):
+            return []
+        _, head_words = self.codes(field)
+        _, tail_words = self.codes(field + "/")
+        width = len(tail_words) + 1
+        tails = k % width - 1
+        head = head_words.take(pa.array(k // width))
+        if len(tail_words):
+            tail = tail_words.take(pa.array(np.where(tails < 0, 0, tails), mask=tails < 0))
+        else:
+            tail = pa.nulls(len(k), pa.string())
+        return _join(head, tail).to_pylist()
+
+    def folders_with(self, section: str, field: str, names) -> Any:
+        """The rows of ``section`` whose folder is one of ``names`` and whose ``field`` is filled."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        rows = self.section(section)
+        if not len(rows) or not len(names):
+            return rows[:0]
+        folders, words = self.codes("_folder")
+        lut = np.append(pc.is_in(words, value_set=pa.array(sorted(names), pa.string())).to_numpy(False), False)
+        heads, _ = self.codes(field)
+        return rows[lut[folders[rows]] & (heads[rows] >= 0)]
+
+    def folder_names(self, rows) -> set[str]:
+        import numpy as np
+        import pyarrow as pa
+
+        folders, words = self.codes("_folder")
+        return set(words.take(pa.array(np.unique(folders[rows]))).to_pylist()) if len(rows) else set()
+
+    def pick(self, rows) -> bool:
+        """Mark ``rows`` picked; whether any was not yet."""
+        import numpy as np
+
+        if not len(rows):
+            return False
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        new = rows[~self.picked[rows]]
+        self.picked[new] = True
+        self._picked.append(new)
+        return bool(len(new))
+
+    def picked_of(self, section: str) -> Any:
+        import numpy as np
+
+        chosen = np.sort(np.concatenate(self._picked)) if self._picked else np.zeros(0, dtype=np.int64)
+        if section not in self.number:
+            return chosen[:0]
+        return chosen[self.kept[chosen] & (self.sections[chosen] == self.number[section])]
+
+    def table(self, section: str, fields: list[str]):
+        """The picked rows of ``section`` as an index table: folder, path, line, ``fields``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        rows = pa.array(self.picked_of(section), pa.int64())
+        t = self.t
+        cols: dict[str, Any] = {
+            "_folder": t.column("_folder").take(rows).cast(pa.string()),
+            "_path": t.column("_path").take(rows).cast(pa.string()),
+            "_line": t.column("_line").take(rows),
+        }
+        for f in fields:
+            whole = f in _WHOLE
+            value = t.column(f).take(rows).cast(pa.string())
+            cols[f] = value if whole else _join(value, t.column(f + "/").take(rows).cast(pa.string()))
+        for f in fields:
+            name = f"_line:{f}"
+            if name in t.column_names:
+                lines = t.column(name).take(rows)
+                if len(rows) and lines.null_count < len(rows):
+                    cols[name] = pc.fill_null(lines, cols["_line"])
+        return pa.table(cols)
+
+
+def _pick(rows: _Rows, read: index_.Index) -> index_.Index:
+    """The index of the stored rows the rules spanning sources need besides ``read`` (the index
+    of the folders read): every row that can take part in a problem a full run reports."""
+
+    def read_values(table: str, field: str) -> list:
+        t = read.tables.get(table)
+        return t.column(field).drop_null().to_pylist() if t is not None and field in t.column_names else []
+
+    names = schemas.contributed_table_names()
+    fks = [(n, fld, ref, rf) for n in names for fld, ref, rf in schemas.table(n).foreign_keys]
+    out = index_.Index()
+    rows.pick(rows.section(UNREADABLE))
+    listed = rows.table(UNREADABLE, ["target"])
+    for table, folder in zip(listed.column("target").to_pylist(), listed.column("_folder").to_pylist()):
+        out.unreadable.setdefault(table, set()).add(folder)
+    # a unique value used twice among the stored rows, or also by a folder read
+    for n in names:
+        for f in index_.unique_fields(n):
+            rows.pick(rows.repeated(n, f))
+            rows.pick(rows.find(n, f, read_values(n, f)))
+    # a reference that names nothing, among every folder
+    for n, fld, ref, rf in fks:
+        stored = rows.values(fld, None, section=n)
+        if not stored:
+            continue
+        found = set(rows.values(rf, rows.find(ref, rf, stored)))
+        found |= rows.folder_names(rows.folders_with(ref, rf, stored))
+        found |= set(read_values(ref, rf)) | out.unreadable.get(ref, set()) | read.unreadable.get(ref, set())
+        t = read.tables.get(ref)
+        if t is not None and rf in t.column_names:
+            found |= set(t.filter(t.column(rf).is_valid()).column("_folder").to_pylist())
+        rows.pick(rows.find(n, fld, [v for v in stored if v not in found]))
+    # every restating note, and the figures that notes restate
+    rows.pick(rows.section(RESTATES))
+    targets = rows.values("target", None, section=RESTATES)
+    if read.restates is not None:
+        targets += read.restates.column("target").to_pylist()
+    rows.pick(rows.find(index_.RESTATES_TABLE, index_.RESTATED_ID, targets))
+    # what the references of every row picked or read name
+    grown = True
+    while grown:
+        grown = False
+        for n, fld, ref, rf in fks:
+            values = sorted(set(rows.values(fld, rows.picked_of(n))) | set(read_values(n, fld)))
+            grown |= rows.pick(rows.find(ref, rf, values))
+            grown |= rows.pick(rows.folders_with(ref, rf, values))
+    for n in names:
+        out.tables[n] = rows.table(n, list(index_.key_fields(n)))
+    out.restates = rows.table(RESTATES, ["target", "own", "note"])
+    return out
 
 
 class CachedIndex:
-    """The ``others`` of :func:`~.driver.validate`: the index of the unchanged folders."""
+    """The ``others`` of :func:`~.driver.validate`: what the rules spanning sources need of the unchanged folders."""
 
     def __init__(self, raw: Path, merge_base: str, max_bytes: int | None = None):
         self.raw, self.merge_base, self.max_bytes = raw, merge_base, max_bytes
         self.read: list[str] = []  # folders read because the cache had no entry for them
 
-    def __call__(self, names: list[str], raw: Path) -> index_.Index:
+    def __call__(self, names: list[str], raw: Path, read: index_.Index | None = None) -> index_.Index:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -302,36 +569,34 @@ class CachedIndex:
         try:
             trees = folder_trees(raw, self.merge_base)
             path = cache_path(raw)
+            old = [p for p in (_git_path(raw, n) for n in OLD_NAMES) if p is not None and os.path.lexists(p)]
         except ChangesError:
-            trees, path = {}, None
+            trees, path, old = {}, None, []
+        for p in old:
+            _discard(p)
         fingerprint = _fingerprint()
         cached = _load(path, fingerprint, label) if path is not None else None
         wanted = {n: trees[n] for n in names if n in trees}
-        have: set[str] = set()
-        kept: Any = None
-        ranges: dict[str, list[int]] | None = None
-        duplicated = False
+        stored, have = None, set()
         if cached is not None:
-            rows, cached_trees, ranges, duplicated = cached
+            stored, cached_trees = cached
             have = {n for n, t in wanted.items() if cached_trees.get(n) == t}
-            kept = rows
-            if have != set(cached_trees):  # the filtered rows stay sorted by table
-                kept = _with_table(rows, ranges)
-                kept = kept.filter(pc.is_in(kept.column("_folder"), value_set=pa.array(sorted(have), type=pa.string())))
-                ranges, duplicated = None, False
         missing = [n for n in names if n not in have]
         self.read = missing
         fresh = index_of(raw, missing, self.max_bytes) if missing else index_.Index()
         # a folder git does not know (untracked, ignored) is read every time, never cached
         new = {n: wanted[n] for n in missing if n in wanted}
         if path is not None and new:
-            flat_fresh = _flatten(fresh, set(new))
-            if kept is not None and "_table" not in kept.column_names:
-                kept = _with_table(kept, ranges or {})
-                ranges = None
-            parts = [t for t in (kept, flat_fresh) if t is not None and t.num_rows]
-            if parts:
-                together = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
-                _save(path, together, {**{n: wanted[n] for n in have}, **new}, fingerprint, label)
-        known = _unflatten(kept, ranges, duplicated) if kept is not None and kept.num_rows else index_.Index()
-        return index_.combine([known, fresh])
+            parts = [_flatten(fresh, set(new))]
+            if stored is not None and have:
+                folders = stored.column("_folder").cast(pa.string())
+                parts.insert(
+                    0, _decoded(stored.filter(pc.is_in(folders, value_set=pa.array(sorted(have), pa.string()))))
+                )
+            parts = [p for p in parts if p is not None and p.num_rows]
+            together = pa.concat_tables(parts, promote_options="default") if parts else pa.table({})
+            _save(path, _encode(together), {**{n: wanted[n] for n in have}, **new}, fingerprint, label)
+        if stored is None or not have:
+            return fresh
+        known = index_.combine([read, fresh]) if read is not None else fresh
+        return index_.combine([fresh, _pick(_Rows(stored, have), known)])

@@ -175,9 +175,7 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
             if not f.unique or f.name not in ix.column_names:
                 continue
             col = ix.column(f.name)
-            dups = index.duplicated.get(f"{name}.{f.name}") if index.duplicated is not None else None
-            if dups is None:
-                dups = duplicated_values(col)
+            dups = duplicated_values(col)
             if not len(dups):
                 continue
             hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=dups), False)))[0]
