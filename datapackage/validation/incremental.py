@@ -71,19 +71,26 @@ def folder_trees(raw: Path, revision: str) -> dict[str, str]:
     return out
 
 
-def _git_path(raw: Path, name: str) -> Path | None:
+def _git_paths(raw: Path, names: list[str]) -> list[Path | None]:
+    """Where each of ``names`` lives under the git directory (one ``git rev-parse``), None for
+    one that would be inside raw/ or build/."""
     raw_real = os.path.realpath(raw)
     top = toplevel(raw_real)
-    path = Path(os.path.realpath(os.path.join(top, _git(top, "rev-parse", "--git-path", name).strip())))
-    for forbidden in (Path(raw_real), Path(raw_real).parent / "build"):
-        if path == forbidden or forbidden in path.parents:
-            return None
-    return path
+    args = [a for n in names for a in ("--git-path", n)]
+    found = _git(top, "rev-parse", *args).split("\n")[: len(names)]
+    out: list[Path | None] = []
+    for line in found:
+        path = Path(os.path.realpath(os.path.join(top, line.strip())))
+        inside = any(path == f or f in path.parents for f in (Path(raw_real), Path(raw_real).parent / "build"))
+        out.append(None if inside else path)
+    if len(out) != len(names):
+        raise ChangesError("git rev-parse --git-path gave no path")
+    return out
 
 
 def cache_path(raw: Path) -> Path | None:
     """Where the cache lives (under the git directory), or None when that is inside raw/ or build/."""
-    return _git_path(raw, CACHE_NAME)
+    return _git_paths(raw, [CACHE_NAME])[0]
 
 
 # ------------------------------------------------------------------ the file's columns
@@ -111,6 +118,44 @@ def _schema():
         fields += [pa.field(f, text), pa.field(f + "/", text)]
     fields += [pa.field(f"_line:{f}", pa.int64()) for f in _key_fields()]
     return pa.schema(fields)
+
+
+def _narrow(col):
+    """``col`` in the narrowest type that holds it: dictionary codes of 8, 16 or 32 bits, line
+    numbers of 32 bits when they fit (a smaller file, less to decompress)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(col.type):
+        n = len(col.chunk(0).dictionary) if col.num_chunks else 0
+        width = pa.int8() if n < 1 << 7 else pa.int16() if n < 1 << 15 else pa.int32()
+        return col.cast(pa.dictionary(width, pa.string()))
+    bounds = pc.min_max(col).as_py() if len(col) else {"min": None, "max": None}
+    if all(v is None or -(1 << 31) <= v < 1 << 31 for v in bounds.values()):
+        return col.cast(pa.int32())
+    return col
+
+
+def _same_layout(schema) -> bool:
+    """``schema`` is :func:`_schema` up to the widths :func:`_narrow` chooses."""
+    import pyarrow as pa
+
+    want = _schema()
+    if schema.names != want.names:
+        return False
+    for got, expected in zip(schema, want):
+        if pa.types.is_dictionary(expected.type):
+            t = got.type
+            if not (
+                pa.types.is_dictionary(t)
+                and t.value_type == pa.string()
+                and t.index_type in (pa.int8(), pa.int16(), pa.int32())
+                and not t.ordered
+            ):
+                return False
+        elif got.type not in (pa.int32(), pa.int64()):
+            return False
+    return True
 
 
 def _split(col):
@@ -184,7 +229,8 @@ def _encode(flat):
     for f in _key_fields():
         cols[f"_line:{f}"] = column(f"_line:{f}", pa.int64())
     t = pa.table(cols, schema=_schema()).combine_chunks()
-    return t.take(pc.sort_indices(flat.column("_table"))) if n else t  # stable: each section in one run
+    t = t.take(pc.sort_indices(flat.column("_table"))) if n else t  # stable: each section in one run
+    return pa.table({name: _narrow(t.column(name)) for name in t.column_names})
 
 
 def _decoded(t):
@@ -194,11 +240,11 @@ def _decoded(t):
     cols: dict[str, Any] = {}
     for name in _WHOLE:
         cols[name] = t.column(name).cast(pa.string())
-    cols["_line"] = t.column("_line")
+    cols["_line"] = t.column("_line").cast(pa.int64())
     for f in _split_fields():
         cols[f] = _join(t.column(f).cast(pa.string()), t.column(f + "/").cast(pa.string()))
     for f in _key_fields():
-        cols[f"_line:{f}"] = t.column(f"_line:{f}")
+        cols[f"_line:{f}"] = t.column(f"_line:{f}").cast(pa.int64())
     return pa.table(cols)
 
 
@@ -229,7 +275,7 @@ def _load(path: Path, fingerprint: str, label: str):
         meta = reader.schema.metadata or {}
         if meta.get(b"fingerprint", b"").decode() != fingerprint or meta.get(b"label", b"").decode() != label:
             raise ValueError("made with other schemas or for another folder")
-        if not reader.schema.remove_metadata().equals(_schema()):
+        if not _same_layout(reader.schema):
             raise ValueError("other columns")
         trees = json.loads(meta[b"trees"])
         if not isinstance(trees, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in trees.items()):
@@ -484,7 +530,7 @@ class _Rows:
         cols: dict[str, Any] = {
             "_folder": t.column("_folder").take(rows).cast(pa.string()),
             "_path": t.column("_path").take(rows).cast(pa.string()),
-            "_line": t.column("_line").take(rows),
+            "_line": t.column("_line").take(rows).cast(pa.int64()),
         }
         for f in fields:
             whole = f in _WHOLE
@@ -493,7 +539,7 @@ class _Rows:
         for f in fields:
             name = f"_line:{f}"
             if name in t.column_names:
-                lines = t.column(name).take(rows)
+                lines = t.column(name).take(rows).cast(pa.int64())
                 if len(rows) and lines.null_count < len(rows):
                     cols[name] = pc.fill_null(lines, cols["_line"])
         return pa.table(cols)
@@ -568,8 +614,8 @@ class CachedIndex:
         label = safe_text(raw.name or str(raw))
         try:
             trees = folder_trees(raw, self.merge_base)
-            path = cache_path(raw)
-            old = [p for p in (_git_path(raw, n) for n in OLD_NAMES) if p is not None and os.path.lexists(p)]
+            path, *earlier = _git_paths(raw, [CACHE_NAME, *OLD_NAMES])
+            old = [p for p in earlier if p is not None and os.path.lexists(p)]
         except ChangesError:
             trees, path, old = {}, None, []
         for p in old:
