@@ -80,7 +80,9 @@ def _git_paths(raw: Path, names: list[str]) -> list[Path | None]:
     found = _git(top, "rev-parse", *args).split("\n")[: len(names)]
     out: list[Path | None] = []
     for line in found:
-        path = Path(os.path.realpath(os.path.join(top, line.strip())))
+        # the folder resolved, not the file: a link in the file's place is seen, and discarded
+        where = os.path.join(top, line.strip())
+        path = Path(os.path.realpath(os.path.dirname(where))) / os.path.basename(where)
         inside = any(path == f or f in path.parents for f in (Path(raw_real), Path(raw_real).parent / "build"))
         out.append(None if inside else path)
     if len(out) != len(names):

@@ -3,9 +3,11 @@
 Job: from the tables read (:class:`~.tables.TableData`), keep per contributed table the rows'
 folder, path and line and the usable cells (null when empty or faulty) of the fields that
 cross-source rules read: unique fields, foreign keys and the fields they reference; and the
-figures a note says it restates. ``validate --changed`` keeps one index per unchanged folder
-in a cache instead of reading the folder again (:mod:`.incremental`); :func:`combine` joins
-them in folder order, so every rule sees the same rows in the same order as a full run.
+figures a note says it restates. ``validate --changed`` keeps the index rows of the unchanged
+folders in a cache instead of reading the folders again, and hands the rules only those rows
+that can take part in a problem (:mod:`.incremental`); :func:`combine` joins indexes of
+disjoint folders (the rules order what they report by folder and line, so the order of the
+parts does not matter).
 
 Reads: nothing (the cache files are read by :mod:`.incremental`). May import: ``schemas``,
 ``.tables``; numpy and pyarrow inside functions.
