@@ -162,15 +162,20 @@ def _same_layout(schema) -> bool:
 
 def _split(col):
     """``(head, tail)`` of a string column: before the first ``/``, and after it (null without one)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    head = pc.replace_substring_regex(col, "(?s)/.*", "")
-    tail = pc.if_else(
-        pc.fill_null(pc.match_substring(col, "/"), False),
-        pc.replace_substring_regex(col, "(?s)^[^/]*/", ""),
-        pa.scalar(None, pa.string()),
-    )
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
+    parts = pc.split_pattern(col, "/", max_splits=1)  # [head] or [head, tail] per value
+    starts = parts.offsets.to_numpy()[:-1].astype(np.int64) - parts.offsets[0].as_py()
+    sizes = pc.fill_null(pc.list_value_length(parts), 0).to_numpy(zero_copy_only=False)
+    words = parts.flatten()
+    if not len(words):
+        return pa.nulls(len(col), pa.string()), pa.nulls(len(col), pa.string())
+    head = words.take(pa.array(np.where(sizes > 0, starts, 0), mask=sizes < 1))
+    tail = words.take(pa.array(np.where(sizes > 1, starts + 1, 0), mask=sizes < 2))
     return head, tail
 
 
@@ -235,19 +240,32 @@ def _encode(flat):
     return pa.table({name: _narrow(t.column(name)) for name in t.column_names})
 
 
-def _decoded(t):
-    """The plain flat table of stored rows (to write them again with other rows)."""
+def _merged(parts):
+    """One stored table of several (:func:`_encode`'s), sorted by section, each dictionary
+    holding only the values its rows use."""
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
+    wide = _schema()
+    t = pa.concat_tables([p.cast(wide) for p in parts]).unify_dictionaries().combine_chunks()
     cols: dict[str, Any] = {}
-    for name in _WHOLE:
-        cols[name] = t.column(name).cast(pa.string())
-    cols["_line"] = t.column("_line").cast(pa.int64())
-    for f in _split_fields():
-        cols[f] = _join(t.column(f).cast(pa.string()), t.column(f + "/").cast(pa.string()))
-    for f in _key_fields():
-        cols[f"_line:{f}"] = t.column(f"_line:{f}").cast(pa.int64())
-    return pa.table(cols)
+    for name in t.column_names:
+        col = t.column(name)
+        if pa.types.is_dictionary(col.type) and col.num_chunks:
+            arr = col.chunk(0)
+            codes = pc.fill_null(arr.indices, -1).to_numpy()
+            used = np.zeros(len(arr.dictionary) + 1, dtype=bool)
+            used[codes] = True  # a null's -1 marks the extra last place
+            keep = np.nonzero(used[:-1])[0]
+            renumber = np.zeros(len(arr.dictionary) + 1, dtype=np.int32)
+            renumber[keep] = np.arange(len(keep), dtype=np.int32)
+            indices = pa.array(renumber[codes], pa.int32(), mask=codes < 0)
+            col = pa.DictionaryArray.from_arrays(indices, arr.dictionary.take(pa.array(keep, pa.int64())))
+        cols[name] = col
+    t = pa.table(cols, schema=wide)
+    t = t.take(pc.sort_indices(t.column("_table").cast(pa.string()))) if t.num_rows else t
+    return pa.table({name: _narrow(t.column(name)) for name in t.column_names})
 
 
 # ------------------------------------------------------------------ reading and writing
@@ -635,15 +653,13 @@ class CachedIndex:
         # a folder git does not know (untracked, ignored) is read every time, never cached
         new = {n: wanted[n] for n in missing if n in wanted}
         if path is not None and new:
-            parts = [_flatten(fresh, set(new))]
+            flat = _flatten(fresh, set(new))
+            parts = [_encode(flat if flat is not None else pa.table({}))]
             if stored is not None and have:
                 folders = stored.column("_folder").cast(pa.string())
-                parts.insert(
-                    0, _decoded(stored.filter(pc.is_in(folders, value_set=pa.array(sorted(have), pa.string()))))
-                )
-            parts = [p for p in parts if p is not None and p.num_rows]
-            together = pa.concat_tables(parts, promote_options="default") if parts else pa.table({})
-            _save(path, _encode(together), {**{n: wanted[n] for n in have}, **new}, fingerprint, label)
+                parts.insert(0, stored.filter(pc.is_in(folders, value_set=pa.array(sorted(have), pa.string()))))
+            together = _merged(parts) if len(parts) > 1 else parts[0]
+            _save(path, together, {**{n: wanted[n] for n in have}, **new}, fingerprint, label)
         if stored is None or not have:
             return fresh
         known = index_.combine([read, fresh]) if read is not None else fresh
