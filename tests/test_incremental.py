@@ -342,3 +342,16 @@ def test_references_resolved_in_the_cache(repo):
     lines = _compare(repo, {citing})
     unknown = [ln for ln in lines if "[unknown-reference]" in ln and _folder(ln) == citing]
     assert unknown and all("no-such-source-2020" in ln for ln in unknown)
+
+
+def test_a_fifo_in_the_caches_place(repo):
+    """Something other than a file where the cache belongs is discarded, without waiting on it."""
+    raw = repo / "raw"
+    one = _folders(raw)[0]
+    _edit(raw / one / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
+    first = cli("validate", "--raw", str(raw), "--changed", "main")
+    cache = _cache(repo)
+    cache.unlink()
+    os.mkfifo(cache)
+    assert cli("validate", "--raw", str(raw), "--changed", "main").out == first.out
+    assert cache.is_file()

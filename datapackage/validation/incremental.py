@@ -7,19 +7,23 @@ same tree, so its cached entry holds without reading the folder). Folders withou
 are read once and added.
 
 The cache is one Arrow IPC file (lz4) under the git directory (``git rev-parse --git-path``),
-never inside raw/ or build/. It holds the index rows of every cached folder and nothing
-derived from them: each string column dictionary-encoded, each identifier split at its first
-``/`` into a head and a tail (a figure_id is its folder and a number), so that a run finds
-the rows of a value, counts the uses of every value and lists distinct values on integer
-codes, never on a million strings. A run picks from it (:func:`_pick`): the rows of unique
-values used twice among the unchanged folders or also used by the folders read; the rows
-whose foreign key names nothing among every folder; every ``Restates`` note; and, for every
-row picked or read, the rows its foreign keys and restated figures name. Only those rows
-are decoded and handed to the rules, which therefore see every row involved in any problem
-a full run reports. The file names the schemas, the format and the folder it was made for;
-a file that cannot be read, was made with other schemas, is a link, or whose columns,
-dictionaries or metadata are not what this module writes, is discarded and rebuilt, never
-trusted.
+never inside raw/ or build/. It holds the index rows of every cached folder, sorted by
+section (table, restating notes, unreadable folders), and nothing derived from them: every
+string column dictionary-encoded (8, 16 or 32-bit codes), every identifier split at its first
+``/`` into a head and a tail (a figure_id is its folder and a number, so both dictionaries
+stay small). A run decodes nothing in bulk: it finds the rows of a value, counts the uses of
+every value and lists distinct values on integer codes (:class:`_Rows`), and picks
+(:func:`_pick`) the rows of unique values used twice among the unchanged folders or also
+used by the folders read; the rows whose foreign key names nothing among every folder;
+every ``Restates`` note; and, for every row picked or read, the rows its foreign keys and
+restated figures name. Only those rows are decoded and handed to the rules, which so see
+every row that takes part in a problem a full run reports. Since the run counts and looks
+up on the rows themselves, no statistic or summary in the file can hide a problem. The file
+names the schemas, the format and the folder it was made for; a file that cannot be read,
+was made with other schemas, is a link, or whose columns, types, dictionaries (a value
+twice, a ``/`` in a head) or lines are not what this module writes, is discarded and
+rebuilt, never trusted. Arrow IPC rather than Parquet: a run reads every column, and
+decoding Parquet's pages costs several times more than IPC's buffers.
 
 Reads: git (``ls-tree``, ``rev-parse``), the cache file, the folders missing from it. May
 import: ``schemas``, ``changes``, ``text_safety``, ``.gathering``, ``.index``; numpy and
@@ -278,7 +282,8 @@ def _load(path: Path, fingerprint: str, label: str):
     import pyarrow.compute as pc
 
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # not through a link; a fifo in its place does not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         if path.is_symlink():
             _discard(path)
