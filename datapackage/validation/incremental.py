@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -291,8 +292,6 @@ def _load(path: Path, fingerprint: str, label: str):
     try:
         with os.fdopen(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
-            import stat
-
             if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_CACHE_BYTES:
                 raise ValueError("not a regular file of a sensible size")
             data = fh.read()
