@@ -355,3 +355,15 @@ def test_a_fifo_in_the_caches_place(repo):
     os.mkfifo(cache)
     assert cli("validate", "--raw", str(raw), "--changed", "main").out == first.out
     assert cache.is_file()
+
+
+def test_the_cache_of_an_earlier_layout_is_removed(repo):
+    raw = repo / "raw"
+    one = _folders(raw)[0]
+    _edit(raw / one / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
+    old = Path(repo / _git(repo, "rev-parse", "--git-path", "ketamine-ssri-evidence/validate-index.parquet").strip())
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(b"PAR1 an index of an earlier layout")
+    first = cli("validate", "--raw", str(raw), "--changed", "main")
+    assert not old.exists() and _cache(repo).is_file()
+    assert _lines(first.out) == _lines(cli("validate", "--raw", str(raw), "--changed", "main").out)

@@ -368,15 +368,22 @@ class _Rows:
         self._keys: dict[tuple[str, str], Any] = {}
         folders, words = self.codes("_folder")
         lut = np.append(pc.is_in(words, value_set=pa.array(sorted(keep), pa.string())).to_numpy(False), False)
-        kept = lut[folders]
         sections, names = self.codes("_table")
-        self.kept, self.sections = kept, sections
         self.number = {str(n): i for i, n in enumerate(names.to_pylist())}
-        self.rows = {n: np.nonzero(kept & (sections == i))[0] for n, i in self.number.items()}
-        # a section's rows in one run (the file is sorted by section): slices, not gathers
-        self.span = {
-            n: (int(r[0]), int(r[-1]) + 1) for n, r in self.rows.items() if len(r) and r[-1] - r[0] + 1 == len(r)
-        }
+        self.sections = sections
+        self.kept = None if lut[:-1].all() else lut[folders]  # None: every row (no folder left out)
+        self.rows: dict[str, Any] = {}
+        # a section's rows in one run, every one kept (the file is sorted by section): a slice
+        self.span: dict[str, tuple[int, int]] = {}
+        ordered = bool(len(sections) < 2 or (sections[1:] >= sections[:-1]).all())
+        for n, i in self.number.items():
+            if ordered:
+                a, b = (int(x) for x in np.searchsorted(sections, [i, i + 1]))
+                if self.kept is None or self.kept[a:b].all():
+                    self.span[n] = (a, b)
+                    continue
+            rows = np.nonzero(sections == i)[0]
+            self.rows[n] = rows if self.kept is None else rows[self.kept[rows]]
         self.picked = np.zeros(t.num_rows, dtype=bool)
         self._picked: list[Any] = []
 
@@ -389,7 +396,8 @@ class _Rows:
             col = self.t.column(name)
             if col.num_chunks:
                 arr = col.chunk(0)
-                self._codes[name] = (pc.fill_null(arr.indices, -1).to_numpy(), arr.dictionary)
+                codes = arr.indices.to_numpy() if not arr.null_count else pc.fill_null(arr.indices, -1).to_numpy()
+                self._codes[name] = (codes, arr.dictionary)
             else:
                 import numpy as np
 
@@ -397,9 +405,23 @@ class _Rows:
         return self._codes[name]
 
     def section(self, name: str):
+        """The row numbers of a section's kept rows."""
         import numpy as np
 
+        if name in self.span:
+            return np.arange(*self.span[name], dtype=np.int64)
         return self.rows.get(name, np.zeros(0, dtype=np.int64))
+
+    def _where(self, section: str, test) -> Any:
+        """The row numbers of the kept rows of ``section`` for which ``test(rows)`` (a function
+        of a slice or of row numbers, giving a mask) holds."""
+        import numpy as np
+
+        if section in self.span:
+            a, b = self.span[section]
+            return np.nonzero(test(slice(a, b)))[0] + a
+        rows = self.section(section)
+        return rows[test(rows)]
 
     def keys(self, field: str, rows):
         """One int64 per row naming its value of ``field`` (-1 for null)."""
@@ -420,10 +442,10 @@ class _Rows:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        rows = self.section(section)
+        none = np.zeros(0, dtype=np.int64)
         values = pc.unique(pa.array(values, pa.string()).drop_null()) if len(values) else pa.array([], pa.string())
-        if not len(rows) or not len(values):
-            return rows[:0]
+        if not len(values) or (section not in self.span and not len(self.section(section))):
+            return none
         heads, head_words = self.codes(field)
         _, tail_words = self.codes(field + "/")
         sh, st = _split(values)
@@ -432,11 +454,11 @@ class _Rows:
         no_tail = pc.is_null(st).to_numpy(False)
         ok = (hi >= 0) & (no_tail | (ti >= 0))
         if not ok.any():
-            return rows[:0]
+            return none
         wanted = hi[ok] * (len(tail_words) + 1) + np.where(no_tail[ok], 0, ti[ok] + 1)
         lut = np.zeros(len(head_words) + 1, dtype=bool)
         lut[hi[ok]] = True
-        candidates = rows[lut[heads[rows]]]
+        candidates = self._where(section, lambda r: lut[heads[r]])
         return candidates[np.isin(self.keys(field, candidates), wanted)]
 
     def section_keys(self, section: str, field: str):
@@ -509,13 +531,12 @@ class _Rows:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        rows = self.section(section)
-        if not len(rows) or not len(names):
-            return rows[:0]
+        if not len(names):
+            return np.zeros(0, dtype=np.int64)
         folders, words = self.codes("_folder")
         lut = np.append(pc.is_in(words, value_set=pa.array(sorted(names), pa.string())).to_numpy(False), False)
         heads, _ = self.codes(field)
-        return rows[lut[folders[rows]] & (heads[rows] >= 0)]
+        return self._where(section, lambda r: lut[folders[r]] & (heads[r] >= 0))
 
     def folder_names(self, rows) -> set[str]:
         import numpy as np
@@ -542,7 +563,8 @@ class _Rows:
         chosen = np.sort(np.concatenate(self._picked)) if self._picked else np.zeros(0, dtype=np.int64)
         if section not in self.number:
             return chosen[:0]
-        return chosen[self.kept[chosen] & (self.sections[chosen] == self.number[section])]
+        mine = self.sections[chosen] == self.number[section]
+        return chosen[mine if self.kept is None else mine & self.kept[chosen]]
 
     def table(self, section: str, fields: list[str]):
         """The picked rows of ``section`` as an index table: folder, path, line, ``fields``."""
