@@ -128,11 +128,14 @@ def _schema():
 
 
 def _narrow(col):
-    """``col`` in the narrowest type that holds it: dictionary codes of 8, 16 or 32 bits, line
-    numbers of 32 bits when they fit (a smaller file, less to decompress)."""
+    """``col`` in the narrowest type that holds it: no buffer at all when every value is null,
+    dictionary codes of 8, 16 or 32 bits, line numbers of 32 bits when they fit (a smaller
+    file, less to decompress)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if len(col) and col.null_count == len(col):
+        return pa.chunked_array([pa.nulls(len(col))])
     if pa.types.is_dictionary(col.type):
         n = len(col.chunk(0).dictionary) if col.num_chunks else 0
         width = pa.int8() if n < 1 << 7 else pa.int16() if n < 1 << 15 else pa.int32()
@@ -144,13 +147,15 @@ def _narrow(col):
 
 
 def _same_layout(schema) -> bool:
-    """``schema`` is :func:`_schema` up to the widths :func:`_narrow` chooses."""
+    """``schema`` is :func:`_schema` up to the types :func:`_narrow` chooses."""
     import pyarrow as pa
 
     want = _schema()
     if schema.names != want.names:
         return False
     for got, expected in zip(schema, want):
+        if got.type == pa.null():
+            continue
         if pa.types.is_dictionary(expected.type):
             t = got.type
             if not (
@@ -394,7 +399,11 @@ class _Rows:
 
         if name not in self._codes:
             col = self.t.column(name)
-            if col.num_chunks:
+            if col.type == pa.null():
+                import numpy as np
+
+                self._codes[name] = (np.full(len(col), -1, dtype=np.int8), pa.array([], pa.string()))
+            elif col.num_chunks:
                 arr = col.chunk(0)
                 codes = arr.indices.to_numpy() if not arr.null_count else pc.fill_null(arr.indices, -1).to_numpy()
                 self._codes[name] = (codes, arr.dictionary)
@@ -428,8 +437,8 @@ class _Rows:
         import numpy as np
 
         heads, _ = self.codes(field)
-        tails, tail_words = self.codes(field + "/")
         h = heads[rows].astype(np.int64)
+        tails, tail_words = self.codes(field + "/")
         if not len(tail_words):  # no value holds a '/': the head names it
             return h
         k = h * (len(tail_words) + 1) + tails[rows] + 1
