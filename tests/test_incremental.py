@@ -367,3 +367,31 @@ def test_the_cache_of_an_earlier_layout_is_removed(repo):
     first = cli("validate", "--raw", str(raw), "--changed", "main")
     assert not old.exists() and _cache(repo).is_file()
     assert _lines(first.out) == _lines(cli("validate", "--raw", str(raw), "--changed", "main").out)
+
+
+def test_a_cache_in_another_row_order(repo):
+    """The rows of a cache not sorted by section (each section in several runs) are looked up
+    as well: the run reports the same."""
+    import pyarrow as pa
+
+    raw = repo / "raw"
+    names = _folders(raw)
+    _git(repo, "checkout", "-q", "main")
+    theirs = _unrestated_figure(raw, names[0])
+    _edit(raw / names[-1] / "figures.csv", lambda rows: rows[-1].update(figure_id=theirs))
+    _git(repo, "commit", "-q", "-am", "a repeated figure_id")
+    _git(repo, "checkout", "-q", "change")
+    _git(repo, "merge", "-q", "--ff-only", "main")
+    _edit(raw / names[1] / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
+    lines = _compare(repo, {names[1]})
+
+    def shuffle(cols):
+        n = len(cols["_line"])
+        order = pa.array([i for k in range(3) for i in range(k, n, 3)][::-1], pa.int64())
+        for name in cols:
+            cols[name] = cols[name].take(order)
+
+    _forge(_cache(repo), shuffle)
+    forged = _cache(repo).read_bytes()
+    assert _lines(cli("validate", "--raw", str(raw), "--changed", "main").out) == lines
+    assert _cache(repo).read_bytes() == forged  # a good cache, kept

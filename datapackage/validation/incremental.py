@@ -380,10 +380,12 @@ class _Rows:
         self.rows: dict[str, Any] = {}
         # a section's rows in one run, every one kept (the file is sorted by section): a slice
         self.span: dict[str, tuple[int, int]] = {}
-        ordered = bool(len(sections) < 2 or (sections[1:] >= sections[:-1]).all())
+        starts: Any = np.concatenate([[0], np.nonzero(sections[1:] != sections[:-1])[0] + 1]) if len(sections) else []
+        runs = {int(sections[a]): (int(a), int(b)) for a, b in zip(starts, [*starts[1:], len(sections)])}
+        one_run = len(runs) == len(starts)  # no section in two places
         for n, i in self.number.items():
-            if ordered:
-                a, b = (int(x) for x in np.searchsorted(sections, [i, i + 1]))
+            if one_run:
+                a, b = runs.get(i, (0, 0))
                 if self.kept is None or self.kept[a:b].all():
                     self.span[n] = (a, b)
                     continue
@@ -490,15 +492,12 @@ class _Rows:
         import numpy as np
 
         k = self.section_keys(section, field)
-        size = self._dense(field, len(k))
-        if size:
-            counts = np.bincount(k + 1, minlength=size + 1)
-            counts[0] = 0  # null
-            hit = counts[k + 1] > 1
-        else:
-            s = np.sort(k[k >= 0])
-            twice = np.unique(s[1:][s[1:] == s[:-1]])
-            hit = np.isin(k, twice) if len(twice) else np.zeros(len(k), dtype=bool)
+        s = np.sort(k, kind="stable")  # a radix or merge sort: quick on codes in near order
+        s = s[np.searchsorted(s, 0) :]  # without the nulls (-1)
+        twice = np.unique(s[1:][s[1:] == s[:-1]])
+        if not len(twice):
+            return np.zeros(0, dtype=np.int64)
+        hit = np.isin(k, twice)
         span = self.span.get(section)
         return np.nonzero(hit)[0] + span[0] if span else self.section(section)[hit]
 
