@@ -395,3 +395,22 @@ def test_a_cache_in_another_row_order(repo):
     forged = _cache(repo).read_bytes()
     assert _lines(cli("validate", "--raw", str(raw), "--changed", "main").out) == lines
     assert _cache(repo).read_bytes() == forged  # a good cache, kept
+
+
+def test_the_base_moves(repo):
+    """A folder changed on the base since the cache was written is read again and its new rows
+    replace the old ones in the cache; the runs before and after report what a full run does."""
+    raw = repo / "raw"
+    names = _folders(raw)
+    changed, moved, other = names[1], names[3], names[5]
+    _edit(raw / changed / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
+    _git(repo, "commit", "-q", "-am", "a change")
+    _compare(repo, {changed})
+    theirs = _unrestated_figure(raw, other)
+    _git(repo, "checkout", "-q", "main")
+    _edit(raw / moved / "figures.csv", lambda rows: rows[-1].update(figure_id=theirs))
+    _git(repo, "commit", "-q", "-am", "on the base: a figure_id used twice")
+    _git(repo, "checkout", "-q", "change")
+    _git(repo, "merge", "-q", "--no-edit", "main")
+    lines = _compare(repo, {changed})
+    assert [ln for ln in lines if "[duplicate-id]" in ln and theirs in ln]
