@@ -65,7 +65,7 @@ def validate(
     folders: set[str] | None = None,
     cross_sources_everywhere: bool = False,
     build_dir: str | os.PathLike | None = None,
-    others: Callable[[list[str], Path], Any] | None = None,
+    others: Callable[[list[str], Path, Any], Any] | None = None,
 ) -> Result:
     """Validate the source folders in ``paths`` (default: every folder of ``raw_dir``).
 
@@ -83,8 +83,10 @@ def validate(
     against its ``versions.json``.
 
     ``others``, when given, reads only the reported folders: it is called with the names of
-    the other source folders and raw/, and returns their :class:`~.index.Index` (the
-    identifiers the rules spanning sources read), as ``validate --changed`` does from a cache.
+    the other source folders, raw/ and the :class:`~.index.Index` of the folders read, and
+    returns the index of the other folders' rows that the rules spanning sources need to see
+    every problem involving them (all their rows will do), as ``validate --changed`` does from
+    a cache.
     """
     raw_given = raw_dir is not None
     raw = Path(raw_dir) if raw_dir is not None else schemas.ROOT / "raw"
@@ -121,7 +123,7 @@ def validate(
     everything = result.index
     if others is not None and chosen is not None:
         rest = [n for n in names if n not in chosen]
-        everything = index_.combine([result.index, others(rest, raw)])
+        everything = index_.combine([result.index, others(rest, raw, result.index)])
     keys.cross_source_rules(everything, sink)
     if snapshots is not None:
         from .provenance import provenance

@@ -3,9 +3,11 @@
 Job: from the tables read (:class:`~.tables.TableData`), keep per contributed table the rows'
 folder, path and line and the usable cells (null when empty or faulty) of the fields that
 cross-source rules read: unique fields, foreign keys and the fields they reference; and the
-figures a note says it restates. ``validate --changed`` keeps one index per unchanged folder
-in a cache instead of reading the folder again (:mod:`.incremental`); :func:`combine` joins
-them in folder order, so every rule sees the same rows in the same order as a full run.
+figures a note says it restates. ``validate --changed`` keeps the index rows of the unchanged
+folders in a cache instead of reading the folders again, and hands the rules only those rows
+that can take part in a problem (:mod:`.incremental`); :func:`combine` joins indexes of
+disjoint folders (the rules order what they report by folder and line, so the order of the
+parts does not matter).
 
 Reads: nothing (the cache files are read by :mod:`.incremental`). May import: ``schemas``,
 ``.tables``; numpy and pyarrow inside functions.
@@ -30,9 +32,6 @@ class Index:
     tables: dict[str, Any] = field(default_factory=dict)  # table -> pyarrow.Table
     restates: Any = None  # pyarrow.Table: _folder, _path, _line, target, own, note
     unreadable: dict[str, set[str]] = field(default_factory=dict)  # table -> folders
-    # "table.field" -> the values of a unique field used more than once in these rows; None
-    # when not known (then the rules count them); a key absent from a known map: no such value
-    duplicated: dict[str, Any] | None = None
 
 
 def unique_fields(name: str) -> list[str]:
@@ -134,37 +133,4 @@ def combine(parts: list[Index]) -> Index:
     for n in names:
         out.tables[n] = join([p.tables.get(n) for p in parts])
     out.restates = join([p.restates for p in parts])
-    if len(parts) == 2 and any(p.duplicated is not None for p in parts):
-        out.duplicated = _duplicated_of_two(parts, names)
-    return out
-
-
-def _duplicated_of_two(parts: list[Index], names: set[str]) -> dict[str, Any]:
-    """The values used more than once over two indexes: used twice in either, or in both (each
-    part's own from its map, else counted; the values in both looked up from the smaller)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    out = {}
-    for n in names:
-        for f in unique_fields(n):
-            cols, found = [], []
-            for p in parts:
-                t = p.tables.get(n)
-                if t is None or f not in t.column_names:
-                    continue
-                col = t.column(f).drop_null()
-                cols.append(col)
-                known = p.duplicated.get(f"{n}.{f}") if p.duplicated is not None else None
-                if known is None and p.duplicated is None:
-                    known = duplicated_values(col)
-                if known is not None:
-                    found.append(known)
-            if len(cols) == 2:
-                small, big = sorted(cols, key=len)
-                found.append(pc.unique(big.filter(pc.is_in(big, value_set=pc.unique(small)))))
-            chunks = [c for a in found for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-            out[f"{n}.{f}"] = (
-                pc.unique(pa.chunked_array(chunks, type=pa.string())) if chunks else pa.array([], type=pa.string())
-            )
     return out

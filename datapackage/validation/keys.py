@@ -175,9 +175,7 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
             if not f.unique or f.name not in ix.column_names:
                 continue
             col = ix.column(f.name)
-            dups = index.duplicated.get(f"{name}.{f.name}") if index.duplicated is not None else None
-            if dups is None:
-                dups = duplicated_values(col)
+            dups = duplicated_values(col)
             if not len(dups):
                 continue
             hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=dups), False)))[0]
@@ -198,21 +196,23 @@ def cross_source_rules(index: Index, sink: Sink) -> None:
                 else:
                     first[v] = (path, line)
         for fld, ref_table, ref_field in t.foreign_keys:
-            ref = index.tables.get(ref_table)
-            targets: set[str] = set(index.unreadable.get(ref_table, set()))
-            if ref is not None and ref.num_rows:
-                filled = ref.filter(pc.is_valid(ref.column(ref_field)))
-                targets |= set(filled.column(ref_field).to_pylist())
-                # a source whose folder and source_id differ is reported once (folder-mismatch),
-                # not again at every figure that names its folder
-                targets |= set(filled.column("_folder").to_pylist())
             if fld not in ix.column_names:
                 continue
+            ref = index.tables.get(ref_table)
+            chunks = [pa.array(sorted(index.unreadable.get(ref_table, set())), type=pa.string())]
+            if ref is not None and ref.num_rows:
+                filled = ref.filter(pc.is_valid(ref.column(ref_field)))
+                # a source whose folder and source_id differ is reported once (folder-mismatch),
+                # not again at every figure that names its folder
+                for c in (filled.column(ref_field), filled.column("_folder")):
+                    chunks += c.chunks
+            targets = pa.concat_arrays([c.cast(pa.string()) for c in chunks])
             col = ix.column(fld)
-            missing = [v for v in pc.unique(col.drop_null()).to_pylist() if v not in targets]
-            if not missing:
+            values = pc.unique(col.drop_null())
+            missing = values.filter(pc.invert(pc.is_in(values, value_set=targets)))
+            if not len(missing):
                 continue
-            hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=pa.array(missing, type=pa.string())), False)))[0]
+            hit = np.nonzero(_np(pc.fill_null(pc.is_in(col, value_set=missing), False)))[0]
             sub = ix.take(pa.array(hit, type=pa.int64()))
             what = ref_table[:-1] if ref_table.endswith("s") else ref_table
             for v, folder, path, line in zip(
