@@ -203,8 +203,9 @@ def html(h: Handler) -> None:
     body(b"<!doctype html><html><body>Please log in</body></html>", "text/html; charset=utf-8")(h)
 
 
-def drip(h: Handler, interval: float = 0.3) -> None:
-    """The real file, one byte at a time, slowly: never done within any sane deadline."""
+def drip(h: Handler, interval: float = 0.01) -> None:
+    """The real file, one byte at a time, slowly: never done within any sane deadline, and no
+    pause long enough for a timeout of one read to notice (only a deadline of the whole ends it)."""
     data = h.file_bytes() or b"x" * 10_000
     h.head(200, len(data))
     end = time.monotonic() + MAX_SECONDS
@@ -219,7 +220,7 @@ def drip_headers(h: Handler) -> None:
     """A status line, then header bytes one at a time without end."""
     h.wfile.write(b"HTTP/1.1 200 OK\r\n")
     end = time.monotonic() + MAX_SECONDS
-    while time.monotonic() < end and h.wait(0.2):
+    while time.monotonic() < end and h.wait(0.01):
         h.wfile.write(b"X")
         h.wfile.flush()
 

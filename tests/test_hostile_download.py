@@ -31,7 +31,7 @@ from ketamine_ssri_evidence.download import DownloadError, download
 from ketamine_ssri_evidence.releases import ReleaseError, current_release
 
 VERSION = current_release()["version"]
-DEADLINE = 0.2  # seconds: the deadline of the cases that only a deadline can end
+DEADLINE = 0.1  # seconds: the deadline of the cases that only a deadline can end
 PAST_DEADLINE = re.escape(f"deadline of {DEADLINE:g} s")  # what their message says
 ROOMY = 30.0  # the deadline of the other cases, which must end by themselves, long before it
 SLACK = 15.0  # the bound asserted on wall time is the deadline + SLACK (a bound, not a speed goal)

@@ -76,6 +76,7 @@ def test_duckdb_reads_both_formats(version, table):
         assert con.execute(f"SELECT count(*) FROM {q.format(path)}").fetchone()[0] == n
 
 
+@pytest.mark.slow  # frictionless parses every cell; the fast tier reads every version with pandas and DuckDB
 @pytest.mark.parametrize("version", VERSIONS)
 def test_frictionless_reads_every_row(version):
     from frictionless import Package
