@@ -554,8 +554,8 @@ def charts(version: str | None = None, root=None, draw: bool = True) -> tuple[st
     ``draw=False`` gives the specifications only (each chart's ``png`` is empty)."""
     import altair as alt
 
-    def _png(spec: dict) -> bytes:
-        return _drawn(spec) if draw else b""
+    def _png(chart) -> bytes:  # the static chart's image (its specification made only to draw it)
+        return _drawn(chart.to_dict()) if draw else b""
 
     version, figures, sources, claims, contra = _load(version, root)
     src = {s["source_id"]: s for s in sources}
@@ -576,7 +576,7 @@ def charts(version: str | None = None, root=None, draw: bool = True) -> tuple[st
                 "with a bar for the range), one row per treatment | source, coloured by population, "
                 "shaped by how it is hedged. Hover over a point for the figure as printed and where.",
                 _untitled(live.to_dict()),
-                _png(static.to_dict()),
+                _png(static),
                 {f"points_{g['name']}": n},
             )
         )
@@ -590,7 +590,7 @@ def charts(version: str | None = None, root=None, draw: bool = True) -> tuple[st
             "Each credited percentage in an article (circle) beside the figure of the study it cites (square), "
             "coloured by verdict. A circle alone: the study has no such figure, or could not be read.",
             _untitled(live.to_dict()),
-            _png(static.to_dict()),
+            _png(static),
             {"points_claims": n},
         )
     )
@@ -603,7 +603,7 @@ def charts(version: str | None = None, root=None, draw: bool = True) -> tuple[st
             "Contradictions within each source",
             "Groups of figures from one source with the same comparison key whose values disagree, by severity; possible: linked only through a field one side leaves unspecified, a lower class outside the count of contradictions.",
             _untitled(live.to_dict()),
-            _png(static.to_dict()),
+            _png(static),
             {"bars_contradictions": n},
         )
     )
@@ -614,7 +614,7 @@ def charts(version: str | None = None, root=None, draw: bool = True) -> tuple[st
             "What the release holds",
             "How many figures each source states, and about which measures.",
             cc.to_dict(),
-            _png(cc.to_dict()),
+            _png(cc),
             {},
         )
     )
