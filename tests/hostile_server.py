@@ -349,6 +349,19 @@ def publish(build: Path, served: Path) -> Path:
     return served
 
 
+def publish_links(published: Path, served: Path) -> Path:
+    """``served`` as a copy of ``published`` (a build/ folder) that costs next to nothing:
+    versions.json copied (a test may change it), each release a link to ``published``'s
+    (a test that writes into one makes it its own first)."""
+    served.mkdir()
+    for entry in published.iterdir():
+        if entry.is_dir():
+            (served / entry.name).symlink_to(entry, target_is_directory=True)
+        else:
+            shutil.copy2(entry, served / entry.name)
+    return served
+
+
 def manifest(served: Path) -> dict:
     return json.loads((served / "versions.json").read_text(encoding="utf-8"))
 

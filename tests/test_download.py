@@ -39,16 +39,9 @@ def published(tmp_path_factory):
 
 @pytest.fixture
 def server(tmp_path, published):
-    """A server of the test's own, serving build/: versions.json copied (tests change it), each
-    release a link to the module's copy (no test writes into one; they add versions)."""
-    served = tmp_path / "served"
-    served.mkdir()
-    for entry in published.iterdir():
-        if entry.is_dir():
-            (served / entry.name).symlink_to(entry, target_is_directory=True)
-        else:
-            shutil.copy2(entry, served / entry.name)
-    s = hs.HostileServer(served)
+    """A server of the test's own, serving build/ (its releases linked: no test here writes into
+    one; they add versions)."""
+    s = hs.HostileServer(hs.publish_links(published, tmp_path / "served"))
     yield s
     s.close()
 

@@ -314,18 +314,6 @@ def published(tmp_path_factory):
     return hs.publish(ROOT / "build", tmp_path_factory.mktemp("published") / "build")
 
 
-def _served(published: Path, served: Path) -> Path:
-    """The case's build/: versions.json copied (the cases change it), each release a link to the
-    module's copy (a case that writes into one makes it its own first: ``_own``)."""
-    served.mkdir()
-    for entry in published.iterdir():
-        if entry.is_dir():
-            (served / entry.name).symlink_to(entry, target_is_directory=True)
-        else:
-            shutil.copy2(entry, served / entry.name)
-    return served
-
-
 @pytest.fixture
 def world(tmp_path, server, published, monkeypatch):
     """A canary tree, a copy of build/ served under an address of the case's own."""
@@ -333,7 +321,7 @@ def world(tmp_path, server, published, monkeypatch):
         if k.startswith("DATAPACKAGE_") or k.lower().endswith("_proxy"):
             monkeypatch.delenv(k)
     world, dest, cache = hs.make_world(tmp_path)
-    served = _served(published, tmp_path / "served")
+    served = hs.publish_links(published, tmp_path / "served")  # a case that writes into a release: _own
     site = server.site(f"case-{len(server.sites)}", served)
     yield world, dest, cache, site, served
     site.close()

@@ -276,6 +276,21 @@ def _a_column_more(cols) -> None:
     cols["extra"] = cols["_line"]
 
 
+def _repeated_on_main_then_changed(repo: Path) -> list[str]:
+    """On main, the last folder repeats a figure_id of the first; on the branch a third folder
+    changes. The lines of the ``--changed`` run (checked against a full run)."""
+    raw = repo / "raw"
+    names = _folders(raw)
+    _git(repo, "checkout", "-q", "main")
+    theirs = _unrestated_figure(raw, names[0])
+    _edit(raw / names[-1] / "figures.csv", lambda rows: rows[-1].update(figure_id=theirs))
+    _git(repo, "commit", "-q", "-am", "a repeated figure_id")
+    _git(repo, "checkout", "-q", "change")
+    _git(repo, "merge", "-q", "--ff-only", "main")
+    _edit(raw / names[1] / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
+    return _compare(repo, {names[1]})
+
+
 # the forgery that would hide a repeated figure_id, and a row missing a cell, in the fast tier;
 # the other forgeries in the slow tier (python -m pytest --slow)
 FORGERIES = [
@@ -290,15 +305,7 @@ def test_a_forged_cache_is_rebuilt(repo, forgery):
     the run reports what a full run reports (here a figure_id used twice by unchanged folders,
     which a dictionary holding one head twice would hide) and writes the cache again."""
     raw = repo / "raw"
-    names = _folders(raw)
-    _git(repo, "checkout", "-q", "main")
-    theirs = _unrestated_figure(raw, names[0])
-    _edit(raw / names[-1] / "figures.csv", lambda rows: rows[-1].update(figure_id=theirs))
-    _git(repo, "commit", "-q", "-am", "a repeated figure_id")
-    _git(repo, "checkout", "-q", "change")
-    _git(repo, "merge", "-q", "--ff-only", "main")
-    _edit(raw / names[1] / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
-    lines = _compare(repo, {names[1]})
+    lines = _repeated_on_main_then_changed(repo)
     assert [ln for ln in lines if "[duplicate-id]" in ln]
     cache = _cache(repo)
     _forge(cache, forgery)
@@ -383,15 +390,7 @@ def test_a_cache_in_another_row_order(repo):
     import pyarrow as pa
 
     raw = repo / "raw"
-    names = _folders(raw)
-    _git(repo, "checkout", "-q", "main")
-    theirs = _unrestated_figure(raw, names[0])
-    _edit(raw / names[-1] / "figures.csv", lambda rows: rows[-1].update(figure_id=theirs))
-    _git(repo, "commit", "-q", "-am", "a repeated figure_id")
-    _git(repo, "checkout", "-q", "change")
-    _git(repo, "merge", "-q", "--ff-only", "main")
-    _edit(raw / names[1] / "figures.csv", lambda rows: rows[0].update(attributed_to="no-such-source-2020"))
-    lines = _compare(repo, {names[1]})
+    lines = _repeated_on_main_then_changed(repo)
 
     def shuffle(cols):
         n = len(cols["_line"])
