@@ -152,14 +152,20 @@ def test_restates_of_figures_in_an_unchanged_folder(repo):
     assert not [ln for ln in lines if f"restates {known}," in ln]
 
 
-def test_a_removed_source_still_referenced(repo):
-    raw = repo / "raw"
+def _cited(raw: Path) -> dict[str, str]:
+    """``{source: a folder whose figure is attributed to it}``."""
     cited: dict[str, str] = {}
     for name in _folders(raw):
         with (raw / name / "figures.csv").open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
                 if row["attributed_to"] and row["attributed_to"] != name:
                     cited.setdefault(row["attributed_to"], name)
+    return cited
+
+
+def test_a_removed_source_still_referenced(repo):
+    raw = repo / "raw"
+    cited = _cited(raw)
     gone = sorted(cited)[0]
     shutil.rmtree(raw / gone)
     lines = _compare(repo, {gone})
@@ -177,17 +183,6 @@ def test_a_damaged_cache_is_rebuilt(repo):
         cache.write_bytes(garbage)
         assert cli("validate", "--raw", str(raw), "--changed", "main").out == first.out
         assert cache.is_file() and cache.stat().st_size > 100  # written again, whole
-
-
-def _cited(raw: Path) -> dict[str, str]:
-    """``{source: a folder whose figure is attributed to it}``."""
-    cited: dict[str, str] = {}
-    for name in _folders(raw):
-        with (raw / name / "figures.csv").open(encoding="utf-8", newline="") as f:
-            for row in csv.DictReader(f):
-                if row["attributed_to"] and row["attributed_to"] != name:
-                    cited.setdefault(row["attributed_to"], name)
-    return cited
 
 
 def test_a_cached_source_removed_later(repo):
